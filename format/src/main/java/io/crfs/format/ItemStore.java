@@ -1,0 +1,82 @@
+package io.crfs.format;
+
+import java.util.List;
+
+/**
+ * What the POSIX layer runs on: the items of one fs tree plus its file data. Implemented by the
+ * local volume (a transaction over the real btrfs fs tree) and by the networked client (items
+ * cached under grants). Implementations are not thread-safe; callers serialise access.
+ *
+ * <p>Item operations see the caller's own uncommitted edits. File data is never written as item
+ * edits: regular extents point at disk space, which only the store may allocate. The data
+ * operations therefore own the EXTENT_DATA items of an inode, and the {@code size} and
+ * {@code nbytes} fields of its INODE_ITEM; everything else in the inode item (times, mode,
+ * links) is the caller's.
+ */
+public interface ItemStore {
+    /** The payload of the item with exactly this key, or null. */
+    byte[] get(Key key);
+
+    /** Items with min &lt;= key &lt;= max in key order, at most {@code limit} of them. */
+    List<Item> scan(Key min, Key max, int limit);
+
+    /** Items with key &lt;= max, greatest first, at most {@code limit} (a backward scan from max). */
+    List<Item> scanBackward(Key min, Key max, int limit);
+
+    /** Inserts or replaces. */
+    void put(Key key, byte[] value);
+
+    /** Deletes the item if present; returns whether it was. */
+    boolean delete(Key key);
+
+    /**
+     * Reads file bytes [offset, offset + length) into a new array; holes read as zeros. The
+     * caller clips the range to the inode's size.
+     */
+    byte[] read(long ino, long offset, int length);
+
+    /**
+     * Writes file bytes at offset, extending {@code size} if the write ends past it, and keeps
+     * {@code nbytes} true. Small files starting at offset 0 may be stored inline.
+     */
+    void write(long ino, long offset, byte[] data, int from, int length);
+
+    /**
+     * Sets the file size. Shrinking drops or trims extents past the new end (the bytes past it
+     * read as zeros if the file grows again); growing leaves a hole.
+     */
+    void truncate(long ino, long newSize);
+
+    /** Turns [offset, offset + length) into a hole without changing the size. */
+    void punchHole(long ino, long offset, long length);
+
+    /**
+     * Ensures [offset, offset + length) is backed by allocated space (fallocate mode 0), extending
+     * the size unless {@code keepSize}. Space that is already allocated keeps its contents.
+     */
+    void allocate(long ino, long offset, long length, boolean keepSize);
+
+    /** Frees everything of an inode's data (its extents); used when an inode is deleted. */
+    void dropData(long ino);
+
+    /** The next offset &gt;= offset that is data (SEEK_DATA), or -1 if none before the end. */
+    long seekData(long ino, long offset);
+
+    /** The next offset &gt;= offset that is a hole (SEEK_HOLE); the size if none before it. */
+    long seekHole(long ino, long offset);
+
+    /** A fresh, never used inode number. */
+    long allocateInode();
+
+    /** The transid that edits made now will be committed with (for generation/transid fields). */
+    long transid();
+
+    /** Total and free bytes, for statfs. */
+    SpaceInfo space();
+
+    /** Makes every edit so far durable (fsync / sync). */
+    void sync();
+
+    /** Sizes for statfs. */
+    record SpaceInfo(long totalBytes, long freeBytes, int blockSize, long files, long freeFiles) {}
+}
