@@ -74,6 +74,13 @@ public interface ItemStore {
     /** Total and free bytes, for statfs. */
     SpaceInfo space();
 
+    /**
+     * Called before the first edit of an operation that writes about {@code dataBytes} bytes of
+     * file data (0 for metadata only): throws {@link StoreException} NO_SPACE if the operation
+     * might not be able to finish, so that it fails before changing anything.
+     */
+    default void checkSpace(long dataBytes) {}
+
     /** Makes every edit so far durable (fsync / sync). */
     void sync();
 
