@@ -207,6 +207,11 @@ final class Block {
         if (at != bytenr) {
             throw new CorruptVolumeException(bytenr, "header bytenr is " + at + ", expected " + bytenr);
         }
+        long flags = Le.getLong(b, 56);
+        if ((flags & 1) == 0 || (flags >>> 56) != 1) {
+            throw new CorruptVolumeException(bytenr, "header flags 0x" + Long.toHexString(flags)
+                    + " lack the WRITTEN bit or backref revision 1");
+        }
         long gen = Le.getLong(b, 80);
         if (expectGen != -1 && gen != expectGen) {
             throw new CorruptVolumeException(bytenr, "parent transid verify failed: wanted generation " + expectGen

@@ -115,6 +115,13 @@ final class FileData {
         return out;
     }
 
+    /** Reads and verifies [logical, +len) of an extent of {@code ino}. */
+    byte[] readRaw(long ino, long logical, int len) {
+        byte[] out = new byte[len];
+        readDisk(ino, logical, out, 0, len, true);
+        return out;
+    }
+
     /** Reads [logical, +len) of data into out, verifying the checksum of every sector touched. */
     private void readDisk(long ino, long logical, byte[] out, int at, int len, boolean verify) {
         long a = logical / ss * ss;

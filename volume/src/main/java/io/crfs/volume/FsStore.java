@@ -36,6 +36,10 @@ final class FsStore implements ItemStore {
         this.data = new FileData(e, csums, fs);
     }
 
+    FileData data() {
+        return data;
+    }
+
     long pendingDataBytes() {
         return data.bytesWritten;
     }

@@ -22,9 +22,7 @@ final class Opener {
         if (dev.size() < Superblock.PRIMARY_OFFSET + Superblock.SIZE) {
             throw new VolumeException(dev + " is " + dev.size() + " bytes, too small to hold a btrfs superblock");
         }
-        byte[] raw = new byte[Superblock.SIZE];
-        dev.read(Superblock.PRIMARY_OFFSET, raw, 0, raw.length);
-        Superblock sb = new Superblock(raw);
+        Superblock sb = readSuperblock(dev);
         validate(sb, dev);
         Engine e = new Engine(dev, sb);
         try {
@@ -35,6 +33,39 @@ final class Opener {
             throw new CorruptVolumeException(x.getMessage());
         }
         return e;
+    }
+
+    /**
+     * The primary superblock, or, if its checksum is bad (a torn write), the valid mirror with
+     * the highest generation: every copy describes a complete commit.
+     */
+    static Superblock readSuperblock(BlockDevice dev) throws IOException {
+        byte[] raw = new byte[Superblock.SIZE];
+        dev.read(Superblock.PRIMARY_OFFSET, raw, 0, raw.length);
+        Superblock primary = new Superblock(raw);
+        if (primary.get(Superblock.MAGIC_OFF) != Superblock.MAGIC || primary.checksumOk()) {
+            return primary;
+        }
+        Superblock best = null;
+        for (long m : Superblock.MIRRORS) {
+            if (m == Superblock.PRIMARY_OFFSET || m + Superblock.SIZE > dev.size()) {
+                continue;
+            }
+            byte[] b = new byte[Superblock.SIZE];
+            dev.read(m, b, 0, b.length);
+            Superblock s = new Superblock(b);
+            if (s.get(Superblock.MAGIC_OFF) == Superblock.MAGIC && s.checksumOk()
+                    && Arrays.equals(s.fsid(), primary.fsid())
+                    && (best == null || Long.compareUnsigned(s.generation(), best.generation()) > 0)) {
+                best = s;
+            }
+        }
+        if (best == null) {
+            return primary; // validate() reports the bad checksum
+        }
+        org.slf4j.LoggerFactory.getLogger(Opener.class).warn("{}: primary superblock is damaged; using the mirror at "
+                + "generation {}", dev, best.generation());
+        return best;
     }
 
     private static void validate(Superblock sb, BlockDevice dev) throws IOException {

@@ -92,12 +92,25 @@ public final class Volume implements AutoCloseable {
         return (long) engine.dirty.size() * engine.nodesize + fs.pendingDataBytes();
     }
 
+    /**
+     * Reads and verifies every tree block and every referenced data sector (as committed and
+     * as edited so far); throws {@link io.crfs.format.StoreException} naming the first bad block.
+     */
+    public Scrub.Report scrub() {
+        checkOpen();
+        return Scrub.run(engine, fs.data());
+    }
+
     public String label() {
         return engine.sb.label();
     }
 
     public java.util.UUID fsid() {
         return engine.sb.fsUuid();
+    }
+
+    Engine engine() {
+        return engine;
     }
 
     void checkOpen() {
