@@ -52,6 +52,21 @@ public class MemoryItemStore implements ItemStore {
         transid++;
     }
 
+    /**
+     * A new store over a copy of this one's state, as after a restart: the same items and data,
+     * the next transid, and an inode allocator that starts again from the largest objectid.
+     */
+    public MemoryItemStore reopen() {
+        MemoryItemStore s = new MemoryItemStore(capacity);
+        s.items.putAll(items);
+        s.data.putAll(data);
+        s.extentLength.putAll(extentLength);
+        s.used = used;
+        s.nextBytenr = nextBytenr;
+        s.transid = transid + 1;
+        return s;
+    }
+
     /** Every item, in key order (for debugging and item-shape assertions). */
     public List<Item> allItems() {
         return scan(Key.MIN, Key.MAX, Integer.MAX_VALUE);

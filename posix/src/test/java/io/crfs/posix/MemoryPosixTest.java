@@ -13,4 +13,9 @@ class MemoryPosixTest extends PosixContract {
     protected void commit(ItemStore s) {
         ((MemoryItemStore) s).commit();
     }
+
+    @Override
+    protected ItemStore reopen(ItemStore s) {
+        return ((MemoryItemStore) s).reopen();
+    }
 }
