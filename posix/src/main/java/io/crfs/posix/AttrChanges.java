@@ -20,9 +20,10 @@ final class AttrChanges {
         this.xattrs = xattrs;
     }
 
-    Attr setattr(Caller c, long ino, SetAttr ch) {
+    /** With {@code viaWritableHandle} a size change needs no write permission (ftruncate: open checked it). */
+    Attr setattr(Caller c, long ino, SetAttr ch, boolean viaWritableHandle) {
         InodeItem it = inodes.load(ino);
-        check(c, ino, it, ch);
+        check(c, ino, it, ch, viaWritableHandle);
         Timespec t = inodes.now();
         boolean changed = false;
         if (ch.size() != null) {
@@ -80,7 +81,7 @@ final class AttrChanges {
         return inodes.attr(ino, it);
     }
 
-    private void check(Caller c, long ino, InodeItem it, SetAttr ch) {
+    private void check(Caller c, long ino, InodeItem it, SetAttr ch, boolean viaWritableHandle) {
         if (ch.size() != null) {
             if (Inodes.isDir(it.mode())) {
                 throw new PosixException(Errno.EISDIR, "truncate of directory " + Long.toUnsignedString(ino));
@@ -91,8 +92,9 @@ final class AttrChanges {
             if (ch.size() < 0) {
                 throw new PosixException(Errno.EINVAL, "negative size " + ch.size());
             }
-            // truncate(2) needs write permission (vfs_truncate); an open fd was checked at open.
-            Perms.require(c, it, Perms.W, ino);
+            if (!viaWritableHandle) {
+                Perms.require(c, it, Perms.W, ino); // truncate(2): vfs_truncate checks MAY_WRITE
+            }
         }
         if (ch.uid() != null && !c.isRoot() && !(c.uid() == it.uid() && ch.uid() == it.uid())) {
             throw new PosixException(Errno.EPERM, "only root changes the owner of inode " + Long.toUnsignedString(ino));

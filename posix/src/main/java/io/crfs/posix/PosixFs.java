@@ -137,7 +137,12 @@ public final class PosixFs {
     public int write(Caller c, long ino, long offset, byte[] src, int from, int length) {
         return op(() -> files.write(c, ino, offset, src, from, length));
     }
-    public Attr setattr(Caller c, long ino, SetAttr change) { return op(() -> attrs.setattr(c, ino, change)); }
+    /** chmod, chown, utimensat and truncate(2) (a size change needs write permission on the inode). */
+    public Attr setattr(Caller c, long ino, SetAttr change) { return op(() -> attrs.setattr(c, ino, change, false)); }
+    /** ftruncate(2) on a handle opened for writing: the permission was checked at open, as in Linux. */
+    public Attr ftruncate(Caller c, long ino, long size) {
+        return op(() -> attrs.setattr(c, ino, SetAttr.size(size), true));
+    }
     public void fallocate(Caller c, long ino, int mode, long offset, long length) {
         run(() -> files.fallocate(c, ino, mode, offset, length));
     }

@@ -147,6 +147,9 @@ public abstract class DataContract extends RenameContract {
         assertErrno(Errno.EINVAL, () -> fs.setattr(ROOTC, f.ino(), SetAttr.size(-1)));
         assertErrno(Errno.EACCES, () -> fs.setattr(ALICE, f.ino(), SetAttr.size(0)));
         assertThat(readAll(f.ino())).isEqualTo(b("data"));
+        assertErrno(Errno.EISDIR, () -> fs.ftruncate(ROOTC, d.ino(), 0));
+        Attr ro = fs.create(ALICE, openDir(ROOT, "o").ino(), b("ro"), 0444, true);
+        assertThat(fs.ftruncate(ALICE, ro.ino(), 3).size()).isEqualTo(3); // open(O_CREAT|O_WRONLY, 0444) then ftruncate
         fs.setattr(ROOTC, f.ino(), SetAttr.mode(04777));
         fs.setattr(ALICE, f.ino(), SetAttr.size(2));
         assertThat(fs.getattr(f.ino()).mode()).isEqualTo(0100777);

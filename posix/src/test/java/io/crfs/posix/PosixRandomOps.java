@@ -26,8 +26,10 @@ import java.util.function.Supplier;
  * {@link PosixFs#recoverOrphans()} must clean them up.
  */
 public final class PosixRandomOps {
-    private static final String[] NAMES = {"a", "b", "c", "d", "e"};
-    private static final String[] XATTRS = {"user.a", "user.b", "trusted.c"};
+    /** Short names, two whose DIR_ITEM hashes collide, and one of the maximum length. */
+    private static final String[] NAMES = names();
+    /** Xattr names, two of them colliding on the XATTR_ITEM hash. */
+    private static final String[] XATTRS = xattrs();
     private static final int MAX_DEPTH = 3;
     private static final int MAX_FILE = 1 << 20;
     private static final Caller ROOT = Caller.ROOT;
@@ -47,6 +49,18 @@ public final class PosixRandomOps {
     private String op = "setup";
     /** Outcome counts per operation ("rename EXDEV" ...), printed at the end to show coverage. */
     private final java.util.TreeMap<String, Integer> stats = new java.util.TreeMap<>();
+
+    private static String[] names() {
+        byte[][] c = ContractBase.collidingNames("n");
+        return new String[] {"a", "b", "c", "d", new String(c[0], StandardCharsets.UTF_8),
+            new String(c[1], StandardCharsets.UTF_8), "L".repeat(255)};
+    }
+
+    private static String[] xattrs() {
+        byte[][] c = ContractBase.collidingNames("user.x");
+        return new String[] {"user.a", new String(c[0], StandardCharsets.UTF_8), new String(c[1], StandardCharsets.UTF_8),
+            "trusted.c"};
+    }
 
     public PosixRandomOps(Supplier<ItemStore> stores, long seed, int ops, Runnable commit) {
         this.stores = stores;
