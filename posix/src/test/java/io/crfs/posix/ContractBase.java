@@ -50,7 +50,7 @@ public abstract class ContractBase {
     }
 
     @BeforeEach
-    void setUpFs() {
+    protected void setUpFs() {
         clock = new TestClock(Instant.parse("2026-01-02T03:04:05.123456789Z"));
         store = newStore();
         fs = new PosixFs(store, clock);
@@ -58,7 +58,7 @@ public abstract class ContractBase {
     }
 
     @AfterEach
-    void tearDownFs() {
+    protected void tearDownFs() {
         if (store != null) {
             close(store);
         }

@@ -356,7 +356,15 @@ public final class PosixRandomOps {
         if (entries.isEmpty()) {
             return;
         }
-        Map.Entry<Node, String> e = pick(entries);
+        List<Map.Entry<Node, String>> emptyDirs = new ArrayList<>();
+        for (Map.Entry<Node, String> x : entries) {
+            Node c = x.getKey().children.get(x.getValue());
+            if (c.isDir() && c.children.isEmpty()) {
+                emptyDirs.add(x);
+            }
+        }
+        // Mostly empty directories, so that removals happen as often as refusals.
+        Map.Entry<Node, String> e = !emptyDirs.isEmpty() && rnd.nextBoolean() ? pick(emptyDirs) : pick(entries);
         Node d = e.getKey();
         String n = e.getValue();
         Node c = d.children.get(n);
