@@ -90,6 +90,24 @@ public final class PosixFs {
         }
     }
 
+    /**
+     * An operation that edits: the store first confirms there is room for it (about
+     * {@code dataBytes} of file data plus a few items), so that ENOSPC comes before any edit.
+     */
+    private <T> T edit(long dataBytes, Supplier<T> body) {
+        return op(() -> {
+            store.checkSpace(dataBytes);
+            return body.get();
+        });
+    }
+
+    private void edit(Runnable body) {
+        edit(0, () -> {
+            body.run();
+            return null;
+        });
+    }
+
     private void run(Runnable body) {
         op(() -> {
             body.run();
@@ -98,23 +116,23 @@ public final class PosixFs {
     }
 
     /** Creates the root directory's items if the tree has none (a fresh tree); returns false if it existed. */
-    public boolean initRoot(int mode, int uid, int gid) { return op(() -> names.initRoot(mode, uid, gid)); }
+    public boolean initRoot(int mode, int uid, int gid) { return edit(0, () -> names.initRoot(mode, uid, gid)); }
 
     public Attr getattr(long ino) { return op(() -> inodes.attr(ino)); }
     public Attr lookup(Caller c, long dir, byte[] name) { return op(() -> names.lookup(c, dir, name)); }
     /** O_CREAT; with {@code exclusive} EEXIST if present, else returns the existing file (after permission checks). */
     public Attr create(Caller c, long dir, byte[] name, int mode, boolean exclusive) {
-        return op(() -> names.create(c, dir, name, mode, exclusive));
+        return edit(0, () -> names.create(c, dir, name, mode, exclusive));
     }
     /** Regular, fifo, socket, char or block device (type from mode's S_IFMT); rdev is a Linux dev_t. */
-    public Attr mknod(Caller c, long dir, byte[] name, int mode, long rdev) { return op(() -> names.mknod(c, dir, name, mode, rdev)); }
-    public Attr mkdir(Caller c, long dir, byte[] name, int mode) { return op(() -> names.mkdir(c, dir, name, mode)); }
-    public Attr symlink(Caller c, long dir, byte[] name, byte[] target) { return op(() -> names.symlink(c, dir, name, target)); }
-    public Attr link(Caller c, long ino, long newDir, byte[] newName) { return op(() -> names.link(c, ino, newDir, newName)); }
-    public void unlink(Caller c, long dir, byte[] name) { run(() -> names.unlink(c, dir, name)); }
-    public void rmdir(Caller c, long dir, byte[] name) { run(() -> names.rmdir(c, dir, name)); }
+    public Attr mknod(Caller c, long dir, byte[] name, int mode, long rdev) { return edit(0, () -> names.mknod(c, dir, name, mode, rdev)); }
+    public Attr mkdir(Caller c, long dir, byte[] name, int mode) { return edit(0, () -> names.mkdir(c, dir, name, mode)); }
+    public Attr symlink(Caller c, long dir, byte[] name, byte[] target) { return edit(target.length, () -> names.symlink(c, dir, name, target)); }
+    public Attr link(Caller c, long ino, long newDir, byte[] newName) { return edit(0, () -> names.link(c, ino, newDir, newName)); }
+    public void unlink(Caller c, long dir, byte[] name) { edit(() -> names.unlink(c, dir, name)); }
+    public void rmdir(Caller c, long dir, byte[] name) { edit(() -> names.rmdir(c, dir, name)); }
     public void rename(Caller c, long srcDir, byte[] srcName, long dstDir, byte[] dstName, int flags) {
-        run(() -> renamer.rename(c, srcDir, srcName, dstDir, dstName, flags));
+        edit(() -> renamer.rename(c, srcDir, srcName, dstDir, dstName, flags));
     }
     public byte[] readlink(long ino) { return op(() -> files.readlink(ino)); }
 
@@ -135,26 +153,29 @@ public final class PosixFs {
     }
     /** Writes and updates mtime/ctime; clears setuid/setgid when an unprivileged caller writes. */
     public int write(Caller c, long ino, long offset, byte[] src, int from, int length) {
-        return op(() -> files.write(c, ino, offset, src, from, length));
+        return edit(length, () -> files.write(c, ino, offset, src, from, length));
     }
     /** chmod, chown, utimensat and truncate(2) (a size change needs write permission on the inode). */
-    public Attr setattr(Caller c, long ino, SetAttr change) { return op(() -> attrs.setattr(c, ino, change, false)); }
+    public Attr setattr(Caller c, long ino, SetAttr change) { return edit(0, () -> attrs.setattr(c, ino, change, false)); }
     /** ftruncate(2) on a handle opened for writing: the permission was checked at open, as in Linux. */
     public Attr ftruncate(Caller c, long ino, long size) {
-        return op(() -> attrs.setattr(c, ino, SetAttr.size(size), true));
+        return edit(0, () -> attrs.setattr(c, ino, SetAttr.size(size), true));
     }
     public void fallocate(Caller c, long ino, int mode, long offset, long length) {
-        run(() -> files.fallocate(c, ino, mode, offset, length));
+        edit((mode & FALLOC_FL_PUNCH_HOLE) != 0 ? 0 : length, () -> {
+            files.fallocate(c, ino, mode, offset, length);
+            return null;
+        });
     }
     public long seekData(long ino, long offset) { return op(() -> files.seekData(ino, offset)); }
     public long seekHole(long ino, long offset) { return op(() -> files.seekHole(ino, offset)); }
 
     public byte[] getxattr(Caller c, long ino, byte[] name) { return op(() -> xattrs.get(c, ino, name)); }
     public void setxattr(Caller c, long ino, byte[] name, byte[] value, int flags) {
-        run(() -> xattrs.set(c, ino, name, value, flags));
+        edit(() -> xattrs.set(c, ino, name, value, flags));
     }
     public List<byte[]> listxattr(Caller c, long ino) { return op(() -> xattrs.list(ino)); }
-    public void removexattr(Caller c, long ino, byte[] name) { run(() -> xattrs.remove(c, ino, name)); }
+    public void removexattr(Caller c, long ino, byte[] name) { edit(() -> xattrs.remove(c, ino, name)); }
 
     public void access(Caller c, long ino, int mask) { run(() -> files.access(c, ino, mask)); }
 
@@ -169,13 +190,13 @@ public final class PosixFs {
 
     /** An open file handle was created; unlinked-while-open files live until the last release. */
     public void open(long ino) { run(() -> orphans.open(ino)); }
-    public void release(long ino) { run(() -> orphans.release(ino)); }
+    public void release(long ino) { edit(() -> orphans.release(ino)); }
 
     /**
      * Deletes every inode a crash left orphaned (ORPHAN_ITEMs of files unlinked while open) and
      * the orphan items; returns the number of inodes deleted. Run it after opening a volume.
      */
-    public int recoverOrphans() { return op(orphans::recover); }
+    public int recoverOrphans() { return edit(0, orphans::recover); }
 
     /** Durability: everything so far reaches the volume (delegates to the store). */
     public void sync() { run(store::sync); }

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  */
 public final class PosixRandomOps {
     /** Short names, two whose DIR_ITEM hashes collide, and one of the maximum length. */
-    private static final String[] NAMES = names();
+    private final String[] NAMES = names(Integer.getInteger("crfs.random.extraNames", 0));
     /** Xattr names, two of them colliding on the XATTR_ITEM hash. */
     private static final String[] XATTRS = xattrs();
     private static final int MAX_DEPTH = 3;
@@ -50,10 +50,15 @@ public final class PosixRandomOps {
     /** Outcome counts per operation ("rename EXDEV" ...), printed at the end to show coverage. */
     private final java.util.TreeMap<String, Integer> stats = new java.util.TreeMap<>();
 
-    private static String[] names() {
+    /** The base pool plus {@code extra} more names (bigger trees: -Dcrfs.random.extraNames=N). */
+    private static String[] names(int extra) {
         byte[][] c = ContractBase.collidingNames("n");
-        return new String[] {"a", "b", "c", "d", new String(c[0], StandardCharsets.UTF_8),
-            new String(c[1], StandardCharsets.UTF_8), "L".repeat(255)};
+        List<String> out = new ArrayList<>(List.of("a", "b", "c", "d", new String(c[0], StandardCharsets.UTF_8),
+            new String(c[1], StandardCharsets.UTF_8), "L".repeat(255)));
+        for (int i = 0; i < extra; i++) {
+            out.add("extra-name-" + i);
+        }
+        return out.toArray(new String[0]);
     }
 
     private static String[] xattrs() {

@@ -101,6 +101,11 @@ public final class Volume implements AutoCloseable {
         return Scrub.run(engine, fs.data());
     }
 
+    /** Height of a tree minus one (0: a single leaf); trees are 1 root, 2 extent, 5 fs, 7 csum... */
+    public int treeLevel(long treeId) {
+        return engine.tree(treeId).rootLevel();
+    }
+
     public String label() {
         return engine.sb.label();
     }
