@@ -50,12 +50,13 @@ final class Orphans {
             open.put(ino, n - 1);
             return;
         }
-        open.remove(ino);
+        // the store may run this body again (ItemStore.operation), so the count changes last
         InodeItem it = inodes.find(ino);
         if (it != null && it.nlink() == 0) {
             inodes.deleteAll(ino, it);
             store.delete(key(ino));
         }
+        open.remove(ino);
     }
 
     /**

@@ -78,7 +78,7 @@ public final class PosixFs {
     private <T> T op(Supplier<T> body) {
         lock.lock();
         try {
-            return body.get();
+            return store.operation(body);
         } catch (StoreException e) {
             throw Inodes.map(e);
         } catch (FormatException e) {
