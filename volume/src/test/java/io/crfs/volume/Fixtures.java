@@ -10,11 +10,9 @@ import io.crfs.format.Key;
 import io.crfs.format.Timespec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Minimal item-level helpers for engine tests that must not depend on the posix module: files
@@ -101,57 +99,30 @@ final class Fixtures {
     // ------------------------------------------------------------------ oracles
 
     static boolean haveBtrfsTools() {
-        return Files.isExecutable(Path.of("/usr/bin/btrfs")) || Files.isExecutable(Path.of("/bin/btrfs"));
+        return Oracles.haveBtrfsTools();
     }
 
     static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        return Oracles.isRoot();
     }
 
-    /** btrfs check in all three modes; returns "" when clean, else the complaints. */
     static String btrfsCheck(Path image) throws IOException, InterruptedException {
-        StringBuilder bad = new StringBuilder();
-        for (List<String> mode : List.of(List.<String>of(), List.of("--mode=lowmem"), List.of("--check-data-csum"))) {
-            List<String> cmd = new ArrayList<>(List.of("btrfs", "check", "--readonly"));
-            cmd.addAll(mode);
-            cmd.add(image.toString());
-            Result r = run(cmd);
-            if (r.code != 0 || r.out.contains("ERROR") || r.out.toLowerCase().contains("errors found")) {
-                bad.append(String.join(" ", cmd)).append(" exited ").append(r.code).append(":\n").append(r.out).append('\n');
-            }
-        }
-        return bad.toString();
-    }
-
-    record Result(int code, String out) {}
-
-    static Result run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out: " + cmd);
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return Oracles.btrfsCheck(image);
     }
 
     /** Loop-mounts read-only; close unmounts. */
     static final class RoMount implements AutoCloseable {
+        private final Oracles.RoMount m;
         final Path dir;
 
         RoMount(Path image) throws IOException, InterruptedException {
-            dir = Files.createTempDirectory("crfs-ro");
-            Result r = run(List.of("mount", "-o", "ro,loop", image.toString(), dir.toString()));
-            if (r.code != 0) {
-                Files.deleteIfExists(dir);
-                throw new IOException("kernel refused to mount " + image + ": " + r.out);
-            }
+            m = new Oracles.RoMount(image);
+            dir = m.dir;
         }
 
         @Override
         public void close() throws IOException, InterruptedException {
-            run(List.of("umount", dir.toString()));
-            Files.deleteIfExists(dir);
+            m.close();
         }
     }
 }
