@@ -46,6 +46,7 @@ public final class CrfsClient implements AutoCloseable {
         });
         this.store = new RemoteStore(session);
         self[0] = store;
+        store.redeliverWith(r -> revokes.execute(() -> store.revoke(r)));
         this.posix = new PosixFs(store);
         flusher.scheduleWithFixedDelay(store::flushIfOld, 100, 100, TimeUnit.MILLISECONDS);
     }

@@ -47,6 +47,12 @@ final class RemoteStore implements ItemStore {
     private Overlay op;
     private long nextIno;
     private long inoLeft;
+    private long inoMark;
+    private long inoLeftMark;
+    /** Revokes that overtook the GRANTED reply of their grant: handled once it is installed. */
+    private final Map<Long, Message.Revoke> early = new java.util.HashMap<>();
+    private long maxGrantId;
+    private java.util.function.Consumer<Message.Revoke> redeliver = r -> { };
     private final List<InvalidationListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Told (outside any lock) which objectids this client may no longer cache. */
@@ -56,6 +62,10 @@ final class RemoteStore implements ItemStore {
 
     RemoteStore(Session session) {
         this.session = session;
+    }
+
+    void redeliverWith(java.util.function.Consumer<Message.Revoke> r) {
+        this.redeliver = r;
     }
 
     void addListener(InvalidationListener l) {
@@ -79,6 +89,9 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public <T> T operation(Supplier<T> body) {
+        // modes this operation needed on each objectid: asking WRITE straight away where an
+        // earlier attempt found it needs WRITE avoids a READ-then-WRITE ping-pong under contention
+        Map<Long, Integer> wanted = null;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             NeedGrant need;
             lock.lock();
@@ -88,6 +101,8 @@ final class RemoteStore implements ItemStore {
                     return body.get(); // nested: part of the running attempt
                 }
                 op = new Overlay();
+                inoMark = nextIno;
+                inoLeftMark = inoLeft;
                 T result = body.get();
                 publish(op);
                 return result;
@@ -96,13 +111,26 @@ final class RemoteStore implements ItemStore {
                     throw n;
                 }
                 need = n;
+                if (inoMark + inoLeftMark == nextIno + inoLeft) {
+                    // numbers taken by the discarded attempt were never used: hand them out again
+                    nextIno = inoMark;
+                    inoLeft = inoLeftMark;
+                }
             } finally {
                 if (outer) {
                     op = null;
                 }
                 lock.unlock();
             }
-            acquire(need.objectid, need.mode);
+            if (wanted == null) {
+                wanted = new java.util.HashMap<>();
+            }
+            int mode = wanted.merge(need.objectid, need.mode, Math::max);
+            if (attempt > 20 && attempt % 20 == 0) {
+                org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
+                        attempt, mode, Long.toUnsignedString(need.objectid));
+            }
+            acquire(need.objectid, mode);
         }
         throw new StoreException(StoreException.Kind.IO, "operation kept losing its grants to other clients after "
                 + MAX_ATTEMPTS + " attempts");
@@ -136,10 +164,17 @@ final class RemoteStore implements ItemStore {
         if (!grants.covers(min, 1)) {
             items.subMap(min, true, max, true).clear();
             for (Item it : g.items()) {
-                items.put(it.key(), it.value());
+                if (it.key().type() != ItemType.EXTENT_DATA) {
+                    items.put(it.key(), it.value());
+                }
             }
         }
         grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
+        maxGrantId = Math.max(maxGrantId, g.grantId());
+        Message.Revoke r = early.remove(g.grantId());
+        if (r != null) {
+            redeliver.accept(r);
+        }
     }
 
     private void publish(Overlay o) {
@@ -412,17 +447,36 @@ final class RemoteStore implements ItemStore {
         return single(() -> {
             if (inoLeft == 0) {
                 Message.Inodes r = (Message.Inodes) call(new Message.AllocInodes(INODE_BATCH));
-                // nobody else can hold these fresh numbers, so WRITE over all of them is granted at once:
-                // creating files then costs no round trips
-                Message.Granted g = (Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE,
-                        Key.first(r.first()), Key.last(r.first() + r.count() - 1), 2));
-                install(g);
                 nextIno = r.first();
                 inoLeft = r.count();
+            }
+            if (!grants.covers(Key.first(nextIno), 2)) {
+                claimUnused();
             }
             inoLeft--;
             return nextIno++;
         });
+    }
+
+    /**
+     * WRITE over all our not yet used inode numbers, so creating files costs no round trips. Nobody
+     * else can hold a grant on numbers no directory names, so it is granted at once. A grant of
+     * ours that overlaps (the same range, downgraded by a revoke) is released first: the grants a
+     * client holds never overlap.
+     */
+    private void claimUnused() {
+        Key min = Key.first(nextIno);
+        Key max = Key.last(nextIno + inoLeft - 1);
+        for (Grants.Held h : grants.all()) {
+            if (h.max().compareTo(min) >= 0 && h.min().compareTo(max) <= 0) {
+                flushLocked();
+                call(new Message.Release(h.id(), 0));
+                items.subMap(h.min(), true, h.max(), true).clear();
+                pages.dropRange(h.min().objectid(), h.max().objectid());
+                grants.remove(h);
+            }
+        }
+        install((Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, min, max, 2)));
     }
 
     @Override
@@ -455,7 +509,23 @@ final class RemoteStore implements ItemStore {
             return;
         }
         List<Edit> batch = new ArrayList<>(dirty);
-        Message.Applied a = (Message.Applied) call(new Message.Batch(batch));
+        Message.Applied a;
+        try {
+            a = (Message.Applied) call(new Message.Batch(batch));
+        } catch (StoreException e) {
+            if (e.getCause() instanceof Connection.RemoteException) {
+                // the server refused the batch: what we cached no longer matches it, so forget it all
+                dirty.clear();
+                dirtyBytes = 0;
+                items.clear();
+                pages.clear();
+                grants.clear();
+                inoLeft = 0;
+                throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + batch.size()
+                        + " unflushed edits (" + e.getMessage() + "); they are lost and the cache was dropped", e);
+            }
+            throw e;
+        }
         dirty.clear();
         dirtyBytes = 0;
         session.transid = a.transid();
@@ -489,9 +559,21 @@ final class RemoteStore implements ItemStore {
         lock.lock();
         try {
             Grants.Held h = grants.byId(r.grantId());
+            if (h == null && r.grantId() > maxGrantId) {
+                // the REVOKE overtook the GRANTED reply: answer once the grant is installed
+                early.put(r.grantId(), r);
+                return;
+            }
             if (h != null) {
-                flushLocked();
-                if (r.toMode() == 0) {
+                try {
+                    flushLocked();
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(RemoteStore.class).error("flush for revoke {} failed: {}",
+                            r.revokeId(), e.getMessage());
+                }
+                if (grants.byId(r.grantId()) == null) {
+                    h = null; // the failed flush dropped everything
+                } else if (r.toMode() == 0) {
                     items.subMap(h.min(), true, h.max(), true).clear();
                     pages.dropRange(h.min().objectid(), h.max().objectid());
                     grants.remove(h);

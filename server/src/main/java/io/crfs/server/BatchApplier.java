@@ -119,6 +119,10 @@ final class BatchApplier {
                 case Edit.Allocate a -> data(session, view, a.ino(), a.offset(), a.length(), n, touched);
                 case Edit.DropData d -> {
                     need(session, d.ino(), n);
+                    for (Item it : fs.scan(new Key(d.ino(), ItemType.EXTENT_DATA, 0),
+                            new Key(d.ino(), ItemType.EXTENT_DATA, -1L), Integer.MAX_VALUE)) {
+                        view.unstage(it.key()); // the server's extents go with the data
+                    }
                     touched.add(d.ino());
                 }
             }

@@ -152,8 +152,15 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
         }
         CompletableFuture<Message> f = server.grants.acquire(session.id, a.min(), a.max(), a.mode())
                 .thenCompose(g -> server.backend.submit(() -> new Message.Granted(g.id(), g.mode(), g.min(), g.max(),
-                        server.backend.fs().scan(g.min(), g.max(), Integer.MAX_VALUE))));
+                        itemsOf(g))));
         answer(ctx, id, f);
+    }
+
+    /** The items of a granted range, less file extents: clients reach data through READ, never by extent. */
+    private java.util.List<Item> itemsOf(Grant g) {
+        java.util.List<Item> all = server.backend.fs().scan(g.min(), g.max(), Integer.MAX_VALUE);
+        all.removeIf(i -> i.key().type() == io.crfs.format.ItemType.EXTENT_DATA);
+        return all;
     }
 
     private void needRead(long ino) {
