@@ -40,7 +40,7 @@ final class Overlay {
         }
     }
 
-    Map<Key, byte[]> range(Key min, Key max) {
+    java.util.NavigableMap<Key, byte[]> range(Key min, Key max) {
         return items.subMap(min, true, max, true);
     }
 

@@ -242,22 +242,40 @@ final class RemoteStore implements ItemStore {
             throw new IllegalArgumentException("a scan must stay within one objectid: " + min + " .. " + max);
         }
         require(min.objectid(), 1);
-        TreeMap<Key, byte[]> view = new TreeMap<>(items.subMap(min, true, max, true));
-        if (op != null) {
-            for (Map.Entry<Key, byte[]> e : op.range(min, max).entrySet()) {
-                if (e.getValue() == Overlay.DELETED) {
-                    view.remove(e.getKey());
-                } else {
-                    view.put(e.getKey(), e.getValue());
-                }
-            }
+        java.util.NavigableMap<Key, byte[]> cached = items.subMap(min, true, max, true);
+        java.util.NavigableMap<Key, byte[]> staged = op == null ? java.util.Collections.emptyNavigableMap()
+                : op.range(min, max);
+        if (backward) {
+            cached = cached.descendingMap();
+            staged = staged.descendingMap();
         }
+        // merge two sorted streams, the staged one winning on equal keys, stopping at the limit
+        java.util.Iterator<Map.Entry<Key, byte[]>> a = cached.entrySet().iterator();
+        java.util.Iterator<Map.Entry<Key, byte[]>> b = staged.entrySet().iterator();
+        Map.Entry<Key, byte[]> x = a.hasNext() ? a.next() : null;
+        Map.Entry<Key, byte[]> y = b.hasNext() ? b.next() : null;
         List<Item> out = new ArrayList<>();
-        for (Map.Entry<Key, byte[]> e : (backward ? view.descendingMap() : view).entrySet()) {
-            if (out.size() >= limit) {
-                break;
+        while ((x != null || y != null) && out.size() < limit) {
+            int c;
+            if (x == null) {
+                c = 1;
+            } else if (y == null) {
+                c = -1;
+            } else {
+                c = backward ? y.getKey().compareTo(x.getKey()) : x.getKey().compareTo(y.getKey());
             }
-            out.add(new Item(e.getKey(), e.getValue()));
+            if (c < 0) {
+                out.add(new Item(x.getKey(), x.getValue()));
+                x = a.hasNext() ? a.next() : null;
+            } else {
+                if (y.getValue() != Overlay.DELETED) {
+                    out.add(new Item(y.getKey(), y.getValue()));
+                }
+                if (c == 0) {
+                    x = a.hasNext() ? a.next() : null;
+                }
+                y = b.hasNext() ? b.next() : null;
+            }
         }
         return out;
     }

@@ -99,7 +99,7 @@ final class Session implements AutoCloseable {
         Connection c = conn;
         if (c != null && c.isOpen()) {
             try {
-                roundTrips.incrementAndGet();
+                count(m);
                 return c.call(m, CALL_TIMEOUT_MS);
             } catch (Connection.RemoteException e) {
                 if (e.code == ErrorCode.EVICTED || e.code == ErrorCode.NO_SESSION) {
@@ -115,8 +115,15 @@ final class Session implements AutoCloseable {
             }
         }
         reconnect();
-        roundTrips.incrementAndGet();
+        count(m);
         return conn.call(m, CALL_TIMEOUT_MS);
+    }
+
+    /** Lease renewals are not counted: they are not caused by the file system's work. */
+    private void count(Message m) {
+        if (!(m instanceof Message.Ping)) {
+            roundTrips.incrementAndGet();
+        }
     }
 
     private void reconnect() throws IOException {

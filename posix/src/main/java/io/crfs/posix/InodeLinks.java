@@ -84,15 +84,21 @@ final class InodeLinks {
         if (inode.size() != size) {
             out.add(who + "dir size: expected 2 x sum of DIR_INDEX name lengths = " + size + ", got " + inode.size());
         }
+        // by-name maps keep this linear: a directory may hold millions of names
+        java.util.Map<java.nio.ByteBuffer, Index> byName = new java.util.HashMap<>();
+        java.util.Map<java.nio.ByteBuffer, DirEntry> hashed = new java.util.HashMap<>();
+        for (DirEntry d : hashedDirItems) {
+            hashed.putIfAbsent(java.nio.ByteBuffer.wrap(d.name()), d);
+        }
         for (Index i : indexes) {
             DirEntry e = i.entry;
-            List<Index> same = indexes.stream().filter(o -> Arrays.equals(o.entry.name(), e.name())).toList();
-            if (same.get(0) != i) {
-                out.add(who + "duplicate name: " + show(e.name()) + " expected once, got DIR_INDEX " + same.get(0).index
+            Index first = byName.putIfAbsent(java.nio.ByteBuffer.wrap(e.name()), i);
+            if (first != null) {
+                out.add(who + "duplicate name: " + show(e.name()) + " expected once, got DIR_INDEX " + first.index
                         + " and " + i.index);
                 continue;
             }
-            DirEntry d = find(hashedDirItems, e.name());
+            DirEntry d = hashed.get(java.nio.ByteBuffer.wrap(e.name()));
             if (d == null) {
                 out.add(who + "dir index without dir item: DIR_INDEX " + i.index + " " + show(e.name())
                         + " expected a DIR_ITEM entry at offset " + Hashes.nameHash(e.name()) + ", got none");
@@ -103,7 +109,7 @@ final class InodeLinks {
             checkChild(i.index, e);
         }
         for (DirEntry d : dirItems) {
-            if (indexes.stream().noneMatch(i -> Arrays.equals(i.entry.name(), d.name()))) {
+            if (!byName.containsKey(java.nio.ByteBuffer.wrap(d.name()))) {
                 out.add(who + "dir item without dir index: DIR_ITEM entry " + show(d.name())
                         + " expected a DIR_INDEX with that name, got none");
             }
