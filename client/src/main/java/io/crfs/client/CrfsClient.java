@@ -36,7 +36,17 @@ public final class CrfsClient implements AutoCloseable {
         return t;
     }
 
-    private CrfsClient(String host, int port, String name, Caller identity) throws IOException {
+    /**
+     * Client settings. {@code writeBack}: batch edits under WRITE grants and send them on sync,
+     * revoke, size or a short delay (the default); off, every operation's edits are sent at once.
+     */
+    public record Options(boolean writeBack) {
+        public static Options defaults() {
+            return new Options(true);
+        }
+    }
+
+    private CrfsClient(String host, int port, String name, Caller identity, Options options) throws IOException {
         RemoteStore[] self = new RemoteStore[1];
         Message.Hello hello = new Message.Hello(Frame.VERSION, identity.uid(), identity.gid(), identity.groups(), name, 0);
         this.session = new Session(new InetSocketAddress(host, port), hello, m -> {
@@ -44,7 +54,7 @@ public final class CrfsClient implements AutoCloseable {
                 revokes.execute(() -> self[0].revoke(r));
             }
         });
-        this.store = new RemoteStore(session);
+        this.store = new RemoteStore(session, options.writeBack());
         self[0] = store;
         store.redeliverWith(r -> revokes.execute(() -> store.revoke(r)));
         this.posix = new PosixFs(store);
@@ -53,11 +63,16 @@ public final class CrfsClient implements AutoCloseable {
 
     /** Connects as root (the identity the server records for the session). */
     public static CrfsClient connect(String host, int port, String name) throws IOException {
-        return new CrfsClient(host, port, name, Caller.ROOT);
+        return new CrfsClient(host, port, name, Caller.ROOT, Options.defaults());
     }
 
     public static CrfsClient connect(String host, int port, String name, Caller identity) throws IOException {
-        return new CrfsClient(host, port, name, identity);
+        return new CrfsClient(host, port, name, identity, Options.defaults());
+    }
+
+    public static CrfsClient connect(String host, int port, String name, Caller identity, Options options)
+            throws IOException {
+        return new CrfsClient(host, port, name, identity, options);
     }
 
     /** POSIX operations over the cached items (permission checks use each call's Caller). */

@@ -60,8 +60,11 @@ final class RemoteStore implements ItemStore {
         void invalidated(long fromObjectid, long toObjectid);
     }
 
-    RemoteStore(Session session) {
+    private final boolean writeBack;
+
+    RemoteStore(Session session, boolean writeBack) {
         this.session = session;
+        this.writeBack = writeBack;
     }
 
     void redeliverWith(java.util.function.Consumer<Message.Revoke> r) {
@@ -164,11 +167,9 @@ final class RemoteStore implements ItemStore {
         // the server's items replace what we had for the range, except our own unflushed edits
         Key min = g.min(), max = g.max();
         if (LOG.isDebugEnabled()) {
-            byte[] cached = items.get(new Key(min.objectid(), ItemType.INODE_ITEM, 0));
-            String srv = g.items().stream().filter(i -> i.key().type() == ItemType.INODE_ITEM).map(i -> "" + new InodeItem(i.value()).size()).findFirst().orElse("-");
-            LOG.debug("session {} install grant {} mode {} {}..{} ({} items, server size {}, cached size {}), kept cache: {}",
-                    session.id(), g.grantId(), g.mode(), min.objectid(),
-                    max.objectid(), g.items().size(), srv, cached == null ? "-" : new InodeItem(cached).size(), grants.covers(min, 1));
+            LOG.debug("session {} install grant {} mode {} objectids {}..{} ({} items), keeping cache: {}", session.id(),
+                    g.grantId(), g.mode(), Long.toUnsignedString(min.objectid()), Long.toUnsignedString(max.objectid()),
+                    g.items().size(), grants.covers(min, 1));
         }
         if (!grants.covers(min, 1)) {
             items.subMap(min, true, max, true).clear();
@@ -211,7 +212,7 @@ final class RemoteStore implements ItemStore {
             dirtySince = System.nanoTime();
         }
         dirty.addAll(o.edits);
-        if (dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
+        if (!writeBack || dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
             flushLocked();
         }
     }
@@ -339,10 +340,18 @@ final class RemoteStore implements ItemStore {
             require(ino, 1);
             byte[] out = new byte[length];
             long end = offset + length;
-            for (long idx = offset / PageCache.CHUNK; idx * PageCache.CHUNK < end; idx++) {
+            long first = offset / PageCache.CHUNK;
+            long last = (end - 1) / PageCache.CHUNK;
+            for (long idx = first; idx <= last && length > 0; idx++) {
                 byte[] c = pages.chunk(ino, idx);
                 if (c == null) {
-                    c = fetch(ino, idx);
+                    // one request for the whole run of missing chunks (sequential reads are not latency-bound)
+                    long runEnd = idx;
+                    while (runEnd < last && runEnd - idx < MAX_FETCH_CHUNKS && pages.chunk(ino, runEnd + 1) == null) {
+                        runEnd++;
+                    }
+                    fetch(ino, idx, runEnd);
+                    c = pages.chunk(ino, idx);
                 }
                 long cs = idx * PageCache.CHUNK;
                 long s = Math.max(cs, offset), t = Math.min(cs + PageCache.CHUNK, end);
@@ -352,14 +361,24 @@ final class RemoteStore implements ItemStore {
         });
     }
 
-    private byte[] fetch(long ino, long idx) {
+    static final int MAX_FETCH_CHUNKS = 64;
+
+    /** Fetches chunks [from, to] of the file in one READ and caches them. */
+    private void fetch(long ino, long from, long to) {
         if (hasDirtyData(ino)) {
             flushLocked();
         }
-        Message.Data d = (Message.Data) call(new Message.ReadData(ino, idx * PageCache.CHUNK, PageCache.CHUNK));
-        byte[] c = java.util.Arrays.copyOf(d.data(), PageCache.CHUNK);
-        pages.put(ino, idx, c);
-        return c;
+        int len = (int) ((to - from + 1) * PageCache.CHUNK);
+        Message.Data d = (Message.Data) call(new Message.ReadData(ino, from * PageCache.CHUNK, len));
+        byte[] all = d.data();
+        for (long idx = from; idx <= to; idx++) {
+            int at = (int) ((idx - from) * PageCache.CHUNK);
+            byte[] c = new byte[PageCache.CHUNK];
+            if (at < all.length) {
+                System.arraycopy(all, at, c, 0, Math.min(PageCache.CHUNK, all.length - at));
+            }
+            pages.put(ino, idx, c);
+        }
     }
 
     private boolean hasDirtyData(long ino) {
@@ -558,9 +577,6 @@ final class RemoteStore implements ItemStore {
         dirtyBytes = 0;
         session.transid = a.transid();
         for (Item it : a.inodes()) {
-            if (it.key().objectid() == 256) {
-                LOG.debug("session {} APPLIED root size {}", session.id(), new InodeItem(it.value()).size());
-            }
             if (grants.covers(it.key(), 1)) {
                 items.put(it.key(), it.value());
             }

@@ -101,6 +101,11 @@ public final class Crfsd implements AutoCloseable {
         listener.closeFuture().await();
     }
 
+    /** Revoke round trips (nanoseconds) of the most recent revokes. */
+    public long[] revokeLatencies() {
+        return sessions.revokeSamples();
+    }
+
     /** Human-readable state: sessions, grants per client, revokes, commits, caches. */
     public String status() {
         StringBuilder b = new StringBuilder();

@@ -87,10 +87,25 @@ final class Sessions implements RevokeSink, AutoCloseable {
         }
     }
 
+    /** Round-trip times of the most recent revokes (send to acknowledgement), for metrics and benchmarks. */
+    private final long[] recent = new long[65536];
+    private long recentCount;
+
+    synchronized long[] revokeSamples() {
+        int n = (int) Math.min(recentCount, recent.length);
+        return java.util.Arrays.copyOf(recent, n);
+    }
+
+    private synchronized void sample(long nanos) {
+        recent[(int) (recentCount++ % recent.length)] = nanos;
+    }
+
     void revokeDone(ClientSession s, long revokeId) {
         ClientSession.Pending p = s.revokes.remove(revokeId);
         if (p != null) {
-            revokeNanos.addAndGet(System.nanoTime() - p.sentNanos());
+            long rtt = System.nanoTime() - p.sentNanos();
+            sample(rtt);
+            revokeNanos.addAndGet(rtt);
             grants.revoked(p.grant().id(), p.toMode());
         }
     }
