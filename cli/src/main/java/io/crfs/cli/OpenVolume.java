@@ -1,0 +1,152 @@
+package io.crfs.cli;
+
+import io.crfs.posix.Attr;
+import io.crfs.posix.Caller;
+import io.crfs.posix.Errno;
+import io.crfs.posix.PosixException;
+import io.crfs.posix.PosixFs;
+import io.crfs.volume.Volume;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A volume image opened for the offline tools, with the POSIX view of its fs tree and path
+ * resolution. The CLI acts as root ({@link Caller#ROOT}).
+ */
+final class OpenVolume implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenVolume.class);
+
+    final Path image;
+    final Volume volume;
+    final PosixFs fs;
+
+    private OpenVolume(Path image, Volume volume, PosixFs fs) {
+        this.image = image;
+        this.volume = volume;
+        this.fs = fs;
+    }
+
+    static OpenVolume open(Path image) throws IOException {
+        if (!Files.exists(image)) {
+            throw CliException.notFound("no volume image at " + image + "; create one with `crfs mkfs "
+                    + image + " --size 1G`");
+        }
+        if (Files.isDirectory(image)) {
+            throw CliException.notFound(image + " is a directory, not a volume image; name the image file");
+        }
+        Volume v = Volume.open(image);
+        try {
+            PosixFs fs = new PosixFs(v.fsTree());
+            recoverOrphans(fs);
+            return new OpenVolume(image, v, fs);
+        } catch (RuntimeException e) {
+            try {
+                v.close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Frees inodes left unlinked-while-open by a crash (ORPHAN items). Called reflectively until
+     * {@code PosixFs.recoverOrphans()} lands on main; then this becomes a direct call.
+     */
+    private static void recoverOrphans(PosixFs fs) {
+        Method m;
+        try {
+            m = PosixFs.class.getMethod("recoverOrphans");
+        } catch (NoSuchMethodException e) {
+            LOG.debug("PosixFs.recoverOrphans() not available in this build; skipped");
+            return;
+        }
+        try {
+            Object n = m.invoke(fs);
+            LOG.debug("recovered {} orphan inodes", n);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void commit() throws IOException {
+        volume.commit();
+    }
+
+    @Override
+    public void close() throws IOException {
+        volume.close();
+    }
+
+    /** The inode at an absolute volume path ("/" or "" is the root); ENOENT/ENOTDIR become exit code 2. */
+    Attr resolve(String path) {
+        Attr at = fs.getattr(PosixFs.ROOT);
+        String walked = "";
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            walked += "/" + part;
+            if (!at.isDir()) {
+                throw CliException.notFound(walked.substring(0, walked.lastIndexOf('/')) + " in " + image
+                        + " is not a directory; see `crfs ls " + image + "`");
+            }
+            try {
+                at = fs.lookup(Caller.ROOT, at.ino(), part.getBytes(StandardCharsets.UTF_8));
+            } catch (PosixException e) {
+                if (e.errno() == Errno.ENOENT) {
+                    throw CliException.notFound("no " + walked + " in " + image + "; see `crfs ls " + image + " "
+                            + parentOf(walked) + "`");
+                }
+                throw e;
+            }
+        }
+        return at;
+    }
+
+    /** Like {@link #resolve} but creates missing directories (0755 root:root), as mkdir -p. */
+    Attr resolveOrCreateDirs(String path) {
+        Attr at = fs.getattr(PosixFs.ROOT);
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            byte[] name = part.getBytes(StandardCharsets.UTF_8);
+            Attr next = lookupOrNull(at.ino(), name);
+            if (next == null) {
+                next = fs.mkdir(Caller.ROOT, at.ino(), name, 0755);
+            } else if (!next.isDir()) {
+                throw CliException.notFound(part + " in " + path + " is not a directory; choose another DEST");
+            }
+            at = next;
+        }
+        return at;
+    }
+
+    Attr lookupOrNull(long dir, byte[] name) {
+        try {
+            return fs.lookup(Caller.ROOT, dir, name);
+        } catch (PosixException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static String parentOf(String p) {
+        int i = p.lastIndexOf('/');
+        return i <= 0 ? "/" : p.substring(0, i);
+    }
+}
