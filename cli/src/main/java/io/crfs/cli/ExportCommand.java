@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code crfs export}: copies a volume tree out to the host. */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(name = "export", mixinStandardHelpOptions = true, customSynopsis = "crfs export [-hvV] IMAGE [SRC] DEST",
         description = {"Copy SRC (default /) from the volume to DEST on the host.", "",
                 "Preserves what import preserves.",
                 "A directory SRC is merged into DEST (created if missing), and DEST takes",
@@ -27,7 +27,7 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Volume image.")
     Path image;
 
-    @Parameters(index = "1..2", arity = "1..2", paramLabel = "[SRC] DEST",
+    @Parameters(index = "1..2", arity = "1..2", paramLabel = "[SRC] DEST", hideParamSyntax = true,
             description = "Path in the volume (default /), then the host destination.")
     List<String> paths;
 
