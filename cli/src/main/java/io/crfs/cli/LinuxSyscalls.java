@@ -34,7 +34,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class LinuxSyscalls {
     public static final int SEEK_SET = 0, SEEK_DATA = 3, SEEK_HOLE = 4; // linux/fs.h
     public static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000,
-            O_NOFOLLOW = 0400000, O_CLOEXEC = 02000000;
+            O_NOFOLLOW = 0400000, O_DIRECTORY = 0200000, O_CLOEXEC = 02000000;
     static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int ENOENT = 2, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, ENOSPC = 28,
             ENXIO = 6, ENODATA = 61, ERANGE = 34, EOPNOTSUPP = 95, EPERM = 1, EACCES = 13;
@@ -63,17 +63,15 @@ public final class LinuxSyscalls {
     private static final MethodHandle PWRITE = errnoFn("pwrite", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle LSEEK = errnoFn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle FTRUNCATE = errnoFn("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
-    private static final MethodHandle OPENDIR = errnoFn("opendir", ADDRESS, ADDRESS);
-    private static final MethodHandle READDIR = errnoFn("readdir", ADDRESS, ADDRESS);
-    private static final MethodHandle CLOSEDIR = errnoFn("closedir", JAVA_INT, ADDRESS);
+    private static final MethodHandle GETDENTS64 = errnoFn("getdents64", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle ISATTY = fn("isatty", JAVA_INT, JAVA_INT);
     private static final MethodHandle STRERROR = fn("strerror", ADDRESS, JAVA_INT);
 
     // struct stat on x86-64 (asm/stat.h): 144 bytes.
     private static final long STAT_SIZE = 144, ST_DEV = 0, ST_INO = 8, ST_NLINK = 16, ST_MODE = 24, ST_UID = 28,
             ST_GID = 32, ST_RDEV = 40, ST_SIZE = 48, ST_BLOCKS = 64, ST_ATIM = 72, ST_MTIM = 88, ST_CTIM = 104;
-    // struct dirent (glibc x86-64): d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name[256].
     private static final long D_NAME = 19;
+    private static final int DIRENT_BUF = 64 * 1024;
 
     private LinuxSyscalls() {}
 
@@ -120,41 +118,47 @@ public final class LinuxSyscalls {
         }
     }
 
-    /** Names in a directory, without "." and "..", in readdir order. */
+    /**
+     * Names in a directory, without "." and "..", in the order the file system returns them.
+     * getdents64(2) rather than readdir(3): readdir reports errors only through errno, which a
+     * captured-call-state downcall cannot clear beforehand, so end-of-directory and failure look alike.
+     */
     public static List<byte[]> listDir(byte[] path) throws SyscallException {
+        int fd = open(path, O_RDONLY | O_DIRECTORY, 0);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CAPTURE);
-            MemorySegment dir = (MemorySegment) OPENDIR.invokeExact(cs, cstr(a, path));
-            if (dir.equals(MemorySegment.NULL)) {
-                throw new SyscallException("opendir", path, (int) ERRNO.get(cs, 0L));
-            }
+            MemorySegment buf = a.allocate(DIRENT_BUF, 8);
             List<byte[]> names = new ArrayList<>();
-            try {
-                while (true) {
-                    ERRNO.set(cs, 0L, 0);
-                    MemorySegment ent = (MemorySegment) READDIR.invokeExact(cs, dir);
-                    if (ent.equals(MemorySegment.NULL)) {
-                        int err = (int) ERRNO.get(cs, 0L);
-                        if (err != 0) {
-                            throw new SyscallException("readdir", path, err);
-                        }
-                        break;
+            while (true) {
+                long n = (long) GETDENTS64.invokeExact(cs, fd, buf, (long) DIRENT_BUF);
+                if (n < 0 && (int) ERRNO.get(cs, 0L) == 4) {
+                    continue; // EINTR
+                }
+                check(n, cs, "getdents64", path);
+                if (n == 0) {
+                    return names;
+                }
+                // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name (NUL-terminated).
+                for (long off = 0; off < n; ) {
+                    int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, off + 16));
+                    long nameAt = off + D_NAME;
+                    long len = 0;
+                    while (buf.get(JAVA_BYTE, nameAt + len) != 0) {
+                        len++;
                     }
-                    MemorySegment e = ent.reinterpret(D_NAME + 256);
-                    byte[] name = e.asSlice(D_NAME).getString(0, java.nio.charset.StandardCharsets.ISO_8859_1)
-                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                    byte[] name = buf.asSlice(nameAt, len).toArray(JAVA_BYTE);
                     if (!(Arrays.equals(name, DOT) || Arrays.equals(name, DOTDOT))) {
                         names.add(name);
                     }
+                    off += reclen;
                 }
-            } finally {
-                int ignored = (int) CLOSEDIR.invokeExact(cs, dir);
             }
-            return names;
         } catch (SyscallException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
+        } finally {
+            close(fd);
         }
     }
 

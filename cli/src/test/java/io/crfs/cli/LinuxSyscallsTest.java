@@ -77,6 +77,18 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void listDirReadsBigDirectoriesInSeveralBatches() throws IOException {
+        Path d = Files.createDirectory(tmp.resolve("big"));
+        for (int i = 0; i < 3000; i++) {
+            Files.createFile(d.resolve("entry-with-a-longish-name-" + i));
+        }
+        LinuxSyscalls.lstat(b(tmp.resolve("does-not-exist-so-errno-is-stale")).length == 0 ? b(d) : b(d));
+        assertThat(LinuxSyscalls.listDir(b(d))).hasSize(3000);
+        assertThatThrownBy(() -> LinuxSyscalls.listDir(b(tmp.resolve("nope"))))
+                .isInstanceOf(LinuxSyscalls.SyscallException.class);
+    }
+
+    @Test
     void seekDataAndHoleFindTheDataOfASparseFile() throws IOException {
         Path f = tmp.resolve("sparse");
         try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {

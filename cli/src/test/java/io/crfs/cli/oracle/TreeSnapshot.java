@@ -114,6 +114,15 @@ public final class TreeSnapshot {
         return new TreeSnapshot(dir, out);
     }
 
+    /** The same snapshot without the given paths (e.g. "." when the root's mtime legitimately differs). */
+    public TreeSnapshot without(String... paths) {
+        TreeMap<String, String> e = new TreeMap<>(entries);
+        for (String p : paths) {
+            e.remove(p);
+        }
+        return new TreeSnapshot(root, e);
+    }
+
     /** Path -> description line. */
     public Map<String, String> entries() {
         return entries;
