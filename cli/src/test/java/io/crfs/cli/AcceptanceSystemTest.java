@@ -27,6 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 class AcceptanceSystemTest {
     @TempDir
     Path tmp;
+    private long stepStart = System.nanoTime();
+
+    /** Prints how long the previous step took (CI logs show where the time goes). */
+    private void step(String name) {
+        long now = System.nanoTime();
+        System.err.printf("[acceptance] %-55s %7.1f s%n", name, (now - stepStart) / 1e9);
+        stepStart = now;
+    }
 
     @BeforeEach
     void needsRootAndBtrfs() {
@@ -127,19 +135,26 @@ class AcceptanceSystemTest {
         try (KernelMount m = KernelMount.readWrite(img)) {
             Sh.run("cp", "-a", src + "/.", m.dir().toString()).check();
         }
+        step("fixture + kernel cp -a");
         BtrfsCheck.run(img);
+        step("check");
 
         // 1. crfs exports what the kernel wrote, identically.
         Path out1 = tmp.resolve("out1");
         Cli.run("export", img.toString(), out1.toString()).ok();
+        step("crfs export of the kernel's volume");
         TreeSnapshot.of(out1).assertSameAs(TreeSnapshot.of(src));
+        step("snapshots compared");
         BtrfsCheck.run(img);
+        step("check");
 
         // 2. crfs imports more; the kernel sees old and new.
         Path more = Files.createDirectory(tmp.resolve("more"));
         Fixtures.small(more);
         Cli.run("import", img.toString(), more.toString(), "/more").ok();
+        step("crfs import into it");
         BtrfsCheck.run(img);
+        step("check");
         try (KernelMount m = KernelMount.readOnly(img)) {
             // The root's mtime moved when /more was created; everything else is as copied.
             TreeSnapshot.of(m.dir()).without(".").entries().entrySet().stream()
@@ -147,6 +162,7 @@ class AcceptanceSystemTest {
                     .forEach(e -> assertThat(e.getValue()).as(e.getKey()).isEqualTo(TreeSnapshot.of(src).entries().get(e.getKey())));
             TreeSnapshot.of(m.dir().resolve("more")).assertSameAs(TreeSnapshot.of(more));
         }
+        step("kernel ro view compared");
 
         // 3. The kernel changes it read-write: create, delete, rename, overwrite, append, mkdir, xattr.
         try (KernelMount m = KernelMount.readWrite(img)) {
@@ -164,17 +180,22 @@ class AcceptanceSystemTest {
                     ln sizes/4096 sizes/4096-link
                     """);
         }
+        step("kernel rw changes");
         BtrfsCheck.run(img);
+        step("check");
 
         // 4. crfs opens it again: its export equals the kernel's view.
         Path out2 = tmp.resolve("out2");
         Cli.run("export", img.toString(), out2.toString()).ok();
+        step("crfs export after the kernel's changes");
         BtrfsCheck.run(img);
+        step("check");
         try (KernelMount m = KernelMount.readOnly(img)) {
             TreeSnapshot kernel = TreeSnapshot.of(m.dir());
             assertThat(kernel.entries()).containsKey("kernel-was-here").doesNotContainKey("hard1");
             TreeSnapshot.of(out2).assertSameAs(kernel);
         }
+        step("views compared");
         assertThat(Cli.run("cat", img.toString(), "/kernel-was-here").ok().out()).isEqualTo("kernel was here\n");
     }
 }
