@@ -30,12 +30,9 @@ final class CatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         OutputStream out = main.rawOut();
         try (OpenVolume vol = OpenVolume.open(image)) {
-            Attr a = vol.resolve(path);
+            Attr a = vol.resolve(path, true);
             if (a.isDir()) {
                 throw CliException.notFound(path + " is a directory; list it with `crfs ls " + image + " " + path + "`");
-            }
-            if (a.isSymlink()) {
-                a = vol.resolve(resolveLink(path, new String(vol.fs.readlink(a.ino()), java.nio.charset.StandardCharsets.UTF_8)));
             }
             if (!a.isRegular()) {
                 throw CliException.notFound(path + " is not a regular file; nothing to print");
@@ -52,14 +49,5 @@ final class CatCommand implements Callable<Integer> {
             out.flush();
         }
         return ExitCodes.OK;
-    }
-
-    /** One level of symlink, relative to the link's directory (enough for cat; ls -l shows the target). */
-    private static String resolveLink(String linkPath, String target) {
-        if (target.startsWith("/")) {
-            return target;
-        }
-        int i = linkPath.replaceAll("/+$", "").lastIndexOf('/');
-        return (i < 0 ? "" : linkPath.substring(0, i)) + "/" + target;
     }
 }

@@ -12,6 +12,10 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,30 +93,78 @@ final class OpenVolume implements AutoCloseable {
         volume.close();
     }
 
-    /** The inode at an absolute volume path ("/" or "" is the root); ENOENT/ENOTDIR become exit code 2. */
+    /** The inode at an absolute volume path ("/" or "" is the root), not following a final symlink. */
     Attr resolve(String path) {
-        Attr at = fs.getattr(PosixFs.ROOT);
+        return resolve(path, false);
+    }
+
+    /**
+     * The inode at an absolute volume path. Symlinks in the middle are followed (absolute targets
+     * from the volume root), a final one only if {@code followLast}; "." and ".." work as in Linux,
+     * with at most 40 links as in Linux (MAXSYMLINKS). Missing components exit with code 2.
+     */
+    Attr resolve(String path, boolean followLast) {
+        Attr root = fs.getattr(PosixFs.ROOT);
+        Deque<Attr> ancestors = new ArrayDeque<>();
+        Deque<String> todo = new ArrayDeque<>(components(path));
+        Attr at = root;
         String walked = "";
-        for (String part : path.split("/")) {
-            if (part.isEmpty() || part.equals(".")) {
+        int links = 0;
+        while (!todo.isEmpty()) {
+            String part = todo.pop();
+            if (part.equals(".")) {
                 continue;
             }
-            walked += "/" + part;
             if (!at.isDir()) {
-                throw CliException.notFound(walked.substring(0, walked.lastIndexOf('/')) + " in " + image
-                        + " is not a directory; see `crfs ls " + image + "`");
+                throw CliException.notFound((walked.isEmpty() ? "/" : walked) + " in " + image
+                        + " is not a directory; see `crfs ls " + image + " " + parentOf(walked) + " -l`");
             }
+            if (part.equals("..")) {
+                at = ancestors.isEmpty() ? root : ancestors.pop();
+                walked = parentOf(walked).equals("/") ? "" : parentOf(walked);
+                continue;
+            }
+            Attr next;
             try {
-                at = fs.lookup(Caller.ROOT, at.ino(), part.getBytes(StandardCharsets.UTF_8));
+                next = fs.lookup(Caller.ROOT, at.ino(), part.getBytes(StandardCharsets.UTF_8));
             } catch (PosixException e) {
                 if (e.errno() == Errno.ENOENT) {
-                    throw CliException.notFound("no " + walked + " in " + image + "; see `crfs ls " + image + " "
-                            + parentOf(walked) + "`");
+                    throw CliException.notFound("no " + walked + "/" + part + " in " + image + "; see `crfs ls " + image
+                            + " " + (walked.isEmpty() ? "/" : walked) + "`");
                 }
                 throw e;
             }
+            if (next.isSymlink() && (followLast || !todo.isEmpty())) {
+                if (++links > 40) {
+                    throw CliException.notFound("too many levels of symbolic links in " + path + " in " + image);
+                }
+                String target = new String(fs.readlink(next.ino()), StandardCharsets.UTF_8);
+                List<String> t = components(target);
+                for (int i = t.size() - 1; i >= 0; i--) {
+                    todo.push(t.get(i));
+                }
+                if (target.startsWith("/")) {
+                    at = root;
+                    ancestors.clear();
+                    walked = "";
+                }
+                continue;
+            }
+            ancestors.push(at);
+            at = next;
+            walked += "/" + part;
         }
         return at;
+    }
+
+    private static List<String> components(String path) {
+        List<String> out = new ArrayList<>();
+        for (String p : path.split("/")) {
+            if (!p.isEmpty()) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** Like {@link #resolve} but creates missing directories (0755 root:root), as mkdir -p. */
@@ -147,6 +199,7 @@ final class OpenVolume implements AutoCloseable {
 
     private static String parentOf(String p) {
         int i = p.lastIndexOf('/');
+        // "" (the root) and "/x" both have the root as parent
         return i <= 0 ? "/" : p.substring(0, i);
     }
 }

@@ -12,11 +12,18 @@ import java.nio.file.Path;
 public final class KernelMount implements AutoCloseable {
     private final Path image;
     private final Path dir;
+    private final Thread onExit;
     private boolean closed;
 
     private KernelMount(Path image, Path dir) {
         this.image = image;
         this.dir = dir;
+        // A test JVM stopped by a timeout (SIGTERM) still unmounts; only SIGKILL can leak a mount.
+        this.onExit = new Thread(() -> {
+            Sh.run("umount", "-l", dir.toString());
+            detachLeftovers(image);
+        }, "umount " + dir);
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** mount -o ro,loop: the kernel never writes to the image. */
@@ -57,6 +64,11 @@ public final class KernelMount implements AutoCloseable {
             return;
         }
         closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or will run; unmounting twice is harmless
+        }
         Sh.Result r = null;
         for (int attempt = 0; attempt < 10; attempt++) {
             r = Sh.run("umount", dir.toString());
