@@ -101,8 +101,8 @@ public final class ExitCodes implements CommandLine.IExitCodeExceptionMapper {
         String what = oneLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
         return switch (classify(t)) {
             case NOT_FOUND -> what + "; check the path or argument (crfs ls IMAGE PATH shows what the volume holds)";
-            case CORRUPT -> what + "; the volume is damaged or uses an unsupported btrfs feature: run"
-                    + " `btrfs check --readonly IMAGE`, or let the kernel mount it once if it has a log tree";
+            case CORRUPT -> what + "; the volume is damaged or uses an unsupported btrfs feature: check it"
+                    + " with `btrfs check --readonly`, or let the kernel mount it once if it has a log tree";
             case NO_SPACE -> what + "; free some space or make a bigger volume (crfs mkfs IMAGE --size N)";
             default -> (t instanceof IOException ? what : "internal error: " + t.getClass().getSimpleName() + ": " + what)
                     + "; rerun with --verbose for details"

@@ -56,6 +56,13 @@ final class Progress {
         err.flush();
     }
 
+    private static String count(long n, String noun) {
+        if (n == 1) {
+            return "1 " + noun;
+        }
+        return n + " " + (noun.endsWith("y") ? noun.substring(0, noun.length() - 1) + "ies" : noun + "s");
+    }
+
     private long rate(long now) {
         double secs = Math.max(1e-3, (now - start) / 1e9);
         return (long) (bytes / secs);
@@ -66,10 +73,9 @@ final class Progress {
         if (terminal) {
             err.print("\r\033[K");
         }
-        err.println(String.format(Locale.ROOT,
-                "crfs %s: %d files, %d directories, %d symlinks, %d hard links, %d special files; %s in %.1f s (%s/s)",
-                verb, files, dirs, symlinks, hardlinks, specials, Sizes.human(bytes), (now - start) / 1e9,
-                Sizes.human(rate(now))));
+        err.println(String.format(Locale.ROOT, "crfs %s: %s, %s, %s, %s, %s; %s in %.1f s (%s/s)", verb,
+                count(files, "file"), count(dirs, "directory"), count(symlinks, "symlink"), count(hardlinks, "hard link"),
+                count(specials, "special file"), Sizes.human(bytes), (now - start) / 1e9, Sizes.human(rate(now))));
         err.flush();
     }
 }
