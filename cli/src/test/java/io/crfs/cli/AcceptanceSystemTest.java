@@ -83,6 +83,10 @@ class AcceptanceSystemTest {
         String ls = Cli.run("ls", img.toString(), "/", "-l").ok().out();
         assertThat(ls).contains("sym-rel -> bulk/1/f1").contains("-rwsr-xr-x").contains("drwxrwxrwt");
         assertThat(Cli.run("ls", img.toString(), "/nope").exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        // Paths inside the volume follow its symlinks: a final one for cat, relative ones with "..".
+        assertThat(Cli.run("cat", img.toString(), "/sym-rel").ok().stdout()).isEqualTo(Files.readAllBytes(src.resolve("bulk/1/f1")));
+        assertThat(Cli.run("ls", img.toString(), "/a/b/c/sym-up/bulk/1").ok().out()).contains("f1\n");
+        assertThat(Cli.run("cat", img.toString(), "/sym-dangling").exit()).isEqualTo(ExitCodes.NOT_FOUND);
         // Export gives the source back, too.
         Path out = tmp.resolve("out");
         Cli.run("export", img.toString(), out.toString()).ok();
