@@ -74,6 +74,23 @@ public interface ItemStore {
     /** Total and free bytes, for statfs. */
     SpaceInfo space();
 
+    /**
+     * Runs one POSIX operation. A store may run {@code body} more than once: a networked store
+     * stages the edits of an attempt and throws them away when it finds it lacks a grant, gets
+     * the grant without holding any lock, and runs the body again; only a completed attempt's
+     * edits become visible. The body must therefore have no effects outside the store.
+     */
+    default <T> T operation(java.util.function.Supplier<T> body) {
+        return body.get();
+    }
+
+    /**
+     * Called before the first edit of an operation that writes about {@code dataBytes} bytes of
+     * file data (0 for metadata only): throws {@link StoreException} NO_SPACE if the operation
+     * might not be able to finish, so that it fails before changing anything.
+     */
+    default void checkSpace(long dataBytes) {}
+
     /** Makes every edit so far durable (fsync / sync). */
     void sync();
 

@@ -1,18 +1,34 @@
 package io.crfs.posix;
 
+import io.crfs.format.FormatException;
 import io.crfs.format.ItemStore;
+import io.crfs.format.StoreException;
+import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * POSIX file system semantics over the items of one btrfs fs tree. Every method is one POSIX
  * operation; it reads and edits items through the {@link ItemStore} and throws
- * {@link PosixException} carrying a Linux errno on failure (nothing is changed then).
- * Operations are serialised by this object (it is thread-safe; one lock).
+ * {@link PosixException} carrying a Linux errno on failure (all checks run before the first
+ * edit, so a refused operation changes nothing). Operations are serialised by this object (it is
+ * thread-safe; one lock).
  *
  * <p>Names are raw bytes (Linux names are arbitrary bytes but '/' and NUL). Inode numbers are
  * btrfs objectids; the root directory is 256.
  *
- * <p>API SKELETON: implementations pending (see issue 2).
+ * <p>Design decisions:
+ * <ul>
+ *   <li>Items are exactly those the kernel writes (btrfs-format.md 7, 8.2, 9.10), so
+ *       {@code btrfs check} and a kernel mount agree with what this class produced.</li>
+ *   <li>Permission checks model a Linux VFS with uid 0 holding every capability; the order of
+ *       the checks, and so which errno wins, follows the VFS (see {@link Namespace}).</li>
+ *   <li>Reads never update atime (as with {@code noatime}): a read must not turn into an item
+ *       edit, which under the network design would need a WRITE grant.</li>
+ *   <li>Write, fallocate and seek take no permission check: POSIX checks access when a file is
+ *       opened, which the front end does with {@link #access} or {@link #create}.</li>
+ * </ul>
  */
 public final class PosixFs {
     public static final long ROOT = 256;
@@ -30,52 +46,158 @@ public final class PosixFs {
     // access() masks
     public static final int R_OK = 4, W_OK = 2, X_OK = 1, F_OK = 0;
 
-    public PosixFs(ItemStore store) { throw new UnsupportedOperationException(); }
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ItemStore store;
+    private final Inodes inodes;
+    private final Dirs dirs;
+    private final Orphans orphans;
+    private final Namespace names;
+    private final Renamer renamer;
+    private final Xattrs xattrs;
+    private final FileOps files;
+    private final AttrChanges attrs;
+
+    public PosixFs(ItemStore store) {
+        this(store, Clock.systemUTC());
+    }
+
+    /** With a clock for the inode times (tests use a fixed or stepping clock). */
+    public PosixFs(ItemStore store, Clock clock) {
+        this.store = store;
+        this.inodes = new Inodes(store, clock);
+        this.dirs = new Dirs(store);
+        this.orphans = new Orphans(store, inodes);
+        this.names = new Namespace(store, inodes, dirs, orphans);
+        this.renamer = new Renamer(inodes, dirs, orphans, names);
+        this.xattrs = new Xattrs(store, inodes);
+        this.files = new FileOps(store, inodes, xattrs);
+        this.attrs = new AttrChanges(store, inodes, xattrs);
+    }
+
+    /** Runs one operation under the lock, mapping store failures to errnos. */
+    private <T> T op(Supplier<T> body) {
+        lock.lock();
+        try {
+            return store.operation(body);
+        } catch (StoreException e) {
+            throw Inodes.map(e);
+        } catch (FormatException e) {
+            PosixException p = new PosixException(Errno.EIO, "malformed item: " + e.getMessage());
+            p.initCause(e);
+            throw p;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * An operation that edits: the store first confirms there is room for it (about
+     * {@code dataBytes} of file data plus a few items), so that ENOSPC comes before any edit.
+     */
+    private <T> T edit(long dataBytes, Supplier<T> body) {
+        return op(() -> {
+            store.checkSpace(dataBytes);
+            return body.get();
+        });
+    }
+
+    private void edit(Runnable body) {
+        edit(0, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    private void run(Runnable body) {
+        op(() -> {
+            body.run();
+            return null;
+        });
+    }
 
     /** Creates the root directory's items if the tree has none (a fresh tree); returns false if it existed. */
-    public boolean initRoot(int mode, int uid, int gid) { throw new UnsupportedOperationException(); }
+    public boolean initRoot(int mode, int uid, int gid) { return edit(0, () -> names.initRoot(mode, uid, gid)); }
 
-    public Attr getattr(long ino) { throw new UnsupportedOperationException(); }
-    public Attr lookup(Caller c, long dir, byte[] name) { throw new UnsupportedOperationException(); }
+    public Attr getattr(long ino) { return op(() -> inodes.attr(ino)); }
+    public Attr lookup(Caller c, long dir, byte[] name) { return op(() -> names.lookup(c, dir, name)); }
     /** O_CREAT; with {@code exclusive} EEXIST if present, else returns the existing file (after permission checks). */
-    public Attr create(Caller c, long dir, byte[] name, int mode, boolean exclusive) { throw new UnsupportedOperationException(); }
-    /** Regular, fifo, socket, char or block device (type from mode's S_IFMT). */
-    public Attr mknod(Caller c, long dir, byte[] name, int mode, long rdev) { throw new UnsupportedOperationException(); }
-    public Attr mkdir(Caller c, long dir, byte[] name, int mode) { throw new UnsupportedOperationException(); }
-    public Attr symlink(Caller c, long dir, byte[] name, byte[] target) { throw new UnsupportedOperationException(); }
-    public Attr link(Caller c, long ino, long newDir, byte[] newName) { throw new UnsupportedOperationException(); }
-    public void unlink(Caller c, long dir, byte[] name) { throw new UnsupportedOperationException(); }
-    public void rmdir(Caller c, long dir, byte[] name) { throw new UnsupportedOperationException(); }
-    public void rename(Caller c, long srcDir, byte[] srcName, long dstDir, byte[] dstName, int flags) { throw new UnsupportedOperationException(); }
-    public byte[] readlink(long ino) { throw new UnsupportedOperationException(); }
+    public Attr create(Caller c, long dir, byte[] name, int mode, boolean exclusive) {
+        return edit(0, () -> names.create(c, dir, name, mode, exclusive));
+    }
+    /** Regular, fifo, socket, char or block device (type from mode's S_IFMT); rdev is a Linux dev_t. */
+    public Attr mknod(Caller c, long dir, byte[] name, int mode, long rdev) { return edit(0, () -> names.mknod(c, dir, name, mode, rdev)); }
+    public Attr mkdir(Caller c, long dir, byte[] name, int mode) { return edit(0, () -> names.mkdir(c, dir, name, mode)); }
+    public Attr symlink(Caller c, long dir, byte[] name, byte[] target) { return edit(target.length, () -> names.symlink(c, dir, name, target)); }
+    public Attr link(Caller c, long ino, long newDir, byte[] newName) { return edit(0, () -> names.link(c, ino, newDir, newName)); }
+    public void unlink(Caller c, long dir, byte[] name) { edit(() -> names.unlink(c, dir, name)); }
+    public void rmdir(Caller c, long dir, byte[] name) { edit(() -> names.rmdir(c, dir, name)); }
+    public void rename(Caller c, long srcDir, byte[] srcName, long dstDir, byte[] dstName, int flags) {
+        edit(() -> renamer.rename(c, srcDir, srcName, dstDir, dstName, flags));
+    }
+    public byte[] readlink(long ino) { return op(() -> files.readlink(ino)); }
 
     /**
      * Entries after {@code cookie} in DIR_INDEX order (stable offsets); cookie 0 starts at the
      * beginning and includes "." (cookie 1) and ".." (cookie 2); every entry carries the cookie
-     * to resume after it.
+     * to resume after it (an entry's cookie is its DIR_INDEX + 1).
      */
-    public List<DirEntryInfo> readdir(Caller c, long dir, long cookie, int max) { throw new UnsupportedOperationException(); }
+    public List<DirEntryInfo> readdir(Caller c, long dir, long cookie, int max) {
+        return op(() -> {
+            Perms.require(c, inodes.loadDir(dir), Perms.R, dir);
+            return dirs.readdir(dir, cookie, max);
+        });
+    }
 
-    public int read(long ino, long offset, byte[] dst, int from, int length) { throw new UnsupportedOperationException(); }
+    public int read(long ino, long offset, byte[] dst, int from, int length) {
+        return op(() -> files.read(ino, offset, dst, from, length));
+    }
     /** Writes and updates mtime/ctime; clears setuid/setgid when an unprivileged caller writes. */
-    public int write(Caller c, long ino, long offset, byte[] src, int from, int length) { throw new UnsupportedOperationException(); }
-    public Attr setattr(Caller c, long ino, SetAttr change) { throw new UnsupportedOperationException(); }
-    public void fallocate(Caller c, long ino, int mode, long offset, long length) { throw new UnsupportedOperationException(); }
-    public long seekData(long ino, long offset) { throw new UnsupportedOperationException(); }
-    public long seekHole(long ino, long offset) { throw new UnsupportedOperationException(); }
+    public int write(Caller c, long ino, long offset, byte[] src, int from, int length) {
+        return edit(length, () -> files.write(c, ino, offset, src, from, length));
+    }
+    /** chmod, chown, utimensat and truncate(2) (a size change needs write permission on the inode). */
+    public Attr setattr(Caller c, long ino, SetAttr change) { return edit(0, () -> attrs.setattr(c, ino, change, false)); }
+    /** ftruncate(2) on a handle opened for writing: the permission was checked at open, as in Linux. */
+    public Attr ftruncate(Caller c, long ino, long size) {
+        return edit(0, () -> attrs.setattr(c, ino, SetAttr.size(size), true));
+    }
+    public void fallocate(Caller c, long ino, int mode, long offset, long length) {
+        edit((mode & FALLOC_FL_PUNCH_HOLE) != 0 ? 0 : length, () -> {
+            files.fallocate(c, ino, mode, offset, length);
+            return null;
+        });
+    }
+    public long seekData(long ino, long offset) { return op(() -> files.seekData(ino, offset)); }
+    public long seekHole(long ino, long offset) { return op(() -> files.seekHole(ino, offset)); }
 
-    public byte[] getxattr(Caller c, long ino, byte[] name) { throw new UnsupportedOperationException(); }
-    public void setxattr(Caller c, long ino, byte[] name, byte[] value, int flags) { throw new UnsupportedOperationException(); }
-    public List<byte[]> listxattr(Caller c, long ino) { throw new UnsupportedOperationException(); }
-    public void removexattr(Caller c, long ino, byte[] name) { throw new UnsupportedOperationException(); }
+    public byte[] getxattr(Caller c, long ino, byte[] name) { return op(() -> xattrs.get(c, ino, name)); }
+    public void setxattr(Caller c, long ino, byte[] name, byte[] value, int flags) {
+        edit(() -> xattrs.set(c, ino, name, value, flags));
+    }
+    public List<byte[]> listxattr(Caller c, long ino) { return op(() -> xattrs.list(ino)); }
+    public void removexattr(Caller c, long ino, byte[] name) { edit(() -> xattrs.remove(c, ino, name)); }
 
-    public void access(Caller c, long ino, int mask) { throw new UnsupportedOperationException(); }
-    public StatFs statfs() { throw new UnsupportedOperationException(); }
+    public void access(Caller c, long ino, int mask) { run(() -> files.access(c, ino, mask)); }
+
+    public StatFs statfs() {
+        return op(() -> {
+            ItemStore.SpaceInfo s = store.space();
+            int bs = s.blockSize();
+            long free = s.freeBytes() / bs;
+            return new StatFs(bs, s.totalBytes() / bs, free, free, s.files(), s.freeFiles(), Names.NAME_MAX);
+        });
+    }
 
     /** An open file handle was created; unlinked-while-open files live until the last release. */
-    public void open(long ino) { throw new UnsupportedOperationException(); }
-    public void release(long ino) { throw new UnsupportedOperationException(); }
+    public void open(long ino) { run(() -> orphans.open(ino)); }
+    public void release(long ino) { edit(() -> orphans.release(ino)); }
+
+    /**
+     * Deletes every inode a crash left orphaned (ORPHAN_ITEMs of files unlinked while open) and
+     * the orphan items; returns the number of inodes deleted. Run it after opening a volume.
+     */
+    public int recoverOrphans() { return edit(0, orphans::recover); }
 
     /** Durability: everything so far reaches the volume (delegates to the store). */
-    public void sync() { throw new UnsupportedOperationException(); }
+    public void sync() { run(store::sync); }
 }

@@ -1,0 +1,118 @@
+package io.crfs.client;
+
+import io.crfs.format.ItemStore;
+import io.crfs.posix.Caller;
+import io.crfs.posix.PosixFs;
+import io.crfs.protocol.Frame;
+import io.crfs.protocol.Message;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A crfs client: one session with crfsd, an item and data cache kept coherent by the server's
+ * grants and revokes, and POSIX on top ({@link #posix()}). Thread-safe.
+ *
+ * <pre>{@code
+ * try (CrfsClient c = CrfsClient.connect("127.0.0.1", 7070, "my-app")) {
+ *     PosixFs fs = c.posix();
+ *     Attr f = fs.create(Caller.ROOT, PosixFs.ROOT, "hello".getBytes(), 0644, true);
+ * }
+ * }</pre>
+ */
+public final class CrfsClient implements AutoCloseable {
+    private final Session session;
+    private final RemoteStore store;
+    private final PosixFs posix;
+    private final ExecutorService revokes = Executors.newSingleThreadExecutor(r -> daemon(r, "crfs-revoke"));
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "crfs-flush"));
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private CrfsClient(String host, int port, String name, Caller identity) throws IOException {
+        RemoteStore[] self = new RemoteStore[1];
+        Message.Hello hello = new Message.Hello(Frame.VERSION, identity.uid(), identity.gid(), identity.groups(), name, 0);
+        this.session = new Session(new InetSocketAddress(host, port), hello, m -> {
+            if (m instanceof Message.Revoke r) {
+                revokes.execute(() -> self[0].revoke(r));
+            }
+        });
+        this.store = new RemoteStore(session);
+        self[0] = store;
+        store.redeliverWith(r -> revokes.execute(() -> store.revoke(r)));
+        this.posix = new PosixFs(store);
+        flusher.scheduleWithFixedDelay(store::flushIfOld, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** Connects as root (the identity the server records for the session). */
+    public static CrfsClient connect(String host, int port, String name) throws IOException {
+        return new CrfsClient(host, port, name, Caller.ROOT);
+    }
+
+    public static CrfsClient connect(String host, int port, String name, Caller identity) throws IOException {
+        return new CrfsClient(host, port, name, identity);
+    }
+
+    /** POSIX operations over the cached items (permission checks use each call's Caller). */
+    public PosixFs posix() {
+        return posix;
+    }
+
+    /** The raw item store (for tools and tests). */
+    public ItemStore store() {
+        return store;
+    }
+
+    /** Called with [from, to] objectid ranges whose cached items and data were just dropped. */
+    public void onInvalidate(java.util.function.BiConsumer<Long, Long> listener) {
+        store.addListener(listener::accept);
+    }
+
+    /** Requests sent to the server so far (cache hits send none). */
+    public long roundTrips() {
+        return session.roundTrips.get();
+    }
+
+    public long sessionId() {
+        return session.id();
+    }
+
+    public int grantsHeld() {
+        return store.grantCount();
+    }
+
+    public long cachedItems() {
+        return store.cachedItems();
+    }
+
+    public long cachedDataBytes() {
+        return store.cachedBytes();
+    }
+
+    /** Flushes dirty edits and makes everything durable on the server. */
+    public void sync() {
+        posix.sync();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (!session.isDead()) {
+                store.sync();
+            }
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(CrfsClient.class).warn("final flush failed: {}", e.getMessage());
+        } finally {
+            flusher.shutdownNow();
+            revokes.shutdownNow();
+            session.close();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.crfs.client;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * File data cached under READ or WRITE grants, in whole chunks of {@link #CHUNK} bytes (holes
+ * and bytes past the end are zeros, as the server reads them). Written bytes patch cached chunks;
+ * chunks never cached are simply fetched on the next read.
+ */
+final class PageCache {
+    static final int CHUNK = 64 << 10;
+    private final Map<Long, TreeMap<Long, byte[]>> byInode = new HashMap<>();
+    private long bytes;
+
+    byte[] chunk(long ino, long index) {
+        TreeMap<Long, byte[]> m = byInode.get(ino);
+        return m == null ? null : m.get(index);
+    }
+
+    void put(long ino, long index, byte[] chunk) {
+        byte[] old = byInode.computeIfAbsent(ino, k -> new TreeMap<>()).put(index, chunk);
+        bytes += chunk.length - (old == null ? 0 : old.length);
+    }
+
+    /** Applies written bytes to the chunks that are cached. */
+    void write(long ino, long offset, byte[] data) {
+        TreeMap<Long, byte[]> m = byInode.get(ino);
+        if (m == null) {
+            return;
+        }
+        long end = offset + data.length;
+        for (long idx = offset / CHUNK; idx * CHUNK < end; idx++) {
+            byte[] c = m.get(idx);
+            if (c == null) {
+                continue;
+            }
+            long cs = idx * CHUNK;
+            long s = Math.max(cs, offset), t = Math.min(cs + CHUNK, end);
+            System.arraycopy(data, (int) (s - offset), c, (int) (s - cs), (int) (t - s));
+        }
+    }
+
+    /** Zeros [offset, end) in cached chunks (punch hole, truncate tail). */
+    void zero(long ino, long offset, long end) {
+        TreeMap<Long, byte[]> m = byInode.get(ino);
+        if (m == null || end <= offset) {
+            return;
+        }
+        for (Map.Entry<Long, byte[]> e : m.subMap(offset / CHUNK, true, (end - 1) / CHUNK, true).entrySet()) {
+            long cs = e.getKey() * CHUNK;
+            long s = Math.max(cs, offset), t = Math.min(cs + CHUNK, end);
+            java.util.Arrays.fill(e.getValue(), (int) (s - cs), (int) (t - cs), (byte) 0);
+        }
+    }
+
+    /** Bytes at and past {@code size} read as zeros after a truncate. */
+    void truncate(long ino, long size) {
+        TreeMap<Long, byte[]> m = byInode.get(ino);
+        if (m == null) {
+            return;
+        }
+        Iterator<Map.Entry<Long, byte[]>> it = m.tailMap((size + CHUNK - 1) / CHUNK, true).entrySet().iterator();
+        while (it.hasNext()) {
+            bytes -= it.next().getValue().length;
+            it.remove();
+        }
+        zero(ino, size, ((size + CHUNK - 1) / CHUNK) * CHUNK);
+    }
+
+    void drop(long ino) {
+        TreeMap<Long, byte[]> m = byInode.remove(ino);
+        if (m != null) {
+            for (byte[] c : m.values()) {
+                bytes -= c.length;
+            }
+        }
+    }
+
+    /** Drops every inode in [from, to] (unsigned objectids). */
+    void dropRange(long from, long to) {
+        Iterator<Map.Entry<Long, TreeMap<Long, byte[]>>> it = byInode.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, TreeMap<Long, byte[]>> e = it.next();
+            long ino = e.getKey();
+            if (Long.compareUnsigned(ino, from) >= 0 && Long.compareUnsigned(ino, to) <= 0) {
+                for (byte[] c : e.getValue().values()) {
+                    bytes -= c.length;
+                }
+                it.remove();
+            }
+        }
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    void clear() {
+        byInode.clear();
+        bytes = 0;
+    }
+}

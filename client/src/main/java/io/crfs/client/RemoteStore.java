@@ -1,0 +1,655 @@
+package io.crfs.client;
+
+import io.crfs.format.InodeItem;
+import io.crfs.format.Item;
+import io.crfs.format.ItemStore;
+import io.crfs.format.ItemType;
+import io.crfs.format.Key;
+import io.crfs.format.ObjectIds;
+import io.crfs.format.StoreException;
+import io.crfs.protocol.Edit;
+import io.crfs.protocol.Message;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The client's {@link ItemStore}: items and file data cached under grants, edits batched.
+ *
+ * <p>Every access names an objectid (an inode, or the orphan list) and needs a grant covering
+ * that objectid's whole key range: READ to read, WRITE to edit. An operation runs under
+ * {@code lock} against what is cached, staging its edits in an {@link Overlay}. If it finds it
+ * lacks a grant, the attempt is thrown away, the grant is acquired with no lock held (another
+ * client may have to flush first, and its revoke handler needs no lock of ours), and the
+ * operation runs again. A completed attempt's edits join the dirty batch, which is sent on
+ * sync, on revoke, when large, and within {@link #FLUSH_DELAY_MS} by a background flusher.
+ * Revokes take the same lock, so they never see half an operation.
+ */
+final class RemoteStore implements ItemStore {
+    static final long FLUSH_DELAY_MS = 500;
+    static final int FLUSH_EDITS = 4096;
+    static final long FLUSH_BYTES = 8L << 20;
+    static final int INODE_BATCH = 1024;
+    static final int MAX_ATTEMPTS = 1000;
+
+    private final Session session;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final TreeMap<Key, byte[]> items = new TreeMap<>();
+    private final Grants grants = new Grants();
+    private final PageCache pages = new PageCache();
+    private final List<Edit> dirty = new ArrayList<>();
+    private long dirtyBytes;
+    private long dirtySince;
+    private Overlay op;
+    private long nextIno;
+    private long inoLeft;
+    private long inoMark;
+    private long inoLeftMark;
+    /** Revokes that overtook the GRANTED reply of their grant: handled once it is installed. */
+    private final Map<Long, Message.Revoke> early = new java.util.HashMap<>();
+    private long maxGrantId;
+    private java.util.function.Consumer<Message.Revoke> redeliver = r -> { };
+    private final List<InvalidationListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Told (outside any lock) which objectids this client may no longer cache. */
+    interface InvalidationListener {
+        void invalidated(long fromObjectid, long toObjectid);
+    }
+
+    RemoteStore(Session session) {
+        this.session = session;
+    }
+
+    void redeliverWith(java.util.function.Consumer<Message.Revoke> r) {
+        this.redeliver = r;
+    }
+
+    void addListener(InvalidationListener l) {
+        listeners.add(l);
+    }
+
+    /** Thrown inside an attempt when a grant is missing; caught by {@link #operation}. */
+    private static final class NeedGrant extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final long objectid;
+        final int mode;
+
+        NeedGrant(long objectid, int mode) {
+            super(null, null, false, false);
+            this.objectid = objectid;
+            this.mode = mode;
+        }
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    @Override
+    public <T> T operation(Supplier<T> body) {
+        // modes this operation needed on each objectid: asking WRITE straight away where an
+        // earlier attempt found it needs WRITE avoids a READ-then-WRITE ping-pong under contention
+        Map<Long, Integer> wanted = null;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            NeedGrant need;
+            lock.lock();
+            boolean outer = op == null;
+            try {
+                if (!outer) {
+                    return body.get(); // nested: part of the running attempt
+                }
+                op = new Overlay();
+                inoMark = nextIno;
+                inoLeftMark = inoLeft;
+                T result = body.get();
+                publish(op);
+                return result;
+            } catch (NeedGrant n) {
+                if (!outer) {
+                    throw n;
+                }
+                need = n;
+                if (inoMark + inoLeftMark == nextIno + inoLeft) {
+                    // numbers taken by the discarded attempt were never used: hand them out again
+                    nextIno = inoMark;
+                    inoLeft = inoLeftMark;
+                }
+            } finally {
+                if (outer) {
+                    op = null;
+                }
+                lock.unlock();
+            }
+            if (wanted == null) {
+                wanted = new java.util.HashMap<>();
+            }
+            int mode = wanted.merge(need.objectid, need.mode, Math::max);
+            if (attempt > 20 && attempt % 20 == 0) {
+                org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
+                        attempt, mode, Long.toUnsignedString(need.objectid));
+            }
+            acquire(need.objectid, mode);
+        }
+        throw new StoreException(StoreException.Kind.IO, "operation kept losing its grants to other clients after "
+                + MAX_ATTEMPTS + " attempts");
+    }
+
+    private <T> T single(Supplier<T> body) {
+        return lock.isHeldByCurrentThread() && op != null ? body.get() : operation(body);
+    }
+
+    private void require(long objectid, int mode) {
+        if (!grants.covers(Key.first(objectid), mode)) {
+            throw new NeedGrant(objectid, mode);
+        }
+    }
+
+    /** Acquires the objectid's whole range, no lock held (it may wait for other clients). */
+    private void acquire(long objectid, int mode) {
+        Message r = call(new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
+        Message.Granted g = (Message.Granted) r;
+        lock.lock();
+        try {
+            install(g);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void install(Message.Granted g) {
+        // the server's items replace what we had for the range, except our own unflushed edits
+        Key min = g.min(), max = g.max();
+        if (!grants.covers(min, 1)) {
+            items.subMap(min, true, max, true).clear();
+            for (Item it : g.items()) {
+                if (it.key().type() != ItemType.EXTENT_DATA) {
+                    items.put(it.key(), it.value());
+                }
+            }
+        }
+        grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
+        maxGrantId = Math.max(maxGrantId, g.grantId());
+        Message.Revoke r = early.remove(g.grantId());
+        if (r != null) {
+            redeliver.accept(r);
+        }
+    }
+
+    private void publish(Overlay o) {
+        if (o.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Key, byte[]> e : o.items.entrySet()) {
+            if (e.getValue() == Overlay.DELETED) {
+                items.remove(e.getKey());
+            } else {
+                items.put(e.getKey(), e.getValue());
+            }
+        }
+        for (Edit e : o.edits) {
+            switch (e) {
+                case Edit.Write w -> pages.write(w.ino(), w.offset(), w.data());
+                case Edit.Truncate t -> pages.truncate(t.ino(), t.size());
+                case Edit.Punch p -> pages.zero(p.ino(), p.offset(), p.offset() + p.length());
+                case Edit.DropData d -> pages.drop(d.ino());
+                default -> { }
+            }
+            dirtyBytes += e instanceof Edit.Write w ? w.data().length : 64;
+        }
+        if (dirty.isEmpty()) {
+            dirtySince = System.nanoTime();
+        }
+        dirty.addAll(o.edits);
+        if (dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
+            flushLocked();
+        }
+    }
+
+    // ------------------------------------------------------------------ items
+
+    private byte[] value(Key k) {
+        if (op != null) {
+            byte[] v = op.get(k);
+            if (v != null) {
+                return v == Overlay.DELETED ? null : v;
+            }
+        }
+        return items.get(k);
+    }
+
+    @Override
+    public byte[] get(Key key) {
+        return single(() -> {
+            require(key.objectid(), 1);
+            return value(key);
+        });
+    }
+
+    @Override
+    public List<Item> scan(Key min, Key max, int limit) {
+        return single(() -> merged(min, max, limit, false));
+    }
+
+    @Override
+    public List<Item> scanBackward(Key min, Key max, int limit) {
+        return single(() -> merged(min, max, limit, true));
+    }
+
+    private List<Item> merged(Key min, Key max, int limit, boolean backward) {
+        if (min.objectid() != max.objectid()) {
+            throw new IllegalArgumentException("a scan must stay within one objectid: " + min + " .. " + max);
+        }
+        require(min.objectid(), 1);
+        java.util.NavigableMap<Key, byte[]> cached = items.subMap(min, true, max, true);
+        java.util.NavigableMap<Key, byte[]> staged = op == null ? java.util.Collections.emptyNavigableMap()
+                : op.range(min, max);
+        if (backward) {
+            cached = cached.descendingMap();
+            staged = staged.descendingMap();
+        }
+        // merge two sorted streams, the staged one winning on equal keys, stopping at the limit
+        java.util.Iterator<Map.Entry<Key, byte[]>> a = cached.entrySet().iterator();
+        java.util.Iterator<Map.Entry<Key, byte[]>> b = staged.entrySet().iterator();
+        Map.Entry<Key, byte[]> x = a.hasNext() ? a.next() : null;
+        Map.Entry<Key, byte[]> y = b.hasNext() ? b.next() : null;
+        List<Item> out = new ArrayList<>();
+        while ((x != null || y != null) && out.size() < limit) {
+            int c;
+            if (x == null) {
+                c = 1;
+            } else if (y == null) {
+                c = -1;
+            } else {
+                c = backward ? y.getKey().compareTo(x.getKey()) : x.getKey().compareTo(y.getKey());
+            }
+            if (c < 0) {
+                out.add(new Item(x.getKey(), x.getValue()));
+                x = a.hasNext() ? a.next() : null;
+            } else {
+                if (y.getValue() != Overlay.DELETED) {
+                    out.add(new Item(y.getKey(), y.getValue()));
+                }
+                if (c == 0) {
+                    x = a.hasNext() ? a.next() : null;
+                }
+                y = b.hasNext() ? b.next() : null;
+            }
+        }
+        return out;
+    }
+
+    private static void checkKey(Key k) {
+        if (k.type() == ItemType.EXTENT_DATA) {
+            throw new IllegalArgumentException("EXTENT_DATA items are the server's: " + k);
+        }
+    }
+
+    @Override
+    public void put(Key key, byte[] value) {
+        checkKey(key);
+        single(() -> {
+            require(key.objectid(), 2);
+            op.put(key, value);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean delete(Key key) {
+        checkKey(key);
+        return single(() -> {
+            require(key.objectid(), 2);
+            boolean had = value(key) != null;
+            if (had) {
+                op.delete(key);
+            }
+            return had;
+        });
+    }
+
+    // ------------------------------------------------------------------ data
+
+    private InodeItem inode(long ino) {
+        byte[] v = value(new Key(ino, ItemType.INODE_ITEM, 0));
+        if (v == null) {
+            throw new StoreException(StoreException.Kind.STALE, "inode " + ino + " does not exist");
+        }
+        return new InodeItem(v.clone());
+    }
+
+    private void stageData(Edit e, long ino, InodeItem in) {
+        op.data(e, new Key(ino, ItemType.INODE_ITEM, 0), in == null ? null : in.bytes());
+    }
+
+    @Override
+    public byte[] read(long ino, long offset, int length) {
+        return single(() -> {
+            require(ino, 1);
+            byte[] out = new byte[length];
+            long end = offset + length;
+            for (long idx = offset / PageCache.CHUNK; idx * PageCache.CHUNK < end; idx++) {
+                byte[] c = pages.chunk(ino, idx);
+                if (c == null) {
+                    c = fetch(ino, idx);
+                }
+                long cs = idx * PageCache.CHUNK;
+                long s = Math.max(cs, offset), t = Math.min(cs + PageCache.CHUNK, end);
+                System.arraycopy(c, (int) (s - cs), out, (int) (s - offset), (int) (t - s));
+            }
+            return out;
+        });
+    }
+
+    private byte[] fetch(long ino, long idx) {
+        if (hasDirtyData(ino)) {
+            flushLocked();
+        }
+        Message.Data d = (Message.Data) call(new Message.ReadData(ino, idx * PageCache.CHUNK, PageCache.CHUNK));
+        byte[] c = java.util.Arrays.copyOf(d.data(), PageCache.CHUNK);
+        pages.put(ino, idx, c);
+        return c;
+    }
+
+    private boolean hasDirtyData(long ino) {
+        for (Edit e : dirty) {
+            long i = switch (e) {
+                case Edit.Write w -> w.ino();
+                case Edit.Truncate t -> t.ino();
+                case Edit.Punch p -> p.ino();
+                case Edit.Allocate a -> a.ino();
+                case Edit.DropData d -> d.ino();
+                default -> -1;
+            };
+            if (i == ino) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void write(long ino, long offset, byte[] src, int from, int length) {
+        if (length == 0) {
+            return;
+        }
+        byte[] data = java.util.Arrays.copyOfRange(src, from, from + length);
+        single(() -> {
+            require(ino, 2);
+            InodeItem in = inode(ino);
+            long size = Math.max(in.size(), offset + length);
+            in.size(size).nbytes(estimateNbytes(in.nbytes(), in.size(), size));
+            stageData(new Edit.Write(ino, offset, data), ino, in);
+            return null;
+        });
+    }
+
+    /** What nbytes will be once the server stores the data: inline up to 2048 bytes, else whole sectors. */
+    private static long estimateNbytes(long nbytes, long oldSize, long newSize) {
+        if (newSize <= 2048 && (nbytes == oldSize)) {
+            return newSize;
+        }
+        return Math.max(nbytes, (newSize + 4095) / 4096 * 4096);
+    }
+
+    @Override
+    public void truncate(long ino, long newSize) {
+        single(() -> {
+            require(ino, 2);
+            InodeItem in = inode(ino);
+            long nb = newSize <= 2048 && in.nbytes() <= 2048 ? Math.min(in.nbytes(), newSize)
+                    : Math.min(in.nbytes(), (newSize + 4095) / 4096 * 4096);
+            in.size(newSize).nbytes(nb);
+            stageData(new Edit.Truncate(ino, newSize), ino, in);
+            return null;
+        });
+    }
+
+    @Override
+    public void punchHole(long ino, long offset, long length) {
+        single(() -> {
+            require(ino, 2);
+            stageData(new Edit.Punch(ino, offset, length), ino, null);
+            return null;
+        });
+    }
+
+    @Override
+    public void allocate(long ino, long offset, long length, boolean keepSize) {
+        single(() -> {
+            require(ino, 2);
+            InodeItem in = inode(ino);
+            if (!keepSize && offset + length > in.size()) {
+                in.size(offset + length);
+            }
+            in.nbytes(Math.max(in.nbytes(), (in.size() + 4095) / 4096 * 4096));
+            stageData(new Edit.Allocate(ino, offset, length, keepSize), ino, in);
+            return null;
+        });
+    }
+
+    @Override
+    public void dropData(long ino) {
+        single(() -> {
+            require(ino, 2);
+            byte[] v = value(new Key(ino, ItemType.INODE_ITEM, 0));
+            InodeItem in = v == null ? null : new InodeItem(v.clone()).nbytes(0);
+            stageData(new Edit.DropData(ino), ino, in);
+            return null;
+        });
+    }
+
+    @Override
+    public long seekData(long ino, long offset) {
+        return seek(ino, offset, 3);
+    }
+
+    @Override
+    public long seekHole(long ino, long offset) {
+        return seek(ino, offset, 4);
+    }
+
+    private long seek(long ino, long offset, int what) {
+        return single(() -> {
+            require(ino, 1);
+            if (hasDirtyData(ino)) {
+                flushLocked();
+            }
+            return ((Message.SeekResult) call(new Message.Seek(ino, offset, what))).offset();
+        });
+    }
+
+    @Override
+    public long allocateInode() {
+        return single(() -> {
+            if (inoLeft == 0) {
+                Message.Inodes r = (Message.Inodes) call(new Message.AllocInodes(INODE_BATCH));
+                nextIno = r.first();
+                inoLeft = r.count();
+            }
+            if (!grants.covers(Key.first(nextIno), 2)) {
+                claimUnused();
+            }
+            inoLeft--;
+            return nextIno++;
+        });
+    }
+
+    /**
+     * WRITE over all our not yet used inode numbers, so creating files costs no round trips. Nobody
+     * else can hold a grant on numbers no directory names, so it is granted at once. A grant of
+     * ours that overlaps (the same range, downgraded by a revoke) is released first: the grants a
+     * client holds never overlap.
+     */
+    private void claimUnused() {
+        Key min = Key.first(nextIno);
+        Key max = Key.last(nextIno + inoLeft - 1);
+        for (Grants.Held h : grants.all()) {
+            if (h.max().compareTo(min) >= 0 && h.min().compareTo(max) <= 0) {
+                flushLocked();
+                call(new Message.Release(h.id(), 0));
+                items.subMap(h.min(), true, h.max(), true).clear();
+                pages.dropRange(h.min().objectid(), h.max().objectid());
+                grants.remove(h);
+            }
+        }
+        install((Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, min, max, 2)));
+    }
+
+    @Override
+    public long transid() {
+        return session.transid;
+    }
+
+    @Override
+    public SpaceInfo space() {
+        Message.Space s = (Message.Space) call(new Message.StatFs());
+        return new SpaceInfo(s.total(), s.free(), s.blockSize(), 0, 0);
+    }
+
+    @Override
+    public void sync() {
+        lock.lock();
+        try {
+            flushLocked();
+            call(new Message.Fsync());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ batches and revokes
+
+    /** Sends the dirty batch and takes the server's inode items as the truth. Caller holds the lock. */
+    private void flushLocked() {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        List<Edit> batch = new ArrayList<>(dirty);
+        Message.Applied a;
+        try {
+            a = (Message.Applied) call(new Message.Batch(batch));
+        } catch (StoreException e) {
+            if (e.getCause() instanceof Connection.RemoteException) {
+                // the server refused the batch: what we cached no longer matches it, so forget it all
+                dirty.clear();
+                dirtyBytes = 0;
+                items.clear();
+                pages.clear();
+                grants.clear();
+                inoLeft = 0;
+                throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + batch.size()
+                        + " unflushed edits (" + e.getMessage() + "); they are lost and the cache was dropped", e);
+            }
+            throw e;
+        }
+        dirty.clear();
+        dirtyBytes = 0;
+        session.transid = a.transid();
+        for (Item it : a.inodes()) {
+            if (grants.covers(it.key(), 1)) {
+                items.put(it.key(), it.value());
+            }
+        }
+    }
+
+    /** Background flush of batches older than the flush delay. */
+    void flushIfOld() {
+        if (!lock.tryLock()) {
+            return;
+        }
+        try {
+            if (!dirty.isEmpty() && op == null
+                    && System.nanoTime() - dirtySince > FLUSH_DELAY_MS * 1_000_000L) {
+                flushLocked();
+            }
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(RemoteStore.class).warn("background flush failed: {}", e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** REVOKE from the server: flush, drop or downgrade, acknowledge. Runs off the event loop. */
+    void revoke(Message.Revoke r) {
+        long[] invalid = null;
+        lock.lock();
+        try {
+            Grants.Held h = grants.byId(r.grantId());
+            if (h == null && r.grantId() > maxGrantId) {
+                // the REVOKE overtook the GRANTED reply: answer once the grant is installed
+                early.put(r.grantId(), r);
+                return;
+            }
+            if (h != null) {
+                try {
+                    flushLocked();
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(RemoteStore.class).error("flush for revoke {} failed: {}",
+                            r.revokeId(), e.getMessage());
+                }
+                if (grants.byId(r.grantId()) == null) {
+                    h = null; // the failed flush dropped everything
+                } else if (r.toMode() == 0) {
+                    items.subMap(h.min(), true, h.max(), true).clear();
+                    pages.dropRange(h.min().objectid(), h.max().objectid());
+                    grants.remove(h);
+                    invalid = new long[] {h.min().objectid(), h.max().objectid()};
+                } else {
+                    grants.downgrade(h);
+                }
+            }
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(RemoteStore.class).warn("revoke {} failed: {}", r.revokeId(), e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+        if (invalid != null) {
+            for (InvalidationListener l : listeners) {
+                l.invalidated(invalid[0], invalid[1]);
+            }
+        }
+        session.post(new Message.RevokeDone(r.revokeId()));
+    }
+
+    private Message call(Message m) {
+        try {
+            return session.call(m);
+        } catch (Connection.RemoteException e) {
+            StoreException.Kind k = switch (e.code) {
+                case NO_SPACE -> StoreException.Kind.NO_SPACE;
+                case TOO_BIG -> StoreException.Kind.TOO_BIG;
+                case STALE -> StoreException.Kind.STALE;
+                default -> StoreException.Kind.IO;
+            };
+            throw new StoreException(k, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    int grantCount() {
+        lock.lock();
+        try {
+            return grants.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long cachedItems() {
+        lock.lock();
+        try {
+            return items.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long cachedBytes() {
+        return pages.bytes();
+    }
+}

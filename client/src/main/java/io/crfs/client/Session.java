@@ -1,0 +1,183 @@
+package io.crfs.client;
+
+import io.crfs.protocol.ErrorCode;
+import io.crfs.protocol.Message;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session with crfsd: HELLO, lease renewal by PING, and transparent reconnection (resuming the
+ * session) while the lease lasts. Once the server says the session is gone, every call fails
+ * with a clear error instead of hanging.
+ */
+final class Session implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    static final long CALL_TIMEOUT_MS = 60_000;
+
+    private final InetSocketAddress addr;
+    private final Message.Hello hello;
+    private final Consumer<Message> pushes;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "crfs-lease");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Connection conn;
+    private volatile long sessionId;
+    private volatile int leaseMillis;
+    private volatile String dead;
+    private volatile boolean closing;
+    volatile long transid;
+    final AtomicLong roundTrips = new AtomicLong();
+
+    Session(InetSocketAddress addr, Message.Hello hello, Consumer<Message> pushes) throws IOException {
+        this.addr = addr;
+        this.hello = hello;
+        this.pushes = pushes;
+        connect(0);
+        long period = Math.max(100, leaseMillis / 3);
+        timer.scheduleAtFixedRate(this::ping, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void connect(long resume) throws IOException {
+        Connection c = Connection.open(addr, pushes, this::lost);
+        Message.Hello h = new Message.Hello(hello.version(), hello.uid(), hello.gid(), hello.groups(), hello.client(), resume);
+        Message r;
+        try {
+            r = c.call(h, CALL_TIMEOUT_MS);
+        } catch (Connection.RemoteException e) {
+            c.close();
+            if (e.code == ErrorCode.EVICTED || e.code == ErrorCode.NO_SESSION) {
+                dead = "crfsd ended this client's session (" + e.getMessage() + "); its unflushed changes are lost; "
+                        + "remount to continue";
+            }
+            throw e;
+        }
+        Message.Welcome w = (Message.Welcome) r;
+        sessionId = w.session();
+        leaseMillis = w.leaseMillis();
+        transid = w.transid();
+        conn = c;
+    }
+
+    long id() {
+        return sessionId;
+    }
+
+    int leaseMillis() {
+        return leaseMillis;
+    }
+
+    private void lost() {
+        if (!closing) {
+            LOG.debug("connection to crfsd lost; reconnecting within the lease");
+        }
+    }
+
+    private void ping() {
+        try {
+            if (dead == null && !closing) {
+                call(new Message.Ping());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("lease renewal failed: {}", e.toString());
+        }
+    }
+
+    /** Sends a request, reconnecting (and resending once) if the connection dropped. */
+    Message call(Message m) throws IOException {
+        if (dead != null) {
+            throw new IOException(dead);
+        }
+        Connection c = conn;
+        if (c != null && c.isOpen()) {
+            try {
+                count(m);
+                return c.call(m, CALL_TIMEOUT_MS);
+            } catch (Connection.RemoteException e) {
+                if (e.code == ErrorCode.EVICTED || e.code == ErrorCode.NO_SESSION) {
+                    dead = "crfsd evicted this client (" + e.getMessage() + "); its unflushed changes are lost; "
+                            + "remount to continue";
+                    throw new IOException(dead, e);
+                }
+                throw e;
+            } catch (IOException e) {
+                if (c.isOpen()) {
+                    throw e;
+                }
+            }
+        }
+        reconnect();
+        count(m);
+        return conn.call(m, CALL_TIMEOUT_MS);
+    }
+
+    /** Lease renewals are not counted: they are not caused by the file system's work. */
+    private void count(Message m) {
+        if (!(m instanceof Message.Ping)) {
+            roundTrips.incrementAndGet();
+        }
+    }
+
+    private void reconnect() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(leaseMillis, 1000));
+        IOException last = null;
+        while (System.nanoTime() < deadline && !closing) {
+            Connection c = conn;
+            if (c != null && c.isOpen()) {
+                return;
+            }
+            try {
+                connect(sessionId);
+                return;
+            } catch (Connection.RemoteException e) {
+                throw new IOException(dead != null ? dead : e.getMessage(), e);
+            } catch (IOException e) {
+                last = e;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while reconnecting", ie);
+                }
+            }
+        }
+        dead = "lost the connection to crfsd at " + addr.getHostString() + ":" + addr.getPort()
+                + " for longer than the lease; remount to continue";
+        throw new IOException(dead, last);
+    }
+
+    void post(Message m) {
+        Connection c = conn;
+        if (c != null) {
+            c.post(m);
+        }
+    }
+
+    boolean isDead() {
+        return dead != null;
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        timer.shutdownNow();
+        Connection c = conn;
+        if (c != null) {
+            try {
+                c.call(new Message.Goodbye(), 2000);
+            } catch (IOException e) {
+                LOG.debug("goodbye failed: {}", e.toString());
+            }
+            c.close();
+        }
+    }
+
+}

@@ -1,0 +1,36 @@
+package io.crfs.client;
+
+import io.crfs.server.Crfsd;
+import io.crfs.volume.MkfsOptions;
+import io.crfs.volume.Volume;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A crfsd on a fresh image on loopback, for tests; close stops it and leaves the image. */
+final class TestServer implements AutoCloseable {
+    final Path image;
+    final Crfsd server;
+
+    TestServer(Path dir, int leaseMillis) throws IOException {
+        image = dir.resolve("srv.img");
+        Volume.mkfs(image, 512L << 20, MkfsOptions.defaults());
+        server = Crfsd.start(image, "127.0.0.1", 0, new Crfsd.Options(leaseMillis, 1000));
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    CrfsClient client(String name) throws IOException {
+        return CrfsClient.connect("127.0.0.1", port(), name);
+    }
+
+    AgentProcess agent(String name) throws IOException {
+        return new AgentProcess("127.0.0.1", port(), name);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}

@@ -1,0 +1,143 @@
+package io.crfs.posix;
+
+import io.crfs.format.InodeItem;
+import io.crfs.format.ItemStore;
+import io.crfs.format.Timespec;
+
+/**
+ * File data and attribute changes: read, write, readlink, setattr (truncate, chmod, chown,
+ * utimens), fallocate, SEEK_DATA/SEEK_HOLE, access. Data goes only through the ItemStore, which
+ * owns the extents and the size/nbytes fields, so the inode item is read again after each data
+ * call before the times and mode are changed.
+ */
+final class FileOps {
+    private final ItemStore store;
+    private final Inodes inodes;
+    private final Xattrs xattrs;
+
+    FileOps(ItemStore store, Inodes inodes, Xattrs xattrs) {
+        this.store = store;
+        this.inodes = inodes;
+        this.xattrs = xattrs;
+    }
+
+    private InodeItem loadRegular(long ino) {
+        InodeItem it = inodes.load(ino);
+        if (Inodes.isDir(it.mode())) {
+            throw new PosixException(Errno.EISDIR, "inode " + Long.toUnsignedString(ino) + " is a directory");
+        }
+        if (!Inodes.isReg(it.mode())) {
+            throw new PosixException(Errno.EINVAL, "inode " + Long.toUnsignedString(ino) + " is not a regular file");
+        }
+        return it;
+    }
+
+    int read(long ino, long offset, byte[] dst, int from, int length) {
+        InodeItem it = loadRegular(ino);
+        if (offset < 0 || length < 0 || from < 0 || from + length > dst.length) {
+            throw new PosixException(Errno.EINVAL, "read of " + length + " bytes at " + offset);
+        }
+        long size = it.size();
+        if (offset >= size || length == 0) {
+            return 0;
+        }
+        int n = (int) Math.min(length, size - offset);
+        byte[] b = store.read(ino, offset, n);
+        System.arraycopy(b, 0, dst, from, n);
+        return n;
+    }
+
+    byte[] readlink(long ino) {
+        InodeItem it = inodes.load(ino);
+        if (!Inodes.isSymlink(it.mode())) {
+            throw new PosixException(Errno.EINVAL, "inode " + Long.toUnsignedString(ino) + " is not a symlink");
+        }
+        return store.read(ino, 0, (int) Math.min(it.size(), Names.SYMLINK_MAX + 1L));
+    }
+
+    int write(Caller c, long ino, long offset, byte[] src, int from, int length) {
+        InodeItem it = loadRegular(ino);
+        if (offset < 0 || length < 0 || from < 0 || from + length > src.length) {
+            throw new PosixException(Errno.EINVAL, "write of " + length + " bytes at " + offset);
+        }
+        if (length == 0) {
+            return 0; // generic_write_checks returns 0 before times or privileges change
+        }
+        if (offset >= Inodes.MAX_FILE_SIZE) {
+            throw new PosixException(Errno.EFBIG, "write at " + offset + " is past the maximum file size");
+        }
+        int n = (int) Math.min(length, Inodes.MAX_FILE_SIZE - offset);
+        store.write(ino, offset, src, from, n);
+        modified(c, ino);
+        return n;
+    }
+
+    /** file_modified: clear setuid/setgid and security.capability, set mtime = ctime = now. */
+    private void modified(Caller c, long ino) {
+        xattrs.killCaps(ino);
+        InodeItem it = inodes.load(ino);
+        Timespec t = inodes.now();
+        it.mode(Perms.killPrivMode(c, it.mode())).mtime(t).ctime(t);
+        inodes.save(ino, it);
+    }
+
+    void fallocate(Caller c, long ino, int mode, long offset, long length) {
+        InodeItem it = inodes.load(ino);
+        boolean keepSize = (mode & PosixFs.FALLOC_FL_KEEP_SIZE) != 0;
+        boolean punch = (mode & PosixFs.FALLOC_FL_PUNCH_HOLE) != 0;
+        if (offset < 0 || length <= 0) {
+            throw new PosixException(Errno.EINVAL, "fallocate of " + length + " bytes at " + offset);
+        }
+        if ((mode & ~(PosixFs.FALLOC_FL_KEEP_SIZE | PosixFs.FALLOC_FL_PUNCH_HOLE)) != 0 || (punch && !keepSize)) {
+            throw new PosixException(Errno.EOPNOTSUPP, "fallocate mode 0x" + Integer.toHexString(mode));
+        }
+        if (Inodes.isDir(it.mode())) {
+            throw new PosixException(Errno.EISDIR, "fallocate on directory " + Long.toUnsignedString(ino));
+        }
+        if (!Inodes.isReg(it.mode())) {
+            throw new PosixException(Errno.ENODEV, "fallocate on a special file");
+        }
+        if (offset > Inodes.MAX_FILE_SIZE - length) {
+            throw new PosixException(Errno.EFBIG, "fallocate to " + offset + "+" + length + " is past the maximum file size");
+        }
+        if (punch) {
+            long end = Math.min(it.size(), offset + length);
+            if (end > offset) {
+                store.punchHole(ino, offset, end - offset);
+            }
+        } else {
+            store.allocate(ino, offset, length, keepSize);
+        }
+        modified(c, ino);
+    }
+
+    long seekData(long ino, long offset) {
+        InodeItem it = loadRegular(ino);
+        if (offset < 0 || offset >= it.size()) {
+            throw new PosixException(Errno.ENXIO, "SEEK_DATA at " + offset + " of a " + it.size() + "-byte file");
+        }
+        long r = store.seekData(ino, offset);
+        if (r < 0) {
+            throw new PosixException(Errno.ENXIO, "no data after " + offset);
+        }
+        return r;
+    }
+
+    long seekHole(long ino, long offset) {
+        InodeItem it = loadRegular(ino);
+        if (offset < 0 || offset >= it.size()) {
+            throw new PosixException(Errno.ENXIO, "SEEK_HOLE at " + offset + " of a " + it.size() + "-byte file");
+        }
+        return Math.min(store.seekHole(ino, offset), it.size());
+    }
+
+    void access(Caller c, long ino, int mask) {
+        InodeItem it = inodes.load(ino);
+        if ((mask & ~7) != 0) {
+            throw new PosixException(Errno.EINVAL, "access mask " + mask);
+        }
+        if (mask != 0) {
+            Perms.require(c, it, mask, ino);
+        }
+    }
+}

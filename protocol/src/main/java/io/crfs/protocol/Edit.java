@@ -1,0 +1,36 @@
+package io.crfs.protocol;
+
+import io.crfs.format.Key;
+
+/** One edit of a BATCH (docs/protocol.md): item edits and file-data operations. */
+public sealed interface Edit {
+    int op();
+
+    record Put(Key key, byte[] value) implements Edit {
+        public int op() { return 1; }
+    }
+
+    record Delete(Key key) implements Edit {
+        public int op() { return 2; }
+    }
+
+    record Write(long ino, long offset, byte[] data) implements Edit {
+        public int op() { return 3; }
+    }
+
+    record Truncate(long ino, long size) implements Edit {
+        public int op() { return 4; }
+    }
+
+    record Punch(long ino, long offset, long length) implements Edit {
+        public int op() { return 5; }
+    }
+
+    record Allocate(long ino, long offset, long length, boolean keepSize) implements Edit {
+        public int op() { return 6; }
+    }
+
+    record DropData(long ino) implements Edit {
+        public int op() { return 7; }
+    }
+}

@@ -1,0 +1,113 @@
+package io.crfs.protocol;
+
+import io.crfs.format.Key;
+import io.crfs.protocol.Message.Batch;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * BATCH payload: {@code list<edit>}, each edit {@code op u8} then its fields (docs/protocol.md,
+ * edit table). The encoder switches over the sealed {@link Edit}, so the compiler insists on
+ * every op; the decoder checks the op byte and each record's {@code op()} against
+ * {@link Opcodes} (see {@link #OPS_CHECKED}).
+ */
+final class EditCodec {
+    /** Smallest encoded edit: DROP_DATA, op u8 + ino u64. Bounds the list count. */
+    static final int MIN_EDIT = 1 + 8;
+
+    /** Class-init check that the records' op() numbers are the ones this codec reads. */
+    static final boolean OPS_CHECKED = checkOps();
+
+    private EditCodec() {}
+
+    static Batch batch(WireReader r) {
+        int n = r.count("edits", MIN_EDIT);
+        List<Edit> edits = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            edits.add(edit(r, "edits[" + i + "]"));
+        }
+        return new Batch(Collections.unmodifiableList(edits));
+    }
+
+    private static Edit edit(WireReader r, String at) {
+        int op = r.u8(at + " op");
+        return switch (op) {
+            case Opcodes.EDIT_PUT -> {
+                Key key = r.key(at + " PUT key");
+                yield new Edit.Put(key, r.bytes(at + " PUT value"));
+            }
+            case Opcodes.EDIT_DELETE -> new Edit.Delete(r.key(at + " DELETE key"));
+            case Opcodes.EDIT_WRITE -> {
+                long ino = r.u64(at + " WRITE ino");
+                long offset = r.u64(at + " WRITE offset");
+                yield new Edit.Write(ino, offset, r.bytes(at + " WRITE data"));
+            }
+            case Opcodes.EDIT_TRUNCATE -> {
+                long ino = r.u64(at + " TRUNCATE ino");
+                yield new Edit.Truncate(ino, r.u64(at + " TRUNCATE size"));
+            }
+            case Opcodes.EDIT_PUNCH -> {
+                long ino = r.u64(at + " PUNCH ino");
+                long offset = r.u64(at + " PUNCH offset");
+                yield new Edit.Punch(ino, offset, r.u64(at + " PUNCH length"));
+            }
+            case Opcodes.EDIT_ALLOCATE -> {
+                long ino = r.u64(at + " ALLOCATE ino");
+                long offset = r.u64(at + " ALLOCATE offset");
+                long length = r.u64(at + " ALLOCATE length");
+                yield new Edit.Allocate(ino, offset, length, r.bool(at + " ALLOCATE keep-size"));
+            }
+            case Opcodes.EDIT_DROP_DATA -> new Edit.DropData(r.u64(at + " DROP_DATA ino"));
+            default -> throw r.fail(ErrorCode.BAD_FRAME, at + " op", "an edit op of 1..7", op);
+        };
+    }
+
+    static void batch(Batch m, ByteBuf out) {
+        out.writeIntLE(m.edits().size());
+        for (Edit e : m.edits()) {
+            out.writeByte(e.op());
+            switch (e) {
+                case Edit.Put p -> {
+                    WireWriter.key(out, p.key());
+                    WireWriter.bytes(out, p.value());
+                }
+                case Edit.Delete d -> WireWriter.key(out, d.key());
+                case Edit.Write w -> {
+                    out.writeLongLE(w.ino()).writeLongLE(w.offset());
+                    WireWriter.bytes(out, w.data());
+                }
+                case Edit.Truncate t -> out.writeLongLE(t.ino()).writeLongLE(t.size());
+                case Edit.Punch p -> out.writeLongLE(p.ino()).writeLongLE(p.offset()).writeLongLE(p.length());
+                case Edit.Allocate a -> {
+                    out.writeLongLE(a.ino()).writeLongLE(a.offset()).writeLongLE(a.length());
+                    WireWriter.bool(out, a.keepSize());
+                }
+                case Edit.DropData d -> out.writeLongLE(d.ino());
+            }
+        }
+    }
+
+    private static boolean checkOps() {
+        Edit[] samples = {
+            new Edit.Put(null, null), new Edit.Delete(null), new Edit.Write(0, 0, null), new Edit.Truncate(0, 0),
+            new Edit.Punch(0, 0, 0), new Edit.Allocate(0, 0, 0, false), new Edit.DropData(0),
+        };
+        int[] expected = {
+            Opcodes.EDIT_PUT, Opcodes.EDIT_DELETE, Opcodes.EDIT_WRITE, Opcodes.EDIT_TRUNCATE,
+            Opcodes.EDIT_PUNCH, Opcodes.EDIT_ALLOCATE, Opcodes.EDIT_DROP_DATA,
+        };
+        if (samples.length != Edit.class.getPermittedSubclasses().length) {
+            throw new IllegalStateException("edit table: expected " + Edit.class.getPermittedSubclasses().length
+                    + " ops, got " + samples.length);
+        }
+        for (int i = 0; i < samples.length; i++) {
+            if (samples[i].op() != expected[i]) {
+                throw new IllegalStateException("edit table: expected " + samples[i].getClass().getSimpleName()
+                        + ".op() == " + expected[i] + ", got " + samples[i].op());
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,126 @@
+package io.crfs.protocol;
+
+import io.crfs.format.Item;
+import io.crfs.format.Key;
+import java.util.List;
+
+/**
+ * Every message of protocol version 1 (docs/protocol.md). A message travels in a {@link Frame}
+ * that adds the request id. Records hold their byte arrays without copying; senders must not
+ * change an array after handing it over.
+ */
+public sealed interface Message {
+    /** Wire type (the frame's type byte). */
+    int type();
+
+    int READ = 1;
+    int WRITE = 2;
+
+    // ---------------------------------------------------------------- client to server
+
+    record Hello(int version, int uid, int gid, int[] groups, String client, long resumeSession) implements Message {
+        public int type() { return 1; }
+    }
+
+    record Ping() implements Message {
+        public int type() { return 2; }
+    }
+
+    /** mode: {@link #READ} or {@link #WRITE}. */
+    record Acquire(long tree, Key min, Key max, int mode) implements Message {
+        public int type() { return 3; }
+    }
+
+    /** toMode: 0 drop, 1 downgrade to READ. */
+    record Release(long grantId, int toMode) implements Message {
+        public int type() { return 4; }
+    }
+
+    record RevokeDone(long revokeId) implements Message {
+        public int type() { return 5; }
+    }
+
+    record Batch(List<Edit> edits) implements Message {
+        public int type() { return 6; }
+    }
+
+    record ReadData(long ino, long offset, int length) implements Message {
+        public int type() { return 7; }
+    }
+
+    record Fsync() implements Message {
+        public int type() { return 8; }
+    }
+
+    record AllocInodes(int count) implements Message {
+        public int type() { return 9; }
+    }
+
+    /** what: 3 SEEK_DATA, 4 SEEK_HOLE. */
+    record Seek(long ino, long offset, int what) implements Message {
+        public int type() { return 10; }
+    }
+
+    record StatFs() implements Message {
+        public int type() { return 11; }
+    }
+
+    record Status() implements Message {
+        public int type() { return 12; }
+    }
+
+    record Goodbye() implements Message {
+        public int type() { return 13; }
+    }
+
+    // ---------------------------------------------------------------- server to client
+
+    record Welcome(long session, int leaseMillis, long transid) implements Message {
+        public int type() { return 64; }
+    }
+
+    record Ok() implements Message {
+        public int type() { return 65; }
+    }
+
+    record Error(ErrorCode code, String message) implements Message {
+        public int type() { return 66; }
+    }
+
+    record Granted(long grantId, int mode, Key min, Key max, List<Item> items) implements Message {
+        public int type() { return 67; }
+    }
+
+    record Data(byte[] data) implements Message {
+        public int type() { return 68; }
+    }
+
+    record Applied(long transid, List<Item> inodes) implements Message {
+        public int type() { return 69; }
+    }
+
+    record Inodes(long first, int count) implements Message {
+        public int type() { return 70; }
+    }
+
+    /** toMode: 0 drop, 1 downgrade to READ. */
+    record Revoke(long revokeId, long grantId, Key min, Key max, int toMode) implements Message {
+        public int type() { return 71; }
+    }
+
+    record SeekResult(long offset) implements Message {
+        public int type() { return 72; }
+    }
+
+    record Space(long total, long free, int blockSize) implements Message {
+        public int type() { return 73; }
+    }
+
+    record StatusText(String text) implements Message {
+        public int type() { return 74; }
+    }
+
+    record Pong() implements Message {
+        public int type() { return 75; }
+    }
+}

@@ -1,0 +1,139 @@
+package io.crfs.protocol;
+
+import io.crfs.protocol.Message.Acquire;
+import io.crfs.protocol.Message.Hello;
+import io.crfs.protocol.Message.ReadData;
+import io.crfs.protocol.Message.Release;
+import io.crfs.protocol.Message.Seek;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Payload codecs of the client-to-server messages with fields (docs/protocol.md "Messages");
+ * BATCH is {@link EditCodec}'s. Enumerated fields are checked on both sides: a value outside
+ * its set is BAD_RANGE ("bad mode" in the error table), a READ over 16 MiB is TOO_BIG.
+ */
+final class RequestCodecs {
+    private RequestCodecs() {}
+
+    /** An entry for a message without payload; decoding returns the shared instance. */
+    static <M extends Message> MessageTable.Entry<M> empty(int type, String name, Class<M> cls, M instance) {
+        return new MessageTable.Entry<>(type, name, cls, r -> instance, (m, out) -> { });
+    }
+
+    // HELLO: version u16, uid u32, gid u32, groups list<u32>, client string, resume session u64
+
+    static Hello hello(WireReader r) {
+        int version = r.u16("version");
+        int uid = r.u32("uid");
+        int gid = r.u32("gid");
+        int[] groups = new int[r.count("groups", 4)];
+        for (int i = 0; i < groups.length; i++) {
+            groups[i] = r.u32("groups[" + i + "]");
+        }
+        String client = r.string("client");
+        return new Hello(version, uid, gid, groups, client, r.u64("resume session"));
+    }
+
+    static void hello(Hello m, ByteBuf out) {
+        WireWriter.u16(out, "HELLO", "version", m.version());
+        out.writeIntLE(m.uid()).writeIntLE(m.gid()).writeIntLE(m.groups().length);
+        for (int g : m.groups()) {
+            out.writeIntLE(g);
+        }
+        WireWriter.string(out, "HELLO", "client", m.client());
+        out.writeLongLE(m.resumeSession());
+    }
+
+    // ACQUIRE: tree u64, min key, max key, mode u8 (1 READ, 2 WRITE)
+
+    static Acquire acquire(WireReader r) {
+        long tree = r.u64("tree");
+        var min = r.key("min");
+        var max = r.key("max");
+        int mode = r.u8("mode");
+        if (!grantMode(mode)) {
+            throw r.fail(ErrorCode.BAD_RANGE, "mode", "1 (READ) or 2 (WRITE)", mode);
+        }
+        return new Acquire(tree, min, max, mode);
+    }
+
+    static void acquire(Acquire m, ByteBuf out) {
+        if (!grantMode(m.mode())) {
+            throw WireWriter.bad("ACQUIRE", "mode", "1 (READ) or 2 (WRITE)", m.mode());
+        }
+        out.writeLongLE(m.tree());
+        WireWriter.key(out, m.min());
+        WireWriter.key(out, m.max());
+        out.writeByte(m.mode());
+    }
+
+    // RELEASE: grant id u64, to-mode u8 (0 drop, 1 READ)
+
+    static Release release(WireReader r) {
+        long grant = r.u64("grant id");
+        int to = r.u8("to-mode");
+        if (!toMode(to)) {
+            throw r.fail(ErrorCode.BAD_RANGE, "to-mode", "0 (drop) or 1 (READ)", to);
+        }
+        return new Release(grant, to);
+    }
+
+    static void release(Release m, ByteBuf out) {
+        if (!toMode(m.toMode())) {
+            throw WireWriter.bad("RELEASE", "to-mode", "0 (drop) or 1 (READ)", m.toMode());
+        }
+        out.writeLongLE(m.grantId()).writeByte(m.toMode());
+    }
+
+    // READ: ino u64, offset u64, length u32 (at most 16 MiB)
+
+    static ReadData read(WireReader r) {
+        long ino = r.u64("ino");
+        long offset = r.u64("offset");
+        int length = r.u32("length");
+        if (Integer.toUnsignedLong(length) > Opcodes.MAX_READ) {
+            throw r.fail(ErrorCode.TOO_BIG, "length", "at most " + Opcodes.MAX_READ, Integer.toUnsignedLong(length));
+        }
+        return new ReadData(ino, offset, length);
+    }
+
+    static void read(ReadData m, ByteBuf out) {
+        if (Integer.toUnsignedLong(m.length()) > Opcodes.MAX_READ) {
+            throw WireWriter.bad("READ", "length", "at most " + Opcodes.MAX_READ, Integer.toUnsignedLong(m.length()));
+        }
+        out.writeLongLE(m.ino()).writeLongLE(m.offset()).writeIntLE(m.length());
+    }
+
+    // SEEK: ino u64, offset u64, what u8 (3 SEEK_DATA, 4 SEEK_HOLE)
+
+    static Seek seek(WireReader r) {
+        long ino = r.u64("ino");
+        long offset = r.u64("offset");
+        int what = r.u8("what");
+        if (!seekWhat(what)) {
+            throw r.fail(ErrorCode.BAD_RANGE, "what", "3 (SEEK_DATA) or 4 (SEEK_HOLE)", what);
+        }
+        return new Seek(ino, offset, what);
+    }
+
+    static void seek(Seek m, ByteBuf out) {
+        if (!seekWhat(m.what())) {
+            throw WireWriter.bad("SEEK", "what", "3 (SEEK_DATA) or 4 (SEEK_HOLE)", m.what());
+        }
+        out.writeLongLE(m.ino()).writeLongLE(m.offset()).writeByte(m.what());
+    }
+
+    // ---------------------------------------------------------------- value sets
+
+    static boolean grantMode(int mode) {
+        return mode == Message.READ || mode == Message.WRITE;
+    }
+
+    static boolean toMode(int mode) {
+        return mode == Opcodes.TO_DROP || mode == Opcodes.TO_READ;
+    }
+
+    private static boolean seekWhat(int what) {
+        return what == Opcodes.SEEK_DATA || what == Opcodes.SEEK_HOLE;
+    }
+}

@@ -1,0 +1,241 @@
+package io.crfs.server;
+
+import io.crfs.format.DirEntry;
+import io.crfs.format.FormatException;
+import io.crfs.format.InodeExtref;
+import io.crfs.format.InodeItem;
+import io.crfs.format.InodeRef;
+import io.crfs.format.Item;
+import io.crfs.format.ItemStore;
+import io.crfs.format.ItemType;
+import io.crfs.format.Key;
+import io.crfs.format.ObjectIds;
+import io.crfs.format.StoreException;
+import io.crfs.posix.ItemRules;
+import io.crfs.protocol.Edit;
+import io.crfs.protocol.ErrorCode;
+import io.crfs.protocol.ProtocolException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates a client's batch completely, then applies it to the volume (on the volume thread).
+ * Validation: every edit lies in a range the session holds WRITE on; only fs-tree inode and
+ * orphan items, never EXTENT_DATA (extent pointers are the server's); every item parses as its
+ * type; data edits name inodes that exist at that point of the batch; and the cross-item rules
+ * of {@link ItemRules} hold, on the items the batch would leave, for every inode it touches and
+ * every inode its names and refs point at. A rejected batch changes nothing.
+ */
+final class BatchApplier {
+    static final long MAX_FILE = Long.MAX_VALUE / 2;
+
+    private final GrantTable grants;
+
+    BatchApplier(GrantTable grants) {
+        this.grants = grants;
+    }
+
+    /** Validates and applies; returns the INODE_ITEMs of the touched inodes as they now are. */
+    List<Item> apply(long session, ItemStore fs, List<Edit> edits) {
+        Set<Long> touched = validate(session, fs, edits);
+        long dataBytes = 0;
+        for (Edit e : edits) {
+            if (e instanceof Edit.Write w) {
+                dataBytes += w.data().length;
+            } else if (e instanceof Edit.Allocate a) {
+                dataBytes += a.length();
+            }
+        }
+        fs.checkSpace(dataBytes);
+        for (Edit e : edits) {
+            switch (e) {
+                case Edit.Put p -> fs.put(p.key(), serverFields(fs, p.key(), p.value()));
+                case Edit.Delete d -> fs.delete(d.key());
+                case Edit.Write w -> fs.write(w.ino(), w.offset(), w.data(), 0, w.data().length);
+                case Edit.Truncate t -> fs.truncate(t.ino(), t.size());
+                case Edit.Punch p -> fs.punchHole(p.ino(), p.offset(), p.length());
+                case Edit.Allocate a -> fs.allocate(a.ino(), a.offset(), a.length(), a.keepSize());
+                case Edit.DropData d -> fs.dropData(d.ino());
+            }
+        }
+        List<Item> out = new ArrayList<>();
+        for (long ino : touched) {
+            Key k = new Key(ino, ItemType.INODE_ITEM, 0);
+            byte[] v = fs.get(k);
+            if (v != null) {
+                out.add(new Item(k, v));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * For files and symlinks the data operations own size and nbytes (they know the extents);
+     * a client's INODE_ITEM carries its estimate, so the server's values win.
+     */
+    private static byte[] serverFields(ItemStore fs, Key k, byte[] v) {
+        if (k.type() != ItemType.INODE_ITEM) {
+            return v;
+        }
+        byte[] cur = fs.get(k);
+        InodeItem in = new InodeItem(v.clone());
+        int type = in.mode() & 0170000;
+        if (cur != null && (type == 0100000 || type == 0120000)) {
+            InodeItem c = new InodeItem(cur);
+            in.size(c.size()).nbytes(c.nbytes());
+        } else if (cur == null && (type == 0100000 || type == 0120000)) {
+            in.size(0).nbytes(0);
+        }
+        return in.bytes();
+    }
+
+    private Set<Long> validate(long session, ItemStore fs, List<Edit> edits) {
+        OverlayView view = new OverlayView(fs);
+        Set<Long> touched = new LinkedHashSet<>();
+        Set<Long> related = new LinkedHashSet<>();
+        int n = 0;
+        for (Edit e : edits) {
+            n++;
+            switch (e) {
+                case Edit.Put p -> {
+                    checkKey(session, p.key(), n);
+                    parse(p.key(), p.value(), n);
+                    noteRelated(fs.get(p.key()), p.key(), related);
+                    noteRelated(p.value(), p.key(), related);
+                    view.stage(p.key(), p.value());
+                    touch(p.key(), touched);
+                }
+                case Edit.Delete d -> {
+                    checkKey(session, d.key(), n);
+                    noteRelated(view.get(d.key()), d.key(), related);
+                    view.unstage(d.key());
+                    touch(d.key(), touched);
+                }
+                case Edit.Write w -> data(session, view, w.ino(), w.offset(), w.data().length, n, touched);
+                case Edit.Truncate t -> data(session, view, t.ino(), t.size(), 0, n, touched);
+                case Edit.Punch p -> data(session, view, p.ino(), p.offset(), p.length(), n, touched);
+                case Edit.Allocate a -> data(session, view, a.ino(), a.offset(), a.length(), n, touched);
+                case Edit.DropData d -> {
+                    need(session, d.ino(), n);
+                    for (Item it : fs.scan(new Key(d.ino(), ItemType.EXTENT_DATA, 0),
+                            new Key(d.ino(), ItemType.EXTENT_DATA, -1L), Integer.MAX_VALUE)) {
+                        view.unstage(it.key()); // the server's extents go with the data
+                    }
+                    touched.add(d.ino());
+                }
+            }
+        }
+        Set<Long> check = new LinkedHashSet<>(touched);
+        check.addAll(related);
+        check.removeIf(id -> !ObjectIds.isInode(id));
+        List<String> problems = ItemRules.check(view, check);
+        if (!problems.isEmpty()) {
+            throw new ProtocolException(ErrorCode.CROSS_ITEM, "batch rejected: " + String.join("; ", problems));
+        }
+        return touched;
+    }
+
+    private static void touch(Key k, Set<Long> touched) {
+        if (ObjectIds.isInode(k.objectid())) {
+            touched.add(k.objectid());
+        } else if (k.objectid() == ObjectIds.ORPHAN) {
+            touched.add(k.offset());
+        }
+    }
+
+    private void need(long session, long ino, int n) {
+        if (!ObjectIds.isInode(ino)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "edit #" + n + " names objectid " + Long.toUnsignedString(ino)
+                    + ", which is no inode");
+        }
+        if (!grants.covers(session, Key.first(ino), Grant.WRITE) || !grants.covers(session, Key.last(ino), Grant.WRITE)) {
+            throw new ProtocolException(ErrorCode.NOT_HELD, "edit #" + n + " changes inode " + Long.toUnsignedString(ino)
+                    + " without a WRITE grant on it");
+        }
+    }
+
+    private void data(long session, OverlayView view, long ino, long offset, long length, int n, Set<Long> touched) {
+        need(session, ino, n);
+        if (offset < 0 || length < 0 || offset > MAX_FILE || length > MAX_FILE) {
+            throw new ProtocolException(ErrorCode.TOO_BIG, "edit #" + n + ": range " + offset + "+" + length
+                    + " is out of bounds");
+        }
+        if (view.get(new Key(ino, ItemType.INODE_ITEM, 0)) == null) {
+            throw new ProtocolException(ErrorCode.STALE, "edit #" + n + " changes the data of inode "
+                    + Long.toUnsignedString(ino) + ", which does not exist at that point of the batch");
+        }
+        touched.add(ino);
+    }
+
+    private void checkKey(long session, Key k, int n) {
+        if (k.type() == ItemType.EXTENT_DATA || k.type() == ItemType.EXTENT_CSUM) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "edit #" + n + " writes " + k
+                    + ": file extents are written by the server only (send WRITE/TRUNCATE edits)");
+        }
+        boolean orphan = k.objectid() == ObjectIds.ORPHAN && k.type() == ItemType.ORPHAN_ITEM;
+        if (!orphan && !ObjectIds.isInode(k.objectid())) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "edit #" + n + " writes " + k
+                    + ", outside the inodes of the fs tree");
+        }
+        if (!grants.covers(session, k, Grant.WRITE)) {
+            throw new ProtocolException(ErrorCode.NOT_HELD, "edit #" + n + " writes " + k + " without a WRITE grant");
+        }
+    }
+
+    private static void parse(Key k, byte[] v, int n) {
+        try {
+            switch (k.type()) {
+                case ItemType.INODE_ITEM -> {
+                    if (v.length != InodeItem.SIZE || k.offset() != 0) {
+                        throw new FormatException("INODE_ITEM must be 160 bytes at offset 0, got " + v.length);
+                    }
+                }
+                case ItemType.INODE_REF -> InodeRef.decodeAll(v);
+                case ItemType.INODE_EXTREF -> InodeExtref.decodeAll(v);
+                case ItemType.DIR_ITEM, ItemType.XATTR_ITEM -> DirEntry.decodeAll(v);
+                case ItemType.DIR_INDEX -> {
+                    if (DirEntry.decodeAll(v).size() != 1) {
+                        throw new FormatException("DIR_INDEX must hold exactly one entry");
+                    }
+                }
+                case ItemType.ORPHAN_ITEM -> {
+                    if (v.length != 0) {
+                        throw new FormatException("ORPHAN_ITEM must be empty, got " + v.length + " bytes");
+                    }
+                }
+                default -> throw new FormatException("items of type " + ItemType.name(k.type()) + " are not accepted");
+            }
+        } catch (FormatException e) {
+            throw new ProtocolException(ErrorCode.BAD_ITEM, "edit #" + n + " " + k + ": " + e.getMessage());
+        } catch (StoreException e) {
+            throw new ProtocolException(ErrorCode.BAD_ITEM, "edit #" + n + " " + k + ": " + e.getMessage());
+        }
+    }
+
+    /** Inodes an item points at: entry targets (dir items) and parents (refs). */
+    private static void noteRelated(byte[] v, Key k, Set<Long> out) {
+        if (v == null || v.length == 0) {
+            return;
+        }
+        try {
+            switch (k.type()) {
+                case ItemType.DIR_ITEM, ItemType.DIR_INDEX -> {
+                    for (DirEntry d : DirEntry.decodeAll(v)) {
+                        out.add(d.location().objectid());
+                    }
+                }
+                case ItemType.INODE_REF -> out.add(k.offset());
+                case ItemType.INODE_EXTREF -> {
+                    for (InodeExtref r : InodeExtref.decodeAll(v)) {
+                        out.add(r.parent());
+                    }
+                }
+                default -> { }
+            }
+        } catch (FormatException e) {
+            // reported by parse() for new values; an old value that does not parse is the volume's problem
+        }
+    }
+}

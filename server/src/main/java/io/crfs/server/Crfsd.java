@@ -1,0 +1,136 @@
+package io.crfs.server;
+
+import io.crfs.posix.PosixFs;
+import io.crfs.protocol.Pipelines;
+import io.crfs.volume.Volume;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * crfsd: serves one btrfs volume to crfs clients over TCP (docs/protocol.md).
+ *
+ * <pre>{@code
+ * try (Crfsd d = Crfsd.start(Path.of("var/crfs.img"), "127.0.0.1", 7070, Crfsd.Options.defaults())) {
+ *     d.awaitShutdown();
+ * }
+ * }</pre>
+ */
+public final class Crfsd implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Crfsd.class);
+
+    /** Settings; the defaults suit a LAN: a 10 s lease and a commit at least every 5 s. */
+    public record Options(int leaseMillis, long commitIntervalMillis) {
+        public static Options defaults() {
+            return new Options(10_000, 5_000);
+        }
+    }
+
+    final Sessions sessions;
+    final GrantTable grants;
+    final Backend backend;
+    final BatchApplier applier;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel listener;
+    private final long started = System.nanoTime();
+
+    private Crfsd(Volume volume, String host, int port, Options o) throws IOException {
+        this.backend = new Backend(volume, o.commitIntervalMillis());
+        int orphans = backend.submit(() -> new PosixFs(volume.fsTree()).recoverOrphans()).join();
+        if (orphans > 0) {
+            LOG.info("deleted {} inodes left orphaned by a crash", orphans);
+        }
+        this.sessions = new Sessions(o.leaseMillis());
+        this.grants = new GrantTable(sessions);
+        sessions.grants = grants;
+        this.applier = new BatchApplier(grants);
+        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        Crfsd self = this;
+        try {
+            this.listener = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            Pipelines.addFraming(ch.pipeline(), Duration.ZERO, Duration.ZERO);
+                            ch.pipeline().addLast(new ServerHandler(self));
+                        }
+                    })
+                    .bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (Exception e) {
+            shutdownGroups();
+            backend.close();
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                    + " (is another crfsd running? choose another --listen port)", e);
+        }
+        LOG.info("crfsd serving {} on {}", volume.fsid(), listener.localAddress());
+    }
+
+    /** Opens the volume and starts serving it. */
+    public static Crfsd start(Path image, String host, int port, Options o) throws IOException {
+        Volume v = Volume.open(image);
+        try {
+            return new Crfsd(v, host, port, o);
+        } catch (IOException | RuntimeException e) {
+            v.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public void awaitShutdown() throws InterruptedException {
+        listener.closeFuture().await();
+    }
+
+    /** Human-readable state: sessions, grants per client, revokes, commits, caches. */
+    public String status() {
+        StringBuilder b = new StringBuilder();
+        var snap = grants.snapshot();
+        b.append("crfsd up ").append(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)).append(" s, generation ")
+                .append(backend.volume().generation()).append(", commits ").append(backend.commits.get())
+                .append(", batches ").append(backend.batches.get()).append('\n');
+        b.append("revokes sent ").append(sessions.revokesSent.get()).append(", evictions ").append(sessions.evictions.get())
+                .append(", waiting requests ").append(snap.queued().size()).append('\n');
+        b.append("sessions ").append(sessions.all().size()).append('\n');
+        for (ClientSession s : sessions.all()) {
+            long n = snap.held().stream().filter(g -> g.session() == s.id).count();
+            long w = snap.held().stream().filter(g -> g.session() == s.id && g.mode() == Grant.WRITE).count();
+            b.append(String.format("  session %d %-20s grants %d (write %d) revokes-pending %d batches %d%s%n", s.id, s.name,
+                    n, w, s.revokes.size(), s.batches.get(), s.channel == null ? " (disconnected)" : ""));
+        }
+        return b.toString();
+    }
+
+    private void shutdownGroups() {
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    /** Stops listening, commits and closes the volume. */
+    @Override
+    public void close() throws IOException {
+        listener.close().awaitUninterruptibly();
+        shutdownGroups();
+        sessions.close();
+        backend.close();
+    }
+}

@@ -1,0 +1,151 @@
+package io.crfs.server;
+
+import io.crfs.format.Key;
+import io.crfs.protocol.Frame;
+import io.crfs.protocol.Message;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sessions, leases and revocations. A session lives while its client renews the lease (any
+ * request); one that stops renewing, or leaves a revoke unanswered for a lease, is evicted:
+ * its grants are reclaimed (so waiting clients proceed) and its unflushed edits, which never
+ * left the client, are lost. A dropped connection alone does not end a session: the client
+ * may reconnect and resume it within the lease.
+ */
+final class Sessions implements RevokeSink, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
+
+    final long leaseNanos;
+    final int leaseMillis;
+    private final Map<Long, ClientSession> byId = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong(System.currentTimeMillis() << 16);
+    private final AtomicLong revokeIds = new AtomicLong();
+    final AtomicLong revokesSent = new AtomicLong();
+    final AtomicLong revokeNanos = new AtomicLong();
+    final AtomicLong evictions = new AtomicLong();
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "crfsd-sweeper");
+        t.setDaemon(true);
+        return t;
+    });
+    GrantTable grants;
+
+    Sessions(int leaseMillis) {
+        this.leaseMillis = leaseMillis;
+        this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+        long period = Math.max(50, leaseMillis / 10);
+        sweeper.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    ClientSession create(String name, int uid, int gid) {
+        ClientSession s = new ClientSession(ids.incrementAndGet(), name, uid, gid);
+        byId.put(s.id, s);
+        return s;
+    }
+
+    ClientSession get(long id) {
+        return byId.get(id);
+    }
+
+    Collection<ClientSession> all() {
+        return byId.values();
+    }
+
+    @Override
+    public void revoke(Grant g, int toMode) {
+        ClientSession s = byId.get(g.session());
+        if (s == null || s.evicted) {
+            grants.revoked(g.id(), toMode);
+            return;
+        }
+        long id = revokeIds.incrementAndGet();
+        s.revokes.put(id, new ClientSession.Pending(g, toMode, System.nanoTime()));
+        revokesSent.incrementAndGet();
+        var ch = s.channel;
+        if (ch != null && ch.isActive()) {
+            ch.writeAndFlush(new Frame(0, new Message.Revoke(id, g.id(), g.min(), g.max(), toMode)));
+        }
+        // a client not connected now gets it when it resumes (see resend), or is evicted by the sweeper
+    }
+
+    /** Re-sends outstanding revokes after a client resumed its session on a new connection. */
+    void resend(ClientSession s) {
+        for (Map.Entry<Long, ClientSession.Pending> e : s.revokes.entrySet()) {
+            Grant g = e.getValue().grant();
+            s.channel.writeAndFlush(new Frame(0, new Message.Revoke(e.getKey(), g.id(), g.min(), g.max(),
+                    e.getValue().toMode())));
+        }
+    }
+
+    void revokeDone(ClientSession s, long revokeId) {
+        ClientSession.Pending p = s.revokes.remove(revokeId);
+        if (p != null) {
+            revokeNanos.addAndGet(System.nanoTime() - p.sentNanos());
+            grants.revoked(p.grant().id(), p.toMode());
+        }
+    }
+
+    /** Ends a session now: grants reclaimed, waiting requests of it failed. */
+    void evict(ClientSession s, String why) {
+        if (s.evicted) {
+            return;
+        }
+        s.evicted = true;
+        byId.remove(s.id);
+        evictions.incrementAndGet();
+        LOG.info("evicting session {} ({}): {}", s.id, s.name, why);
+        s.revokes.clear();
+        List<Grant> dropped = grants.evict(s.id);
+        LOG.debug("session {} lost {} grants", s.id, dropped.size());
+        var ch = s.channel;
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
+    /** A clean goodbye: like an eviction, but expected. */
+    void end(ClientSession s) {
+        s.evicted = true;
+        byId.remove(s.id);
+        s.revokes.clear();
+        grants.evict(s.id);
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (ClientSession s : byId.values()) {
+            try {
+                if (now - s.lastSeenNanos > leaseNanos) {
+                    evict(s, "no lease renewal for " + leaseMillis + " ms");
+                    continue;
+                }
+                for (ClientSession.Pending p : s.revokes.values()) {
+                    if (now - p.sentNanos() > leaseNanos) {
+                        evict(s, "revoke of " + p.grant() + " unanswered for " + leaseMillis + " ms");
+                        break;
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("sweeper: {}", e.toString());
+            }
+        }
+    }
+
+    static boolean inRange(Key k, Key min, Key max) {
+        return k.compareTo(min) >= 0 && k.compareTo(max) <= 0;
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+    }
+}

@@ -1,0 +1,95 @@
+package io.crfs.volume;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A {@link BlockDevice} over a file or block device, locked exclusively while open. */
+public final class FileBlockDevice implements BlockDevice {
+    private final Path path;
+    private final FileChannel ch;
+    private final FileLock lock;
+
+    private FileBlockDevice(Path path, FileChannel ch, FileLock lock) {
+        this.path = path;
+        this.ch = ch;
+        this.lock = lock;
+    }
+
+    public static FileBlockDevice open(Path path, boolean create) throws IOException {
+        FileChannel ch = create
+                ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new VolumeException(path + " is in use by another crfs process (it holds the lock); stop it first");
+        }
+        return new FileBlockDevice(path, ch, lock);
+    }
+
+    @Override
+    public void read(long position, byte[] dst, int offset, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(dst, offset, length);
+        long p = position;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                throw new EOFException(path + ": read of " + length + " bytes at " + position + " runs past the end ("
+                        + ch.size() + " bytes); the image is truncated");
+            }
+            p += n;
+        }
+    }
+
+    @Override
+    public void write(long position, byte[] src, int offset, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(src, offset, length);
+        long p = position;
+        while (b.hasRemaining()) {
+            p += ch.write(b, p);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        ch.force(true);
+    }
+
+    @Override
+    public long size() throws IOException {
+        return ch.size();
+    }
+
+    public void setSize(long size) throws IOException {
+        if (ch.size() < size) {
+            ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
+        } else if (ch.size() > size) {
+            ch.truncate(size);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            ch.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+}
