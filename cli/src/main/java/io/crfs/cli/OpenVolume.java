@@ -7,8 +7,6 @@ import io.crfs.posix.PosixException;
 import io.crfs.posix.PosixFs;
 import io.crfs.volume.Volume;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,28 +57,13 @@ final class OpenVolume implements AutoCloseable {
         }
     }
 
-    /**
-     * Frees inodes left unlinked-while-open by a crash (ORPHAN items). Called reflectively until
-     * {@code PosixFs.recoverOrphans()} lands on main; then this becomes a direct call.
-     */
+    /** Frees inodes left unlinked-while-open by a crash (ORPHAN items), as the kernel does at mount. */
     private static void recoverOrphans(PosixFs fs) {
-        Method m;
-        try {
-            m = PosixFs.class.getMethod("recoverOrphans");
-        } catch (NoSuchMethodException e) {
-            LOG.debug("PosixFs.recoverOrphans() not available in this build; skipped");
-            return;
-        }
-        try {
-            Object n = m.invoke(fs);
-            LOG.debug("recovered {} orphan inodes", n);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
+        int n = fs.recoverOrphans();
+        if (n > 0) {
+            LOG.info("recovered {} orphan inodes left by an unclean shutdown", n);
+        } else {
+            LOG.debug("no orphan inodes");
         }
     }
 
