@@ -94,6 +94,33 @@ class AcceptanceSystemTest {
         BtrfsCheck.run(img);
     }
 
+    /** A full volume: exit 4 with one line, and the volume stays consistent and usable. */
+    @Test
+    void fullVolumeExitsFourAndStaysConsistent() throws IOException {
+        Path src = Files.createDirectory(tmp.resolve("src"));
+        Fixtures.bash(src, "head -c 200M /dev/urandom > too-big.bin");
+        Path img = tmp.resolve("small.img");
+        Cli.run("mkfs", img.toString(), "--size", "128M").ok();
+        Cli.Result r = Cli.run("import", img.toString(), src.toString());
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(ExitCodes.NO_SPACE);
+        assertThat(r.stderr().strip()).doesNotContain("\n").contains("bigger volume");
+        BtrfsCheck.run(img);
+        try (KernelMount m = KernelMount.readOnly(img)) {
+            assertThat(m.dir()).isDirectory();
+        }
+        Cli.run("ls", img.toString(), "/").ok();
+    }
+
+    /** Garbage and a damaged superblock: exit 3 with one line, never a stack trace. */
+    @Test
+    void corruptImageExitsThree() throws IOException {
+        Path garbage = tmp.resolve("garbage.img");
+        Fixtures.bash(tmp, "head -c 64M /dev/urandom > garbage.img");
+        Cli.Result r = Cli.run("ls", garbage.toString());
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(ExitCodes.CORRUPT);
+        assertThat(r.stderr().strip()).doesNotContain("\n").doesNotContain("Exception");
+    }
+
     /** mkfs --rootdir is mkfs then import. */
     @Test
     void mkfsRootdirImports() throws IOException {
