@@ -158,9 +158,18 @@ final class RemoteStore implements ItemStore {
         }
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RemoteStore.class);
+
     private void install(Message.Granted g) {
         // the server's items replace what we had for the range, except our own unflushed edits
         Key min = g.min(), max = g.max();
+        if (LOG.isDebugEnabled()) {
+            byte[] cached = items.get(new Key(min.objectid(), ItemType.INODE_ITEM, 0));
+            String srv = g.items().stream().filter(i -> i.key().type() == ItemType.INODE_ITEM).map(i -> "" + new InodeItem(i.value()).size()).findFirst().orElse("-");
+            LOG.debug("session {} install grant {} mode {} {}..{} ({} items, server size {}, cached size {}), kept cache: {}",
+                    session.id(), g.grantId(), g.mode(), min.objectid(),
+                    max.objectid(), g.items().size(), srv, cached == null ? "-" : new InodeItem(cached).size(), grants.covers(min, 1));
+        }
         if (!grants.covers(min, 1)) {
             items.subMap(min, true, max, true).clear();
             for (Item it : g.items()) {
@@ -223,7 +232,8 @@ final class RemoteStore implements ItemStore {
     public byte[] get(Key key) {
         return single(() -> {
             require(key.objectid(), 1);
-            return value(key);
+            byte[] v = value(key);
+            return v == null ? null : v.clone(); // callers may edit what they get; the cache must not change
         });
     }
 
@@ -548,6 +558,9 @@ final class RemoteStore implements ItemStore {
         dirtyBytes = 0;
         session.transid = a.transid();
         for (Item it : a.inodes()) {
+            if (it.key().objectid() == 256) {
+                LOG.debug("session {} APPLIED root size {}", session.id(), new InodeItem(it.value()).size());
+            }
             if (grants.covers(it.key(), 1)) {
                 items.put(it.key(), it.value());
             }
@@ -577,6 +590,7 @@ final class RemoteStore implements ItemStore {
         lock.lock();
         try {
             Grants.Held h = grants.byId(r.grantId());
+            LOG.debug("revoke {} of grant {} to {}: held {}", r.revokeId(), r.grantId(), r.toMode(), h);
             if (h == null && r.grantId() > maxGrantId) {
                 // the REVOKE overtook the GRANTED reply: answer once the grant is installed
                 early.put(r.grantId(), r);

@@ -60,6 +60,13 @@ final class BatchApplier {
                 case Edit.DropData d -> fs.dropData(d.ino());
             }
         }
+        if (org.slf4j.LoggerFactory.getLogger(BatchApplier.class).isDebugEnabled()) {
+            List<String> after = ItemRules.check(fs, touched.stream().filter(ObjectIds::isInode).toList());
+            if (!after.isEmpty()) {
+                org.slf4j.LoggerFactory.getLogger(BatchApplier.class).warn("session {}: batch passed validation but the "
+                        + "volume now breaks rules: {}; edits {}", session, after, edits.stream().map(BatchApplier::describe).toList());
+            }
+        }
         List<Item> out = new ArrayList<>();
         for (long ino : touched) {
             Key k = new Key(ino, ItemType.INODE_ITEM, 0);
@@ -132,6 +139,14 @@ final class BatchApplier {
         check.removeIf(id -> !ObjectIds.isInode(id));
         List<String> problems = ItemRules.check(view, check);
         if (!problems.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(BatchApplier.class).warn("session {} batch rejected: {}; edits {}", session,
+                    problems, edits.stream().map(BatchApplier::describe).toList());
+            for (long ino : check) {
+                org.slf4j.LoggerFactory.getLogger(BatchApplier.class).warn("  inode {} base {} view {}", ino,
+                        fs.scan(Key.first(ino), Key.last(ino), 100).stream().map(i -> i.key().type() + ":" + i.key().offset()
+                                + (i.key().type() == 96 ? "=" + new String(DirEntry.decodeAll(i.value()).get(0).name()) : "")).toList(),
+                        view.scan(Key.first(ino), Key.last(ino), 100).stream().map(i -> i.key().type() + ":" + i.key().offset()).toList());
+            }
             throw new ProtocolException(ErrorCode.CROSS_ITEM, "batch rejected: " + String.join("; ", problems));
         }
         return touched;
@@ -212,6 +227,14 @@ final class BatchApplier {
         } catch (StoreException e) {
             throw new ProtocolException(ErrorCode.BAD_ITEM, "edit #" + n + " " + k + ": " + e.getMessage());
         }
+    }
+
+    static String describe(Edit e) {
+        return switch (e) {
+            case Edit.Put p -> "put" + p.key() + (p.key().type() == ItemType.INODE_ITEM ? "size=" + new InodeItem(p.value()).size() : "");
+            case Edit.Delete d -> "del" + d.key();
+            default -> e.getClass().getSimpleName();
+        };
     }
 
     /** Inodes an item points at: entry targets (dir items) and parents (refs). */

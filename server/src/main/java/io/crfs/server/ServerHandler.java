@@ -151,7 +151,10 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             throw new ProtocolException(ErrorCode.BAD_RANGE, "bad range " + a.min() + ".." + a.max() + " or mode " + a.mode());
         }
         CompletableFuture<Message> f = server.grants.acquire(session.id, a.min(), a.max(), a.mode())
-                .thenCompose(g -> server.backend.submit(() -> new Message.Granted(g.id(), g.mode(), g.min(), g.max(),
+                .thenCompose(g -> server.backend.submit(() -> {
+                    LOG.debug("granted {}", g);
+                    return g;
+                })).thenCompose(g -> server.backend.submit(() -> new Message.Granted(g.id(), g.mode(), g.min(), g.max(),
                         itemsOf(g))));
         answer(ctx, id, f);
     }

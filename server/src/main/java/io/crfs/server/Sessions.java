@@ -68,6 +68,7 @@ final class Sessions implements RevokeSink, AutoCloseable {
             return;
         }
         long id = revokeIds.incrementAndGet();
+        LOG.debug("revoke {}: {} to mode {}", id, g, toMode);
         s.revokes.put(id, new ClientSession.Pending(g, toMode, System.nanoTime()));
         revokesSent.incrementAndGet();
         var ch = s.channel;

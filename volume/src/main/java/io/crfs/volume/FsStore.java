@@ -84,7 +84,8 @@ final class FsStore implements ItemStore {
     @Override
     public byte[] get(Key key) {
         volume.checkOpen();
-        return fs.get(key);
+        byte[] v = fs.get(key);
+        return v == null ? null : v.clone(); // tree blocks share their arrays; a caller's edit must not reach them
     }
 
     @Override
