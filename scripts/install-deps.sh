@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the machine packages crfs's tests and tools need, only those that are missing.
+# Every package the project relies on is listed here (and only here).
+set -euo pipefail
+
+# btrfs-progs: mkfs.btrfs and btrfs check (the test oracles); fuse3: the FUSE mount (later issues);
+# attr: getfattr/setfattr (xattr fixtures and the TreeSnapshot oracle); util-linux: losetup, mount;
+# coreutils/findutils: cp -a, truncate, find in the fixtures.
+PACKAGES=(btrfs-progs fuse3 attr util-linux mount coreutils findutils)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q "${missing[@]}"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: machine packages, then every module's tests.
+# System tests (tag "system") need root, loop devices and btrfs-progs; they skip themselves
+# elsewhere. Extra Maven arguments pass through (e.g. -Dcrfs.bigImport=true, -pl cli -am).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export JAVA_HOME="${CRFS_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH"
+export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
+export LC_ALL=C.UTF-8
+
+scripts/install-deps.sh
+set +e
+mvn -B -ntp test "$@" 2>&1 | tee target-test.log
+rc=${PIPESTATUS[0]}
+set -e
+echo
+echo "==== test summary (full log: target-test.log) ===="
+grep -E '^\[(INFO|WARNING|ERROR)\] (Tests run:.*Time elapsed|Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$)|BUILD (SUCCESS|FAILURE)|crfs-[a-z]+ .*(SUCCESS|FAILURE|SKIPPED)' target-test.log || true
+exit "$rc"
