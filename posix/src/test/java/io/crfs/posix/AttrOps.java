@@ -31,6 +31,8 @@ final class AttrOps {
         PosixModel.check(want == got, "expected " + (want == null ? "success" : want) + ", got " + (got == null ? "success" : got));
     }
 
+    private static final boolean BIG = Boolean.getBoolean("crfs.random.bigXattrs");
+
     void xattr(Node n, Consumer<String> op) {
         String[] names = PosixRandomOps.xattrNames();
         String name = names[rnd.nextInt(names.length)];
@@ -39,7 +41,9 @@ final class AttrOps {
         boolean exists = n.xattrs.containsKey(name);
         if (rnd.nextInt(10) < 7) {
             int flags = rnd.nextInt(3);
-            byte[] value = new byte[rnd.nextInt(8) == 0 ? rnd.nextInt(4000) : rnd.nextInt(100)];
+            // -Dcrfs.random.bigXattrs=true: values up to 7.5 KB half the time (two colliding names still fit one item), so that trees grow deep fast
+            byte[] value = new byte[BIG && rnd.nextBoolean() ? 4000 + rnd.nextInt(3_500)
+                    : rnd.nextInt(8) == 0 ? rnd.nextInt(4000) : rnd.nextInt(100)];
             rnd.nextBytes(value);
             op.accept("setxattr " + n.ino + " " + name + " len " + value.length + " flags " + flags);
             Errno want = userNotAllowed ? Errno.EPERM

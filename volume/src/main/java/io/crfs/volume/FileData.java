@@ -169,7 +169,14 @@ final class FileData {
         long size = in.size();
         long newSize = Math.max(size, offset + len);
         FileExtent inl = inlineOf(ino);
-        if (newSize <= MAX_INLINE && (inl != null || !hasRegular(ino))) {
+        // symlink targets are always inline (the kernel refuses regular extents in a non-regular
+        // inode), up to sectorsize - 1 bytes as btrfs check allows
+        boolean symlink = (in.mode() & 0170000) == 0120000;
+        if (symlink && newSize > ss - 1) {
+            throw new StoreException(StoreException.Kind.TOO_BIG, "symlink target of " + newSize
+                    + " bytes; at most " + (ss - 1));
+        }
+        if ((symlink || newSize <= MAX_INLINE) && (inl != null || !hasRegular(ino))) {
             byte[] buf = new byte[(int) newSize];
             if (inl != null) {
                 System.arraycopy(inl.inline(), 0, buf, 0, Math.min(inl.inline().length, buf.length));
