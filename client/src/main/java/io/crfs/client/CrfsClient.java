@@ -111,6 +111,11 @@ public final class CrfsClient implements AutoCloseable {
         return store.cachedBytes();
     }
 
+    /** The server's own account of itself (sessions, grants, revokes, commits), as text. */
+    public String serverStatus() throws IOException {
+        return ((Message.StatusText) session.call(new Message.Status())).text();
+    }
+
     /** Flushes dirty edits and makes everything durable on the server. */
     public void sync() {
         posix.sync();
