@@ -1,0 +1,135 @@
+package io.crfs.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.crfs.posix.Attr;
+import io.crfs.posix.Caller;
+import io.crfs.posix.PosixFs;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A dropped connection is resumed within the lease; an evicted client fails clearly instead of hanging. */
+class ReconnectTest {
+    @TempDir
+    Path tmp;
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A loopback TCP relay whose connections the test can cut. */
+    static final class Relay implements AutoCloseable {
+        final ServerSocket listen;
+        final List<Socket> open = new CopyOnWriteArrayList<>();
+
+        Relay(int target) throws IOException {
+            listen = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread t = new Thread(() -> {
+                while (!listen.isClosed()) {
+                    try {
+                        Socket in = listen.accept();
+                        Socket out = new Socket("127.0.0.1", target);
+                        open.add(in);
+                        open.add(out);
+                        pump(in, out);
+                        pump(out, in);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "relay");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static void pump(Socket from, Socket to) {
+            Thread t = new Thread(() -> {
+                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
+                    i.transferTo(o);
+                } catch (IOException e) {
+                    // cut
+                } finally {
+                    try {
+                        from.close();
+                        to.close();
+                    } catch (IOException e) {
+                        // already closed
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return listen.getLocalPort();
+        }
+
+        void cutAll() throws IOException {
+            for (Socket s : open) {
+                s.close();
+            }
+            open.clear();
+        }
+
+        @Override
+        public void close() throws IOException {
+            listen.close();
+            cutAll();
+        }
+    }
+
+    @Test
+    void aDroppedConnectionIsResumedWithinTheLease() throws Exception {
+        try (TestServer server = new TestServer(tmp, 5000); Relay relay = new Relay(server.port());
+             CrfsClient c = CrfsClient.connect("127.0.0.1", relay.port(), "roamer")) {
+            PosixFs fs = c.posix();
+            Attr f = fs.create(Caller.ROOT, PosixFs.ROOT, b("kept"), 0644, true);
+            fs.write(Caller.ROOT, f.ino(), 0, b("before"), 0, 6);
+            long session = c.sessionId();
+            relay.cutAll();
+            fs.write(Caller.ROOT, f.ino(), 6, b("+after"), 0, 6);
+            fs.sync();
+            assertThat(c.sessionId()).as("same session, resumed").isEqualTo(session);
+            try (CrfsClient other = server.client("observer")) {
+                byte[] got = new byte[12];
+                other.posix().read(other.posix().lookup(Caller.ROOT, PosixFs.ROOT, b("kept")).ino(), 0, got, 0, 12);
+                assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo("before+after");
+            }
+        }
+    }
+
+    @Test
+    void anEvictedClientFailsWithAClearError() throws Exception {
+        int lease = 1500;
+        try (TestServer server = new TestServer(tmp, lease); AgentProcess a = server.agent("sleeper");
+             AgentProcess b = server.agent("waker")) {
+            a.ok("create /f");
+            a.ok("sync");
+            a.ok("write /f 0 00"); // a WRITE grant with an unflushed edit, then the client stops answering
+            new ProcessBuilder("kill", "-STOP", Long.toString(a.pid())).start().waitFor();
+            try {
+                b.ok("write /f 0 6869"); // needs A's grant: A is evicted after the lease
+                Thread.sleep(lease * 2L);
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(a.pid())).start().waitFor();
+            }
+            long t0 = System.nanoTime();
+            String r = a.send("cat /f", 60);
+            assertThat(r).startsWith("err").containsIgnoringCase("evicted").contains("remount");
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).isLessThan(30);
+            assertThat(b.ok("cat /f")).isEqualTo("6869");
+        }
+    }
+
+}
