@@ -1,6 +1,5 @@
 package io.crfs.client;
 
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,7 +11,9 @@ import java.util.TreeMap;
  */
 final class PageCache {
     static final int CHUNK = 64 << 10;
-    private final Map<Long, TreeMap<Long, byte[]>> byInode = new HashMap<>();
+    /** Past this many cached bytes, the least recently used files' chunks are dropped (they are never dirty). */
+    static final long LIMIT = Long.getLong("crfs.client.cacheBytes", 512L << 20);
+    private final Map<Long, TreeMap<Long, byte[]>> byInode = new java.util.LinkedHashMap<>(64, 0.75f, true);
     private long bytes;
 
     byte[] chunk(long ino, long index) {
@@ -23,6 +24,24 @@ final class PageCache {
     void put(long ino, long index, byte[] chunk) {
         byte[] old = byInode.computeIfAbsent(ino, k -> new TreeMap<>()).put(index, chunk);
         bytes += chunk.length - (old == null ? 0 : old.length);
+        if (bytes > LIMIT) {
+            shrink(ino);
+        }
+    }
+
+    /** Memory pressure: drop whole files, least recently used first, never the one being read. */
+    private void shrink(long keep) {
+        Iterator<Map.Entry<Long, TreeMap<Long, byte[]>>> it = byInode.entrySet().iterator();
+        while (bytes > LIMIT * 3 / 4 && it.hasNext()) {
+            Map.Entry<Long, TreeMap<Long, byte[]>> e = it.next();
+            if (e.getKey() == keep) {
+                continue;
+            }
+            for (byte[] c : e.getValue().values()) {
+                bytes -= c.length;
+            }
+            it.remove();
+        }
     }
 
     /** Applies written bytes to the chunks that are cached. */
