@@ -17,18 +17,19 @@ for s in "${SRCS[@]}"; do cp -a "$s" "$WORK/src/"; done
 entries=$(find "$WORK/src" | wc -l); bytes=$(du -sb "$WORK/src" | cut -f1)
 echo "source: $entries entries, $bytes bytes (${SRCS[*]})"
 "$ROOT/crfs" --version >/dev/null   # build first, outside the timings
-sync; echo 3 > /proc/sys/vm/drop_caches || true
 now() { date +%s.%N; }
+# every tool starts with the source in the page cache (read once before each run), the same for all
+warm() { sync; tar cf - "$WORK/src" 2>/dev/null | cat >/dev/null; }
 
-t0=$(now); "$ROOT/crfs" mkfs "$WORK/crfs.img" --size 4G --rootdir "$WORK/src" >/dev/null; sync; t1=$(now)
+warm; t0=$(now); "$ROOT/crfs" mkfs "$WORK/crfs.img" --size 4G --rootdir "$WORK/src" >/dev/null; sync; t1=$(now)
 crfs_s=$(echo "$t1 - $t0" | bc)
 
 truncate -s 4G "$WORK/rootdir.img"
-t0=$(now); mkfs.btrfs -q -f --rootdir "$WORK/src" "$WORK/rootdir.img" >/dev/null; sync; t1=$(now)
+warm; t0=$(now); mkfs.btrfs -q -f --rootdir "$WORK/src" "$WORK/rootdir.img" >/dev/null; sync; t1=$(now)
 rootdir_s=$(echo "$t1 - $t0" | bc)
 
 truncate -s 4G "$WORK/cp.img"
-t0=$(now); mkfs.btrfs -q -f "$WORK/cp.img" >/dev/null; mount -o loop "$WORK/cp.img" "$MNT"
+warm; t0=$(now); mkfs.btrfs -q -f "$WORK/cp.img" >/dev/null; mount -o loop "$WORK/cp.img" "$MNT"
 cp -a "$WORK/src/." "$MNT/"; umount "$MNT"; sync; t1=$(now)
 cp_s=$(echo "$t1 - $t0" | bc)
 
