@@ -74,6 +74,9 @@ public final class ExitCodes implements CommandLine.IExitCodeExceptionMapper {
                 || t instanceof FileAlreadyExistsException || t instanceof AccessDeniedException) {
             return NOT_FOUND;
         }
+        if (t instanceof io.crfs.volume.VolumeInUseException) {
+            return IO;
+        }
         if (t instanceof VolumeException v) {
             // VolumeException covers corruption and unsupported features; a plain I/O cause is an I/O error.
             return v.getCause() instanceof IOException && !(v.getCause() instanceof VolumeException) ? IO : CORRUPT;
@@ -104,7 +107,8 @@ public final class ExitCodes implements CommandLine.IExitCodeExceptionMapper {
             case CORRUPT -> what + "; the volume is damaged or uses an unsupported btrfs feature: check it"
                     + " with `btrfs check --readonly`, or let the kernel mount it once if it has a log tree";
             case NO_SPACE -> what + "; free some space or make a bigger volume (crfs mkfs IMAGE --size N)";
-            default -> (t instanceof IOException ? what : "internal error: " + t.getClass().getSimpleName() + ": " + what)
+            default -> t instanceof io.crfs.volume.VolumeInUseException ? what
+                    : (t instanceof IOException ? what : "internal error: " + t.getClass().getSimpleName() + ": " + what)
                     + "; rerun with --verbose for details"
                     + (t instanceof IOException ? "" : " and report it");
         };

@@ -33,7 +33,7 @@ public final class FileBlockDevice implements BlockDevice {
         }
         if (lock == null) {
             ch.close();
-            throw new VolumeException(path + " is in use by another crfs process (it holds the lock); stop it first");
+            throw new VolumeInUseException(path + " is in use by another crfs process (it holds the lock); stop that process (crfs serve?) first");
         }
         return new FileBlockDevice(path, ch, lock);
     }
