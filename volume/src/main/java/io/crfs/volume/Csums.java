@@ -50,29 +50,34 @@ final class Csums {
     void delete(long bytenr, long len) {
         int ss = e.sectorsize;
         long end = bytenr + len;
-        Key lo = new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, 0);
-        List<Item> before = tree().scanBackward(lo, new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, bytenr), 1);
-        List<Item> inside = tree().scan(new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, bytenr + 1),
-                new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, end - 1), Integer.MAX_VALUE);
-        for (List<Item> group : List.of(before, inside)) {
-            for (Item it : group) {
-                long s = it.key().offset();
-                long itemEnd = s + (long) (it.value().length / 4) * ss;
-                if (itemEnd <= bytenr || s >= end) {
-                    continue;
-                }
-                tree().delete(it.key());
-                if (s < bytenr) {
-                    int keep = (int) ((bytenr - s) / ss) * 4;
-                    tree().put(it.key(), Arrays.copyOf(it.value(), keep));
-                }
-                if (itemEnd > end) {
-                    int skip = (int) ((end - s) / ss) * 4;
-                    tree().put(new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, end),
-                            Arrays.copyOfRange(it.value(), skip, it.value().length));
-                }
+        for (Item it : overlapping(bytenr, end)) {
+            long s = it.key().offset();
+            long itemEnd = s + (long) (it.value().length / 4) * ss;
+            if (itemEnd <= bytenr || s >= end) {
+                continue;
+            }
+            tree().delete(it.key());
+            if (s < bytenr) {
+                int keep = (int) ((bytenr - s) / ss) * 4;
+                tree().put(it.key(), Arrays.copyOf(it.value(), keep));
+            }
+            if (itemEnd > end) {
+                int skip = (int) ((end - s) / ss) * 4;
+                tree().put(key(end),
+                        Arrays.copyOfRange(it.value(), skip, it.value().length));
             }
         }
+    }
+
+    /** Csum items that may overlap [bytenr, end): the one starting at or before bytenr, and all starting inside. */
+    private List<Item> overlapping(long bytenr, long end) {
+        List<Item> out = new java.util.ArrayList<>(tree().scanBackward(key(0), key(bytenr), 1));
+        out.addAll(tree().scan(key(bytenr + 1), key(end - 1), Integer.MAX_VALUE));
+        return out;
+    }
+
+    private static Key key(long bytenr) {
+        return new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, bytenr);
     }
 
     /**
@@ -84,21 +89,15 @@ final class Csums {
         int sectors = (int) (len / ss);
         boolean[] found = new boolean[sectors];
         long end = bytenr + len;
-        Key min = new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, 0);
-        List<Item> before = tree().scanBackward(min, new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, bytenr), 1);
-        List<Item> inside = tree().scan(new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, bytenr + 1),
-                new Key(ObjectIds.EXTENT_CSUM, ItemType.EXTENT_CSUM, end - 1), Integer.MAX_VALUE);
-        for (List<Item> group : List.of(before, inside)) {
-            for (Item it : group) {
-                long s = it.key().offset();
-                int n = it.value().length / 4;
-                for (int i = 0; i < n; i++) {
-                    long a = s + (long) i * ss;
-                    if (a >= bytenr && a < end) {
-                        int idx = (int) ((a - bytenr) / ss);
-                        out[idx] = Le.getInt(it.value(), i * 4);
-                        found[idx] = true;
-                    }
+        for (Item it : overlapping(bytenr, end)) {
+            long s = it.key().offset();
+            int n = it.value().length / 4;
+            for (int i = 0; i < n; i++) {
+                long a = s + (long) i * ss;
+                if (a >= bytenr && a < end) {
+                    int idx = (int) ((a - bytenr) / ss);
+                    out[idx] = Le.getInt(it.value(), i * 4);
+                    found[idx] = true;
                 }
             }
         }
