@@ -469,6 +469,19 @@ final class RemoteStore implements ItemStore {
         });
     }
 
+    /** stat of an inode with unsent data edits: send them, so nbytes is the server's, not our estimate. */
+    @Override
+    public boolean settle(long ino) {
+        return single(() -> {
+            require(ino, 1);
+            if (!hasDirtyData(ino)) {
+                return false;
+            }
+            flushLocked();
+            return true;
+        });
+    }
+
     @Override
     public long seekData(long ino, long offset) {
         return seek(ino, offset, 3);

@@ -85,6 +85,15 @@ public interface ItemStore {
     }
 
     /**
+     * The caller is about to report an inode's attributes (stat). A store whose {@code nbytes}
+     * (and so st_blocks) is only an estimate while data edits are unsent makes it exact here;
+     * returns whether the inode item may have changed.
+     */
+    default boolean settle(long ino) {
+        return false;
+    }
+
+    /**
      * Called before the first edit of an operation that writes about {@code dataBytes} bytes of
      * file data (0 for metadata only): throws {@link StoreException} NO_SPACE if the operation
      * might not be able to finish, so that it fails before changing anything.

@@ -32,6 +32,19 @@ final class Dirs {
     private final ItemStore store;
     /** Highest index handed out per directory in this session, so an index is never reused. */
     private final Map<Long, Long> lastIndex = new HashMap<>();
+    /** Indexes handed out by the running attempt; they count only once the operation completes (see PosixFs.op). */
+    private final Map<Long, Long> attemptIndex = new HashMap<>();
+
+    /** A new attempt of an operation starts: forget what a discarded attempt handed out. */
+    void beginAttempt() {
+        attemptIndex.clear();
+    }
+
+    /** The operation completed: its indexes are given for good. */
+    void endOperation() {
+        attemptIndex.forEach((dir, idx) -> lastIndex.merge(dir, idx, Math::max));
+        attemptIndex.clear();
+    }
 
     Dirs(ItemStore store) {
         this.store = store;
@@ -60,7 +73,11 @@ final class Dirs {
         if (given != null && given >= next) {
             next = given + 1;
         }
-        lastIndex.put(dir, next);
+        Long inAttempt = attemptIndex.get(dir);
+        if (inAttempt != null && inAttempt >= next) {
+            next = inAttempt + 1;
+        }
+        attemptIndex.put(dir, next);
         return next;
     }
 

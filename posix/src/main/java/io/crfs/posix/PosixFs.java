@@ -78,7 +78,13 @@ public final class PosixFs {
     private <T> T op(Supplier<T> body) {
         lock.lock();
         try {
-            return store.operation(body);
+            // the store may run the body more than once; state kept outside the store must follow
+            T result = store.operation(() -> {
+                dirs.beginAttempt();
+                return body.get();
+            });
+            dirs.endOperation();
+            return result;
         } catch (StoreException e) {
             throw Inodes.map(e);
         } catch (FormatException e) {
@@ -118,8 +124,22 @@ public final class PosixFs {
     /** Creates the root directory's items if the tree has none (a fresh tree); returns false if it existed. */
     public boolean initRoot(int mode, int uid, int gid) { return edit(0, () -> names.initRoot(mode, uid, gid)); }
 
-    public Attr getattr(long ino) { return op(() -> inodes.attr(ino)); }
-    public Attr lookup(Caller c, long dir, byte[] name) { return op(() -> names.lookup(c, dir, name)); }
+    public Attr getattr(long ino) {
+        return op(() -> {
+            store.settle(ino);
+            return inodes.attr(ino);
+        });
+    }
+
+    public Attr lookup(Caller c, long dir, byte[] name) {
+        return op(() -> {
+            Attr a = names.lookup(c, dir, name);
+            if (store.settle(a.ino())) {
+                return inodes.attr(a.ino());
+            }
+            return a;
+        });
+    }
     /** O_CREAT; with {@code exclusive} EEXIST if present, else returns the existing file (after permission checks). */
     public Attr create(Caller c, long dir, byte[] name, int mode, boolean exclusive) {
         return edit(0, () -> names.create(c, dir, name, mode, exclusive));

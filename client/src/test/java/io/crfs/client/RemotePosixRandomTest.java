@@ -1,0 +1,53 @@
+package io.crfs.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.crfs.format.ItemStore;
+import io.crfs.posix.PosixRandomOps;
+import io.crfs.volume.Oracles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seeded random POSIX operations of the posix module, through the network client, checked
+ * against the model after every sync; now and then the client is replaced by a new session
+ * (what reached the server must be all there is). -Dcrfs.random.seed / -Dcrfs.random.ops.
+ */
+class RemotePosixRandomTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void randomOperationsThroughTheClientMatchTheModel() throws Exception {
+        System.setProperty("crfs.random.noGlobalScan", "true");
+        try (TestServer server = new TestServer(tmp, 10_000)) {
+            CrfsClient[] c = {server.client("random-0")};
+            Random swap = new Random(Long.getLong("crfs.random.seed", 4242L));
+            int[] n = {0};
+            try {
+                PosixRandomOps.fromProperties(() -> c[0].store(), 4242L, 8_000, () -> {
+                    ItemStore s = c[0].store();
+                    s.sync();
+                    if (swap.nextInt(10) == 0) {
+                        try {
+                            c[0].close();
+                            c[0] = server.client("random-" + (++n[0]));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                }).run();
+            } finally {
+                c[0].close();
+                System.clearProperty("crfs.random.noGlobalScan");
+            }
+        }
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(tmp.resolve("srv.img"))).isEmpty();
+        }
+    }
+}
