@@ -72,12 +72,14 @@ final class Opener {
         if (sb.get(Superblock.MAGIC_OFF) != Superblock.MAGIC) {
             throw new VolumeException(dev + " is not a btrfs volume (no _BHRfS_M magic at 64 KiB); create one with 'crfs mkfs'");
         }
-        if (!sb.checksumOk()) {
-            throw new CorruptVolumeException("superblock checksum mismatch at 64 KiB; try 'btrfs rescue super-recover'");
-        }
+        // the type first: a volume checksummed with another algorithm must not look corrupt
         int csumType = Le.getUShort(sb.b, Superblock.CSUM_TYPE);
         if (csumType != 0) {
-            throw new VolumeException("checksum type " + csumType + " is not supported (crfs needs crc32c, type 0)");
+            throw new VolumeException("checksum type " + csumType + " (" + csumName(csumType)
+                    + ") is not supported; crfs needs crc32c (mkfs.btrfs --csum crc32c)");
+        }
+        if (!sb.checksumOk()) {
+            throw new CorruptVolumeException("superblock checksum mismatch at 64 KiB; try 'btrfs rescue super-recover'");
         }
         if (sb.get(Superblock.NUM_DEVICES) != 1) {
             throw new VolumeException("the volume spans " + sb.get(Superblock.NUM_DEVICES) + " devices; crfs supports one");
@@ -120,6 +122,15 @@ final class Opener {
             throw new CorruptVolumeException("superblock says the device has " + sb.totalBytes() + " bytes, but it has "
                     + dev.size() + " (truncated image?)");
         }
+    }
+
+    private static String csumName(int type) {
+        return switch (type) {
+            case 1 -> "xxhash64";
+            case 2 -> "sha256";
+            case 3 -> "blake2b";
+            default -> "unknown";
+        };
     }
 
     private static String incompatNames(long bits) {

@@ -1,0 +1,113 @@
+package io.crfs.volume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.crfs.format.ItemStore;
+import io.crfs.format.StoreException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Running out of space: new data and metadata chunks are allocated as the volume fills, the
+ * device running full gives a clean ENOSPC, and the volume stays consistent and readable.
+ * Unsupported volumes made by mkfs.btrfs are refused with the feature named.
+ */
+class SpaceAndFeaturesTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void fillingTheDeviceAllocatesChunksThenFailsCleanly() throws Exception {
+        Path img = tmp.resolve("small.img");
+        Volume.mkfs(img, 160L << 20, MkfsOptions.defaults());
+        Random r = new Random(5);
+        Map<Long, byte[]> files = new LinkedHashMap<>();
+        int chunksBefore;
+        boolean full = false;
+        try (Volume v = Volume.open(img)) {
+            chunksBefore = v.engine().chunks.all().size();
+            ItemStore s = v.fsTree();
+            for (int i = 0; i < 10_000 && !full; i++) {
+                byte[] d = new byte[i % 10 == 0 ? 3 << 20 : 20_000 + r.nextInt(200_000)];
+                r.nextBytes(d);
+                try {
+                    s.checkSpace(d.length);
+                    long ino = Fixtures.createFile(s, Fixtures.name("fill-" + i));
+                    s.write(ino, 0, d, 0, d.length);
+                    files.put(ino, d);
+                } catch (StoreException e) {
+                    assertThat(e.kind()).isEqualTo(StoreException.Kind.NO_SPACE);
+                    full = true;
+                }
+                if (i % 20 == 0) {
+                    v.commit();
+                }
+            }
+            assertThat(full).as("the device ran full").isTrue();
+            assertThat(v.engine().chunks.all().size()).as("chunks allocated on the way").isGreaterThan(chunksBefore);
+        }
+        try (Volume v = Volume.open(img)) {
+            for (Map.Entry<Long, byte[]> f : files.entrySet()) {
+                assertThat(Arrays.equals(v.fsTree().read(f.getKey(), 0, f.getValue().length), f.getValue())).isTrue();
+            }
+            v.abandon();
+        }
+        if (Fixtures.haveBtrfsTools()) {
+            assertThat(Fixtures.btrfsCheck(img)).isEmpty();
+        }
+        if (Fixtures.isRoot() && Fixtures.haveBtrfsTools()) {
+            try (Fixtures.RoMount m = new Fixtures.RoMount(img)) {
+                try (var list = Files.list(m.dir)) {
+                    assertThat(list.count()).isEqualTo(files.size());
+                }
+            }
+        }
+    }
+
+    @Test
+    void unsupportedMkfsBtrfsVolumesAreRefusedNamingTheFeature() throws Exception {
+        assumeTrue(Fixtures.haveBtrfsTools(), "needs mkfs.btrfs");
+        record Case(List<String> options, String expected) {}
+        List<Case> cases = List.of(
+                new Case(List.of("--csum", "xxhash"), "checksum type 1"),
+                new Case(List.of("-O", "^no-holes"), "no-holes"),
+                new Case(List.of("-O", "^skinny-metadata"), "skinny-metadata"),
+                new Case(List.of("-R", "^free-space-tree"), "free-space tree"),
+                new Case(List.of("-M"), "mixed-groups"));
+        for (Case c : cases) {
+            Path img = tmp.resolve("u.img");
+            Files.deleteIfExists(img);
+            try (var f = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                f.write(java.nio.ByteBuffer.wrap(new byte[1]), (256L << 20) - 1);
+            }
+            List<String> cmd = new ArrayList<>(List.of("mkfs.btrfs", "-q", "-f"));
+            cmd.addAll(c.options());
+            cmd.add(img.toString());
+            Oracles.Result made = Oracles.run(cmd);
+            assertThat(made.code()).as("mkfs.btrfs %s: %s", c.options(), made.out()).isZero();
+            assertThatThrownBy(() -> Volume.open(img)).as("options %s", c.options())
+                    .isInstanceOf(VolumeException.class).hasMessageContaining(c.expected());
+        }
+        // and a plain mkfs.btrfs volume opens
+        Path ok = tmp.resolve("ok.img");
+        try (var f = java.nio.channels.FileChannel.open(ok, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.write(java.nio.ByteBuffer.wrap(new byte[1]), (256L << 20) - 1);
+        }
+        assertThat(Oracles.run(List.of("mkfs.btrfs", "-q", "-f", ok.toString())).code()).isZero();
+        try (Volume v = Volume.open(ok)) {
+            assertThat(v.generation()).isPositive();
+        }
+    }
+}
