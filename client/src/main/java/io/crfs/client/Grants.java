@@ -12,6 +12,7 @@ final class Grants {
     record Held(long id, Key min, Key max, int mode) {}
 
     private final TreeMap<Key, Held> byMin = new TreeMap<>();
+    private final java.util.HashMap<Long, Held> byId = new java.util.HashMap<>();
 
     Held covering(Key k) {
         Map.Entry<Key, Held> e = byMin.floorEntry(k);
@@ -30,26 +31,30 @@ final class Grants {
             Held o = it.next().getValue();
             if (o.max().compareTo(h.max()) <= 0) {
                 it.remove();
+                byId.remove(o.id());
             }
         }
-        byMin.put(h.min(), h);
+        Held replaced = byMin.put(h.min(), h);
+        if (replaced != null) {
+            byId.remove(replaced.id());
+        }
+        byId.put(h.id(), h);
     }
 
     Held byId(long id) {
-        for (Held h : byMin.values()) {
-            if (h.id() == id) {
-                return h;
-            }
-        }
-        return null;
+        return byId.get(id);
     }
 
     void remove(Held h) {
-        byMin.remove(h.min(), h);
+        if (byMin.remove(h.min(), h)) {
+            byId.remove(h.id());
+        }
     }
 
     void downgrade(Held h) {
-        byMin.put(h.min(), new Held(h.id(), h.min(), h.max(), 1));
+        Held d = new Held(h.id(), h.min(), h.max(), 1);
+        byMin.put(h.min(), d);
+        byId.put(h.id(), d);
     }
 
     List<Held> all() {
@@ -62,5 +67,6 @@ final class Grants {
 
     void clear() {
         byMin.clear();
+        byId.clear();
     }
 }

@@ -2,7 +2,6 @@ package io.crfs.volume;
 
 import io.crfs.format.ItemType;
 import io.crfs.format.Key;
-import io.crfs.format.Le;
 import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import java.io.IOException;
@@ -141,9 +140,5 @@ final class Commit {
         e.newData.clear();
         e.transid++;
         e.chunkTreeChanged = false;
-    }
-
-    static long u64(byte[] b, int at) {
-        return Le.getLong(b, at);
     }
 }

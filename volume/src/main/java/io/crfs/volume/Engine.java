@@ -93,7 +93,7 @@ final class Engine implements BlockStore {
         if (expectLevel != -1 && b.level != expectLevel) {
             throw corrupt(bytenr, "level " + b.level + ", expected " + expectLevel);
         }
-        if (owner != -1 && b.owner != owner && !(owner == ObjectIds.FS_TREE && ObjectIds.isInode(b.owner))) {
+        if (owner != -1 && b.owner != owner) {
             throw corrupt(bytenr, "owner " + b.owner + ", expected tree " + owner);
         }
         return b;

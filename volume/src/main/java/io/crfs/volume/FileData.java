@@ -5,7 +5,6 @@ import io.crfs.format.InodeItem;
 import io.crfs.format.Item;
 import io.crfs.format.ItemType;
 import io.crfs.format.Key;
-import io.crfs.format.Le;
 import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import java.io.IOException;
@@ -502,9 +501,5 @@ final class FileData {
             at = fe;
         }
         return Math.min(at, size);
-    }
-
-    static long u64(byte[] b, int at) {
-        return Le.getLong(b, at);
     }
 }
