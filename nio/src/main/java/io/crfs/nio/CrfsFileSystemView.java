@@ -165,19 +165,14 @@ final class CrfsFileSystemView {
                 }
                 cur = posix.getattr(dirs.peek());
                 lastName = null;
-                if (tn.length == 0 && t.isAbsolute()) {
-                    continue;
-                }
                 continue;
             }
             lastDir = dir;
             lastName = n;
             cur = a;
-            if (!last || a.isDir()) {
-                if (!a.isDir() && !last) {
-                    throw new PosixException(Errno.ENOTDIR, new String(n, java.nio.charset.StandardCharsets.UTF_8)
-                            + " is not a directory");
-                }
+            if (!last && !a.isDir()) {
+                throw new PosixException(Errno.ENOTDIR, new String(n, java.nio.charset.StandardCharsets.UTF_8)
+                        + " is not a directory");
             }
             if (a.isDir()) {
                 dirs.push(a.ino());
@@ -235,7 +230,7 @@ final class CrfsFileSystemView {
                     }
                     // a dangling symlink: create its target, as open(O_CREAT) does
                     CrfsPath target = (CrfsPath) p.resolveSibling(CrfsPath.parse(fs, posix.readlink(l.attr.ino())));
-                    return newFileChannel((CrfsPath) target, options, attrs);
+                    return newFileChannel(target, options, attrs);
                 }
             }
             boolean created = false;

@@ -248,6 +248,7 @@ class CrfsFilesContractTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void testFileChannel_locksAreProcessLocal() throws IOException {
         Path f = dir.resolve("f");
         Files.write(f, new byte[100]);
@@ -590,6 +591,7 @@ class CrfsFilesContractTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void testClosedFileSystem_refusesOperations() throws IOException {
         FileSystem other = FileSystems.newFileSystem(server.uri("/"), Map.of("name", "short-lived"));
         Path p = other.getPath(dir.toString(), "x");

@@ -114,6 +114,7 @@ class TwoClientsTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void testWatchService_seesChangesOfTheOtherClient() throws Exception {
         Path dirA = Files.createDirectory(a.getPath("/watched"));
         Files.writeString(a.getPath("/watched/existing"), "x");
