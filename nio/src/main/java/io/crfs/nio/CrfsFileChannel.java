@@ -1,0 +1,324 @@
+package io.crfs.nio;
+
+import io.crfs.posix.Attr;
+import io.crfs.posix.Errno;
+import io.crfs.posix.PosixException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * An open crfs file: {@link FileChannel} (and so {@link java.nio.channels.SeekableByteChannel})
+ * over {@code PosixFs.read/write/ftruncate} of one inode. Opening registers the handle
+ * ({@code PosixFs.open}) so a file unlinked while open lives until close. {@link #force} makes
+ * everything durable on the server ({@code fsync} of the client). Locks: see {@link LockTable}.
+ * Memory mapping is not supported.
+ */
+final class CrfsFileChannel extends FileChannel {
+    private final CrfsFileSystemView view;
+    private final CrfsPath path;
+    private final long ino;
+    private final boolean dir;
+    private final Options options;
+    private final long parent;
+    private final byte[] name;
+    private final Object positionLock = new Object();
+    private long position;
+
+    CrfsFileChannel(CrfsFileSystemView view, CrfsPath path, Attr a, Options options, long parent, byte[] name) {
+        this.view = view;
+        this.path = path;
+        this.ino = a.ino();
+        this.dir = a.isDir();
+        this.options = options;
+        this.parent = parent;
+        this.name = name;
+        view.posix().open(ino);
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    private void ensureReadable() throws IOException {
+        ensureOpen();
+        if (!options.read()) {
+            throw new NonReadableChannelException();
+        }
+        if (dir) {
+            throw Errors.errno(Errno.EISDIR, path, "is a directory");
+        }
+    }
+
+    private void ensureWritable() throws ClosedChannelException {
+        ensureOpen();
+        if (!options.write()) {
+            throw new NonWritableChannelException();
+        }
+    }
+
+    private <T> T io(CrfsFileSystemView.Call<T> body) throws IOException {
+        return view.io(path, null, body);
+    }
+
+    private int readAt(ByteBuffer dst, long pos) throws IOException {
+        int len = Math.min(dst.remaining(), CrfsFileSystemView.CHUNK);
+        if (len == 0) {
+            return 0;
+        }
+        byte[] buf = new byte[len];
+        int n = io(() -> view.posix().read(ino, pos, buf, 0, len));
+        if (n <= 0) {
+            return -1;
+        }
+        dst.put(buf, 0, n);
+        return n;
+    }
+
+    private int writeAt(ByteBuffer src, long pos) throws IOException {
+        int total = 0;
+        while (src.hasRemaining()) {
+            int len = Math.min(src.remaining(), CrfsFileSystemView.CHUNK);
+            byte[] buf = new byte[len];
+            src.get(buf);
+            long at = pos + total;
+            int w = 0;
+            while (w < len) {
+                int off = w;
+                w += io(() -> view.posix().write(view.caller(), ino, at + off, buf, off, len - off));
+            }
+            total += len;
+        }
+        if (options.sync()) {
+            view.posix().sync();
+        }
+        view.fileSystem().changed(ino);
+        return total;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        ensureReadable();
+        synchronized (positionLock) {
+            int n = readAt(dst, position);
+            if (n > 0) {
+                position += n;
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        ensureReadable();
+        synchronized (positionLock) {
+            long total = 0;
+            for (int i = offset; i < offset + length; i++) {
+                while (dsts[i].hasRemaining()) {
+                    int n = readAt(dsts[i], position);
+                    if (n <= 0) {
+                        return total == 0 ? -1 : total;
+                    }
+                    position += n;
+                    total += n;
+                }
+            }
+            return total;
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        ensureWritable();
+        synchronized (positionLock) {
+            if (options.append()) {
+                position = size();
+            }
+            int n = writeAt(src, position);
+            position += n;
+            return n;
+        }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += write(srcs[i]);
+        }
+        return total;
+    }
+
+    @Override
+    public long position() throws IOException {
+        ensureOpen();
+        synchronized (positionLock) {
+            return options.append() ? size() : position;
+        }
+    }
+
+    @Override
+    public FileChannel position(long newPosition) throws IOException {
+        ensureOpen();
+        if (newPosition < 0) {
+            throw new IllegalArgumentException("negative position " + newPosition);
+        }
+        synchronized (positionLock) {
+            position = newPosition;
+        }
+        return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+        ensureOpen();
+        return io(() -> view.posix().getattr(ino).size());
+    }
+
+    @Override
+    public FileChannel truncate(long size) throws IOException {
+        ensureOpen();
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        ensureWritable();
+        synchronized (positionLock) {
+            if (size < size()) {
+                io(() -> view.posix().ftruncate(view.caller(), ino, size));
+                view.fileSystem().changed(ino);
+            }
+            if (position > size) {
+                position = size;
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+        ensureOpen();
+        io(() -> {
+            view.posix().sync();
+            return null;
+        });
+    }
+
+    @Override
+    public long transferTo(long pos, long count, WritableByteChannel target) throws IOException {
+        ensureReadable();
+        if (pos < 0 || count < 0) {
+            throw new IllegalArgumentException("negative position or count");
+        }
+        long done = 0;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CrfsFileSystemView.CHUNK, Math.max(count, 1)));
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = readAt(buf, pos + done);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                target.write(buf);
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long pos, long count) throws IOException {
+        ensureWritable();
+        if (pos < 0 || count < 0) {
+            throw new IllegalArgumentException("negative position or count");
+        }
+        long done = 0;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CrfsFileSystemView.CHUNK, Math.max(count, 1)));
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = src.read(buf);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            writeAt(buf, pos + done);
+            done += n;
+        }
+        return done;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long pos) throws IOException {
+        if (pos < 0) {
+            throw new IllegalArgumentException("negative position " + pos);
+        }
+        ensureReadable();
+        return readAt(dst, pos);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long pos) throws IOException {
+        if (pos < 0) {
+            throw new IllegalArgumentException("negative position " + pos);
+        }
+        ensureWritable();
+        return writeAt(src, pos);
+    }
+
+    @Override
+    public MappedByteBuffer map(MapMode mode, long pos, long size) {
+        throw new UnsupportedOperationException("crfs files cannot be memory-mapped");
+    }
+
+    @Override
+    public FileLock lock(long pos, long size, boolean shared) throws IOException {
+        return tryLock(pos, size, shared);
+    }
+
+    @Override
+    public FileLock tryLock(long pos, long size, boolean shared) throws IOException {
+        if (pos < 0 || size < 0 || pos + size < 0) {
+            throw new IllegalArgumentException("bad lock range " + pos + "+" + size);
+        }
+        ensureOpen();
+        if (shared && !options.read()) {
+            throw new NonReadableChannelException();
+        }
+        if (!shared && !options.write()) {
+            throw new NonWritableChannelException();
+        }
+        return view.fileSystem().locks().lock(this, ino, pos, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+        view.fileSystem().locks().releaseAll(this, ino);
+        try {
+            if (options.deleteOnClose() && name != null) {
+                try {
+                    Attr a = view.posix().lookup(view.caller(), parent, name);
+                    if (a.ino() == ino) {
+                        view.posix().unlink(view.caller(), parent, name);
+                        view.fileSystem().changed(parent, ino);
+                    }
+                } catch (PosixException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                }
+            }
+            view.posix().release(ino);
+        } catch (PosixException e) {
+            throw Errors.map(e, path, null);
+        }
+    }
+}
