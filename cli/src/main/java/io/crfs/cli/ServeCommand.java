@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
         description = "Serve the volume IMAGE to crfs clients over TCP (crfsd).",
         footerHeading = "%nExamples:%n",
         footer = {"  crfs serve var/crfs.img --listen 127.0.0.1:7070",
-            "  crfs serve /dev/sdb1 --listen 0.0.0.0:7070 --lease 15000"})
+            "  crfs serve /dev/sdb1 --listen 0.0.0.0:7070 --lease 15000 --metrics 127.0.0.1:9470"})
 final class ServeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Volume image or block device.")
     Path image;
@@ -29,10 +29,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "Longest time changes wait for a commit when no client asks for fsync (default: ${DEFAULT-VALUE}).")
     long commitMillis;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Also serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+    String metrics;
+
     @Override
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(listen);
+        HostPort mp = metrics == null ? null : HostPort.parse(metrics);
         Crfsd d = Crfsd.start(image, hp.host(), hp.port(), new Crfsd.Options(leaseMillis, commitMillis));
+        if (mp != null) {
+            int port = d.startMetrics(mp.host(), mp.port());
+            System.err.println("crfsd: metrics at http://" + mp.host() + ":" + port + "/metrics");
+        }
         Thread hook = new Thread(() -> {
             try {
                 d.close();

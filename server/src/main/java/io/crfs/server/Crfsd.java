@@ -43,6 +43,8 @@ public final class Crfsd implements AutoCloseable {
     final GrantTable grants;
     final Backend backend;
     final BatchApplier applier;
+    final Metrics metrics = new Metrics();
+    private com.sun.net.httpserver.HttpServer metricsHttp;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel listener;
@@ -101,6 +103,29 @@ public final class Crfsd implements AutoCloseable {
         listener.closeFuture().await();
     }
 
+    /**
+     * Serves {@code GET /metrics} (Prometheus text format) on host:port; returns the port
+     * (useful with 0). Stopped by {@link #close()}.
+     */
+    public synchronized int startMetrics(String host, int port) throws IOException {
+        metricsHttp = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(host, port), 0);
+        metricsHttp.createContext("/metrics", ex -> {
+            byte[] body = metrics.exposition(this).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(200, body.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        metricsHttp.start();
+        return metricsHttp.getAddress().getPort();
+    }
+
+    /** The metrics as Prometheus text. */
+    public String metricsText() {
+        return metrics.exposition(this);
+    }
+
     /** Revoke round trips (nanoseconds) of the most recent revokes. */
     public long[] revokeLatencies() {
         return sessions.revokeSamples();
@@ -133,6 +158,11 @@ public final class Crfsd implements AutoCloseable {
     /** Stops listening, commits and closes the volume. */
     @Override
     public void close() throws IOException {
+        synchronized (this) {
+            if (metricsHttp != null) {
+                metricsHttp.stop(0);
+            }
+        }
         listener.close().awaitUninterruptibly();
         shutdownGroups();
         sessions.close();

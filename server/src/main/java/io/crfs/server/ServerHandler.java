@@ -57,6 +57,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
 
     private void dispatch(ChannelHandlerContext ctx, long id, Message m) {
         Sessions sessions = server.sessions;
+        server.metrics.request(m.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
         switch (m) {
             case Message.Hello h -> hello(ctx, id, h);
             case Message.Ping p -> reply(ctx, id, new Message.Pong());
@@ -73,6 +74,11 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             case Message.Batch b -> {
                 long sid = session.id;
                 session.batches.incrementAndGet();
+                for (io.crfs.protocol.Edit e : b.edits()) {
+                    if (e instanceof io.crfs.protocol.Edit.Write w) {
+                        server.metrics.bytesWritten.add(w.data().length);
+                    }
+                }
                 answer(ctx, id, server.backend.submit(() -> {
                     List<Item> inodes = server.applier.apply(sid, server.backend.fs(), b.edits());
                     server.backend.batches.incrementAndGet();
@@ -81,8 +87,10 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             }
             case Message.ReadData r -> {
                 needRead(r.ino());
-                answer(ctx, id, server.backend.submit(() -> new Message.Data(server.backend.fs().read(r.ino(), r.offset(),
-                        r.length()))));
+                answer(ctx, id, server.backend.submit(() -> {
+                    server.metrics.bytesRead.add(r.length());
+                    return new Message.Data(server.backend.fs().read(r.ino(), r.offset(), r.length()));
+                }));
             }
             case Message.Fsync s -> answer(ctx, id, server.backend.fsync().thenApply(v -> new Message.Ok()));
             case Message.AllocInodes a -> {
@@ -153,6 +161,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
         CompletableFuture<Message> f = server.grants.acquire(session.id, a.min(), a.max(), a.mode())
                 .thenCompose(g -> server.backend.submit(() -> {
                     LOG.debug("granted {}", g);
+                    server.metrics.grants.increment();
                     return g;
                 })).thenCompose(g -> server.backend.submit(() -> new Message.Granted(g.id(), g.mode(), g.min(), g.max(),
                         itemsOf(g))));
@@ -215,6 +224,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             code = ErrorCode.IO;
             LOG.warn("request failed: {}", t.toString(), t);
         }
+        server.metrics.errors.increment();
         String msg = t.getMessage() == null ? t.toString() : t.getMessage();
         LOG.debug("error {} to session {}: {}", code, session == null ? "-" : session.id, msg);
         var w = ctx.writeAndFlush(new Frame(id, new Message.Error(code, msg)));
