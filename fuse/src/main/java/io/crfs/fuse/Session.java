@@ -31,9 +31,9 @@ final class Session {
     private final Arena arena = Arena.ofShared();
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
     private final FuseNotifier notifier;
     private final Thread hook;
-    private volatile boolean running = true;
 
     private Session(Path mountPoint, FuseFileSystem fs, FuseMount.Options options, int fd) {
         this.mountPoint = mountPoint;
@@ -70,7 +70,7 @@ final class Session {
     }
 
     boolean isRunning() {
-        return running;
+        return !closed.get();
     }
 
     private void startWorkers() {
@@ -104,7 +104,7 @@ final class Session {
     private void awaitInit() throws IOException {
         long deadline = System.currentTimeMillis() + INIT_TIMEOUT_MS;
         while (dispatcher.minor() == 0) {
-            if (!running || System.currentTimeMillis() > deadline) {
+            if (closed.get() || System.currentTimeMillis() > deadline) {
                 throw new IOException("fuse: no INIT from the kernel on " + mountPoint);
             }
             try {
@@ -123,14 +123,14 @@ final class Session {
         ByteBuffer in = inSeg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer out = outSeg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         try {
-            while (running) {
+            while (true) { // until the kernel ends the connection: workers must not leave a live mount unserved
                 long n = Native.read(wfd, inSeg, size);
                 if (n < 0) {
                     int errno = (int) -n;
                     if (errno == Errno.EINTR || errno == Errno.EAGAIN || errno == Errno.ENOENT) {
                         continue; // interrupted, or the request was aborted before we got it
                     }
-                    if (errno != Errno.ENODEV && running) {
+                    if (errno != Errno.ENODEV && !closed.get()) {
                         log.warn("fuse: read /dev/fuse: {}; worker stops", Errno.name(errno));
                     }
                     break;
@@ -151,7 +151,7 @@ final class Session {
                 Native.close(wfd);
             }
         }
-        if (running) { // the kernel ended the connection: unmounted from outside, or aborted
+        if (!closed.get() && ended.compareAndSet(false, true)) { // unmounted from outside, or aborted
             log.info("fuse: connection to {} ended", mountPoint);
             Thread.ofPlatform().daemon().start(this::close);
         }
@@ -170,7 +170,6 @@ final class Session {
             return;
         }
         boolean unmounted = Mounter.unmount(mountPoint, options.fusermount() || !Mounter.isRoot());
-        running = false;
         log.info("fuse: {} {}", unmounted ? "unmounted" : "closed (was not mounted)", mountPoint);
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -178,10 +177,11 @@ final class Session {
             // in shutdown already
         }
         boolean allDone = true;
+        long deadline = System.nanoTime() + 5_000_000_000L;
         for (Thread t : workers) {
             if (t != Thread.currentThread()) {
                 try {
-                    t.join(5_000);
+                    t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

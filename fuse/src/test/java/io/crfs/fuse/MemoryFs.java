@@ -186,7 +186,7 @@ class MemoryFs implements FuseFileSystem {
     @Override
     public OpenOut open(FuseContext ctx, long ino, int flags) {
         node(ino);
-        return new OpenOut(ino, 0);
+        return new OpenOut(ino, OpenOut.FOPEN_KEEP_CACHE); // page cache kept between opens
     }
 
     @Override
