@@ -86,6 +86,8 @@ final class Dispatcher {
         inflight.put(unique, ctx);
         try {
             op.handler().handle(this, r);
+        } catch (Retry e) {
+            return error(out, unique, Errno.EAGAIN);
         } catch (FuseException e) {
             if (!reply) {
                 return 0;
@@ -107,6 +109,15 @@ final class Dispatcher {
         int replyLen = out.position();
         Wire.putOutHeader(out, replyLen, 0, unique);
         return replyLen;
+    }
+
+    /** Thrown by a no-reply handler that wants an EAGAIN reply after all (INTERRUPT). */
+    static final class Retry extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Retry() {
+            super(null, null, false, false);
+        }
     }
 
     private static int error(ByteBuffer out, long unique, int errno) {
@@ -156,12 +167,18 @@ final class Dispatcher {
             Integer.toHexString(kflags), Integer.toHexString(kflags2), minor, Integer.toHexString(flags), maxWrite);
     }
 
+    /**
+     * No reply, except EAGAIN when the target is not (yet) being handled: another worker may
+     * have read it but not started it; the kernel then queues the interrupt again (or drops
+     * it if the target has been answered meanwhile).
+     */
     static void interrupt(Dispatcher d, Request r) {
         long target = r.u64();
         FuseContext victim = d.inflight.get(target);
-        if (victim != null) {
-            victim.interrupt();
+        if (victim == null) {
+            throw new Retry();
         }
+        victim.interrupt();
         try {
             d.fs.interrupt(r.ctx, target);
         } catch (FuseException e) {

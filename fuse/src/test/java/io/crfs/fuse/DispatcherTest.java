@@ -205,12 +205,11 @@ class DispatcherTest {
     }
 
     @Test
-    void shouldSendNoReplyForForgetsAndInterrupt() {
+    void shouldSendNoReplyForForgets() {
         assertThat(d.handle(request(Wire.FORGET, 1, 5, body(8).putLong(3).array()))).isEmpty();
         assertThat(d.handle(request(Wire.BATCH_FORGET, 2, 0,
             body(8 + 32).putInt(2).putInt(0).putLong(5).putLong(1).putLong(6).putLong(2).array()))).isEmpty();
         assertThat(fs.forgets.get()).isEqualTo(6);
-        assertThat(d.handle(request(Wire.INTERRUPT, 3, 0, body(8).putLong(77).array()))).isEmpty();
         assertThat(d.handle(request(Wire.BATCH_FORGET, 4, 0, body(8).putInt(1000).array()))).isEmpty();
     }
 

@@ -57,6 +57,10 @@ class FuseMountTest {
             assertThat(Files.size(f)).isEqualTo(10);
             Files.writeString(f, " and more", StandardOpenOption.APPEND);
             assertThat(Files.readString(f)).isEqualTo("hello fuse and more");
+            Files.writeString(dir.resolve("t"), "a longer first version");
+            Files.writeString(dir.resolve("t"), "short"); // O_TRUNC on open
+            assertThat(Files.readString(dir.resolve("t"))).isEqualTo("short");
+            Files.delete(dir.resolve("t"));
 
             Files.createDirectory(dir.resolve("sub"));
             Files.move(f, dir.resolve("sub/moved.txt"));

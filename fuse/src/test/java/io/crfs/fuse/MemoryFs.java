@@ -185,7 +185,13 @@ class MemoryFs implements FuseFileSystem {
 
     @Override
     public OpenOut open(FuseContext ctx, long ino, int flags) {
-        node(ino);
+        Node n = node(ino);
+        if ((flags & 01000) != 0) { // O_TRUNC: ours to do, since INIT agreed ATOMIC_O_TRUNC
+            synchronized (this) {
+                n.data = new byte[0];
+            }
+            return new OpenOut(ino, 0); // the kernel must drop its pages
+        }
         return new OpenOut(ino, OpenOut.FOPEN_KEEP_CACHE); // page cache kept between opens
     }
 
