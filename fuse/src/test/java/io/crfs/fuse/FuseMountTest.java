@@ -89,6 +89,19 @@ class FuseMountTest {
                 + " && stat -c %h hard")).isEqualTo("0:sub/moved.txt\nhello fuse and morex\n2\n");
             assertThat(sh(dir, "rm link hard && rmdir sub 2>&1; echo $?")).contains("Directory not empty");
 
+            java.util.stream.IntStream.range(0, 8).parallel().forEach(i -> {
+                try {
+                    for (int j = 0; j < 20; j++) {
+                        Path p = dir.resolve("par" + i);
+                        Files.writeString(p, "thread " + i + " round " + j);
+                        assertThat(Files.readString(p)).isEqualTo("thread " + i + " round " + j);
+                    }
+                    Files.delete(dir.resolve("par" + i));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+
             Files.writeString(dir.resolve(MemoryFs.BOOM), "x");
             assertThatThrownBy(() -> Files.readString(dir.resolve(MemoryFs.BOOM)))
                 .isInstanceOf(IOException.class).hasMessageContaining("Input/output error");
@@ -129,6 +142,30 @@ class FuseMountTest {
             assertThat(isMountPoint(dir)).isFalse();
         } finally {
             m.close();
+        }
+    }
+
+    @Test
+    void shouldUnmountWhenTheJvmGetsSigterm() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("sig"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+            System.getProperty("java.class.path"), MountMain.class.getName(), dir.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            assertThat(out.readLine()).isEqualTo("mounted");
+            assertThat(isMountPoint(dir)).isTrue();
+            Files.writeString(dir.resolve("f"), "served by another JVM");
+            assertThat(Files.readString(dir.resolve("f"))).isEqualTo("served by another JVM");
+            p.destroy(); // SIGTERM: the shutdown hook unmounts
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(isMountPoint(dir)).isFalse();
+        } finally {
+            p.destroyForcibly();
+            if (isMountPoint(dir)) {
+                sh(tmp, "umount -l " + dir);
+            }
         }
     }
 
