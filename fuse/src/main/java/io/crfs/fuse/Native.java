@@ -57,6 +57,7 @@ final class Native {
     private Native() {
     }
 
+    @SuppressWarnings("restricted")
     private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... extra) {
         MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc: " + name));
         Linker.Option[] opts = new Linker.Option[extra.length + 1];
