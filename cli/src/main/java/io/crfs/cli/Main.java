@@ -19,7 +19,8 @@ import picocli.CommandLine.ScopeType;
                 + "mkfs, import, export, ls and cat work on a volume image directly (no server needed);%n"
                 + "serve runs crfsd on it, status asks a running crfsd what it is doing.",
         subcommands = {MkfsCommand.class, ImportCommand.class, ExportCommand.class, LsCommand.class,
-                CatCommand.class, ServeCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
+                CatCommand.class, ServeCommand.class, StatusCommand.class, MountCommand.class, UmountCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  usage error (wrong option or argument count)",
                 "  2  not found or bad argument", "  3  volume corrupt or unsupported",

@@ -1,0 +1,61 @@
+package io.crfs.cli;
+
+import io.crfs.fusemount.Mounts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code crfs mount}: a FUSE mount of a crfsd (or, with --local, of an image served in this process). */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = "Mount crfs at DIR with FUSE and serve it until unmounted (crfs umount DIR) or interrupted.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  crfs mount 127.0.0.1:7070 /mnt/crfs", "  crfs mount --local var/crfs.img mnt"})
+final class MountCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "HOST:PORT|IMAGE", description = "crfsd address, or the image with --local.")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DIR", description = "Empty directory to mount on.")
+    Path dir;
+
+    @Option(names = "--local", description = "Serve the image SOURCE in this process (no separate crfsd).")
+    boolean local;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(dir)) {
+            throw CliException.notFound(dir + " is not a directory; create it first (mkdir -p " + dir + ")");
+        }
+        try (var entries = Files.list(dir)) {
+            if (entries.findAny().isPresent()) {
+                throw CliException.notFound(dir + " is not empty (or already mounted); unmount it with `crfs umount "
+                        + dir + "` or pick an empty directory");
+            }
+        }
+        Mounts.Mounted m;
+        if (local) {
+            m = Mounts.local(Path.of(source), dir);
+        } else {
+            HostPort hp = HostPort.parse(source);
+            m = Mounts.network(hp.host(), hp.port(), dir);
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                m.close();
+            } catch (Exception e) {
+                System.err.println("crfs mount: unmounting " + dir + " failed: " + e.getMessage());
+            }
+            done.countDown();
+        }, "crfs-unmount"));
+        System.err.println("crfs mount: " + source + " mounted at " + dir + " (crfs umount " + dir + " to stop)");
+        while (m.isMounted()) {
+            Thread.sleep(500);
+        }
+        m.close();
+        return ExitCodes.OK;
+    }
+}

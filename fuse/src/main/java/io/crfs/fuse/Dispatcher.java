@@ -1,0 +1,188 @@
+package io.crfs.fuse;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one request's bytes into one reply's bytes, with no transport: testable without a
+ * mount. Thread-safe; each worker passes its own buffers. An exception in an operation
+ * becomes an error reply (FuseException → its errno, anything else → EIO and one log line).
+ */
+final class Dispatcher {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    final FuseFileSystem fs;
+    final FuseMount.Options options;
+    private final ConcurrentHashMap<Long, FuseContext> inflight = new ConcurrentHashMap<>();
+    private volatile int minor;
+    private volatile int maxWrite;
+
+    Dispatcher(FuseFileSystem fs, FuseMount.Options options) {
+        this.fs = fs;
+        this.options = options;
+        this.maxWrite = options.maxWrite();
+    }
+
+    /** The protocol minor agreed in INIT, 0 before. */
+    int minor() {
+        return minor;
+    }
+
+    /** max_write agreed in INIT (before: the option). */
+    int maxWrite() {
+        return maxWrite;
+    }
+
+    /** Test convenience: the reply's bytes, empty when no reply is due. */
+    byte[] handle(byte[] request) {
+        ByteBuffer out = Wire.le(ByteBuffer.allocate(options.maxWrite() + Wire.PAGE_SIZE));
+        int n = handle(Wire.le(ByteBuffer.wrap(request)), out);
+        return Arrays.copyOf(out.array(), n);
+    }
+
+    /**
+     * Handles the request in {@code in} (position 0, limit = bytes read; little-endian) and
+     * writes the reply into {@code out} from index 0. Returns the reply length, 0 for none.
+     * Never throws.
+     */
+    int handle(ByteBuffer in, ByteBuffer out) {
+        int n = in.remaining();
+        if (n < Wire.IN_HEADER_SIZE) {
+            log.warn("fuse: dropped a {}-byte request, shorter than fuse_in_header", n);
+            return 0;
+        }
+        int base = in.position();
+        int len = in.getInt(base);
+        int opcode = in.getInt(base + 4);
+        long unique = in.getLong(base + 8);
+        long nodeId = in.getLong(base + 16);
+        var ctx = new FuseContext(unique, in.getInt(base + 24), in.getInt(base + 28), in.getInt(base + 32));
+        int extLen = (in.getShort(base + 36) & 0xffff) * 8;
+        OpTable.Op op = OpTable.get(opcode);
+        boolean reply = op == null || op.reply();
+        if (len != n || extLen > n - Wire.IN_HEADER_SIZE) {
+            log.warn("fuse: {} unique {}: header len {} but {} bytes read", OpTable.name(opcode), unique, len, n);
+            return reply ? error(out, unique, Errno.EINVAL) : 0;
+        }
+        if (op == null) {
+            log.debug("fuse: unknown opcode {} unique {}", opcode, unique);
+            return error(out, unique, Errno.ENOSYS);
+        }
+        ByteBuffer body = Wire.le(in.slice(base + Wire.IN_HEADER_SIZE, n - Wire.IN_HEADER_SIZE - extLen));
+        if (body.remaining() < op.minIn()) {
+            log.warn("fuse: {} unique {}: body {} bytes, need {}", op.name(), unique, body.remaining(), op.minIn());
+            return reply ? error(out, unique, Errno.EINVAL) : 0;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("fuse: {} unique {} node {} len {} uid {} pid {}", op.name(), unique, nodeId, n, ctx.uid(),
+                ctx.pid());
+        }
+        out.clear();
+        out.position(Wire.OUT_HEADER_SIZE);
+        var r = new Request(opcode, unique, nodeId, ctx, body, out);
+        inflight.put(unique, ctx);
+        try {
+            op.handler().handle(this, r);
+        } catch (Retry e) {
+            return error(out, unique, Errno.EAGAIN);
+        } catch (FuseException e) {
+            if (!reply) {
+                return 0;
+            }
+            if (e.errno() != Errno.ENOSYS && e.errno() != Errno.ENOENT && log.isDebugEnabled()) {
+                log.debug("fuse: {} node {}: {}", op.name(), nodeId, e.getMessage());
+            }
+            return error(out, unique, e.errno());
+        } catch (Throwable e) {
+            log.warn("fuse: {} node {} failed, replying EIO: {}", op.name(), nodeId, e.toString());
+            log.debug("fuse: stack trace", e);
+            return reply ? error(out, unique, Errno.EIO) : 0;
+        } finally {
+            inflight.remove(unique);
+        }
+        if (!reply) {
+            return 0;
+        }
+        int replyLen = out.position();
+        Wire.putOutHeader(out, replyLen, 0, unique);
+        return replyLen;
+    }
+
+    /** Thrown by a no-reply handler that wants an EAGAIN reply after all (INTERRUPT). */
+    static final class Retry extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Retry() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static int error(ByteBuffer out, long unique, int errno) {
+        out.clear();
+        Wire.putOutHeader(out, Wire.OUT_HEADER_SIZE, -errno, unique);
+        return Wire.OUT_HEADER_SIZE;
+    }
+
+    static void init(Dispatcher d, Request r) {
+        int major = r.u32(), kminor = r.u32(), kreadahead = r.u32(), kflags = r.u32();
+        int kflags2 = r.in.remaining() >= 4 ? r.u32() : 0;
+        if (major < Wire.KERNEL_VERSION || (major == Wire.KERNEL_VERSION && kminor < Wire.MIN_KERNEL_MINOR)) {
+            throw new FuseException(Errno.EPROTO, "kernel protocol " + major + "." + kminor + " too old");
+        }
+        ByteBuffer o = r.out;
+        if (major > Wire.KERNEL_VERSION) { // the kernel then re-sends INIT with our major
+            o.putInt(Wire.KERNEL_VERSION).putInt(Wire.KERNEL_MINOR_VERSION).put(new byte[Wire.INIT_OUT_SIZE - 8]);
+            return;
+        }
+        var opt = d.options;
+        int want = Wire.ASYNC_READ | Wire.BIG_WRITES | Wire.ATOMIC_O_TRUNC | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES;
+        if (opt.readdirplus()) {
+            want |= Wire.DO_READDIRPLUS | Wire.READDIRPLUS_AUTO;
+        }
+        if (opt.locks()) {
+            want |= Wire.POSIX_LOCKS | Wire.FLOCK_LOCKS;
+        }
+        if (opt.autoInvalData()) {
+            want |= Wire.AUTO_INVAL_DATA;
+        }
+        int flags = want & kflags;
+        int pages = (flags & Wire.MAX_PAGES) != 0 ? Math.min(opt.maxWrite() / Wire.PAGE_SIZE, 0xffff) : 32;
+        int maxWrite = Math.max(Wire.PAGE_SIZE, Math.min(opt.maxWrite(), pages * Wire.PAGE_SIZE));
+        int minor = Math.min(kminor, Wire.KERNEL_MINOR_VERSION);
+        o.putInt(Wire.KERNEL_VERSION).putInt(minor)
+            .putInt(Math.min(kreadahead, opt.maxReadahead())).putInt(flags)
+            .putShort((short) opt.maxBackground()).putShort((short) (opt.maxBackground() * 3 / 4))
+            .putInt(maxWrite).putInt(1) // time_gran: nanoseconds
+            .putShort((short) Math.max(1, pages)).putShort((short) 0).putInt(0);
+        o.put(new byte[28]);
+        if (minor < 23) {
+            o.position(Wire.OUT_HEADER_SIZE + 24);
+        }
+        d.minor = minor;
+        d.maxWrite = maxWrite;
+        log.info("fuse: INIT kernel {}.{} flags {} flags2 {}; agreed 7.{} flags {} max_write {}", major, kminor,
+            Integer.toHexString(kflags), Integer.toHexString(kflags2), minor, Integer.toHexString(flags), maxWrite);
+    }
+
+    /**
+     * No reply, except EAGAIN when the target is not (yet) being handled: another worker may
+     * have read it but not started it; the kernel then queues the interrupt again (or drops
+     * it if the target has been answered meanwhile).
+     */
+    static void interrupt(Dispatcher d, Request r) {
+        long target = r.u64();
+        FuseContext victim = d.inflight.get(target);
+        if (victim == null) {
+            throw new Retry();
+        }
+        victim.interrupt();
+        try {
+            d.fs.interrupt(r.ctx, target);
+        } catch (FuseException e) {
+            // ENOSYS by default: the context flag is all most file systems need
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.crfs.fuse;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A mounted {@link FuseFileSystem}: {@link #mount} opens /dev/fuse, mounts (mount(2) as root,
+ * fusermount3 otherwise), negotiates INIT and serves requests on worker threads until
+ * {@link #close()}, JVM shutdown, or an external unmount.
+ */
+public final class FuseMount implements AutoCloseable {
+    /**
+     * Mount options. {@code maxWrite}: largest WRITE/READ in bytes (1 MiB; the kernel may
+     * lower it); {@code workers}: threads reading /dev/fuse (each blocked operation holds
+     * one); {@code readdirplus}: negotiate READDIRPLUS (implement readdirplus then);
+     * {@code locks}: POSIX and flock locks go to the file system (else the kernel keeps them
+     * locally); {@code autoInvalData}: the kernel drops cached pages when mtime/size change;
+     * {@code fusermount}: mount through fusermount3 even as root.
+     */
+    public record Options(int maxWrite, int maxReadahead, int maxBackground, int workers, boolean readdirplus,
+                          boolean locks, boolean autoInvalData, boolean allowOther, String fsName, String subtype,
+                          boolean fusermount) {
+        public Options {
+            if (maxWrite < Wire.PAGE_SIZE || workers < 1 || maxBackground < 1 || maxBackground > 0xffff) {
+                throw new IllegalArgumentException("bad fuse options");
+            }
+            if (fsName.contains(",") || subtype.contains(",")) {
+                throw new IllegalArgumentException("fsName/subtype must not contain ','");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(1 << 20, 1 << 20, 64, 4, true, true, false, true, "crfs", "crfs", false);
+        }
+
+        public Options withWorkers(int n) {
+            return new Options(maxWrite, maxReadahead, maxBackground, n, readdirplus, locks, autoInvalData,
+                allowOther, fsName, subtype, fusermount);
+        }
+
+        public Options withFusermount(boolean f) {
+            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
+                allowOther, fsName, subtype, f);
+        }
+
+        public Options withReaddirplus(boolean r) {
+            return new Options(maxWrite, maxReadahead, maxBackground, workers, r, locks, autoInvalData,
+                allowOther, fsName, subtype, fusermount);
+        }
+
+        public Options withLocks(boolean l) {
+            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, l, autoInvalData,
+                allowOther, fsName, subtype, fusermount);
+        }
+
+        public Options withNames(String fs, String sub) {
+            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
+                allowOther, fs, sub, fusermount);
+        }
+    }
+
+    private final Session session;
+
+    private FuseMount(Session session) {
+        this.session = session;
+    }
+
+    /** Mounts {@code fs} on the existing directory {@code dir}; returns once the kernel is served. */
+    public static FuseMount mount(Path dir, FuseFileSystem fs, Options options) throws IOException {
+        return new FuseMount(Session.start(dir.toAbsolutePath().normalize(), fs, options));
+    }
+
+    /** The mount point. */
+    public Path mountPoint() {
+        return session.mountPoint();
+    }
+
+    /** Sends cache invalidations to this mount's kernel connection. */
+    public FuseNotifier notifier() {
+        return session.notifier();
+    }
+
+    /** True until unmounted (by {@link #close()} or externally). */
+    public boolean isMounted() {
+        return session.isRunning();
+    }
+
+    /** Unmounts (lazily, MNT_DETACH) and stops the workers; idempotent. */
+    @Override
+    public void close() {
+        session.close();
+    }
+}

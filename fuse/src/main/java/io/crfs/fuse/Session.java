@@ -1,0 +1,198 @@
+package io.crfs.fuse;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One mount's transport: the /dev/fuse descriptor and its clones, one worker thread per
+ * descriptor reading requests and writing replies, and the unmount on close, on JVM
+ * shutdown and when the kernel ends the connection (ENODEV). Buffers live as long as the mount.
+ */
+final class Session {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final long INIT_TIMEOUT_MS = 15_000;
+
+    private final Path mountPoint;
+    private final FuseMount.Options options;
+    private final Dispatcher dispatcher;
+    private final int fd;
+    private final Arena arena = Arena.ofShared();
+    private final List<Thread> workers = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final FuseNotifier notifier;
+    private final Thread hook;
+
+    private Session(Path mountPoint, FuseFileSystem fs, FuseMount.Options options, int fd) {
+        this.mountPoint = mountPoint;
+        this.options = options;
+        this.dispatcher = new Dispatcher(fs, options);
+        this.fd = fd;
+        this.notifier = new FuseNotifier(this::writeNotify);
+        this.hook = new Thread(this::close, "fuse-unmount " + mountPoint);
+    }
+
+    static Session start(Path dir, FuseFileSystem fs, FuseMount.Options options) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("not a directory: " + dir);
+        }
+        int fd = Mounter.mount(dir, options);
+        Session s = new Session(dir, fs, options, fd);
+        try {
+            Runtime.getRuntime().addShutdownHook(s.hook);
+            s.startWorkers();
+            s.awaitInit();
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    Path mountPoint() {
+        return mountPoint;
+    }
+
+    FuseNotifier notifier() {
+        return notifier;
+    }
+
+    boolean isRunning() {
+        return !closed.get();
+    }
+
+    private void startWorkers() {
+        for (int i = 0; i < options.workers(); i++) {
+            int wfd = i == 0 ? fd : cloneFd();
+            Thread t = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + i)
+                .unstarted(() -> serve(wfd));
+            workers.add(t);
+            t.start();
+        }
+    }
+
+    /** A new /dev/fuse descriptor on the same connection (FUSE_DEV_IOC_CLONE), or the original. */
+    private int cloneFd() {
+        try (Arena a = Arena.ofConfined()) {
+            int nfd = Native.open(a.allocateFrom("/dev/fuse"), Native.O_RDWR | Native.O_CLOEXEC);
+            if (nfd >= 0) {
+                MemorySegment src = a.allocate(JAVA_INT);
+                src.set(JAVA_INT, 0, fd);
+                int r = Native.ioctl(nfd, Wire.DEV_IOC_CLONE, src);
+                if (r == 0) {
+                    return nfd;
+                }
+                Native.close(nfd);
+                log.info("fuse: FUSE_DEV_IOC_CLONE failed ({}); workers share one descriptor", Errno.name(-r));
+            }
+            return fd;
+        }
+    }
+
+    private void awaitInit() throws IOException {
+        long deadline = System.currentTimeMillis() + INIT_TIMEOUT_MS;
+        while (dispatcher.minor() == 0) {
+            if (closed.get() || System.currentTimeMillis() > deadline) {
+                throw new IOException("fuse: no INIT from the kernel on " + mountPoint);
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for INIT", e);
+            }
+        }
+    }
+
+    private void serve(int wfd) {
+        int size = options.maxWrite() + Wire.PAGE_SIZE;
+        MemorySegment inSeg = arena.allocate(size, 4096);
+        MemorySegment outSeg = arena.allocate(size, 4096);
+        ByteBuffer in = inSeg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = outSeg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            while (true) { // until the kernel ends the connection: workers must not leave a live mount unserved
+                long n = Native.read(wfd, inSeg, size);
+                if (n < 0) {
+                    int errno = (int) -n;
+                    if (errno == Errno.EINTR || errno == Errno.EAGAIN || errno == Errno.ENOENT) {
+                        continue; // interrupted, or the request was aborted before we got it
+                    }
+                    if (errno != Errno.ENODEV && !closed.get()) {
+                        log.warn("fuse: read /dev/fuse: {}; worker stops", Errno.name(errno));
+                    }
+                    break;
+                }
+                in.clear().limit((int) n);
+                int m = dispatcher.handle(in, out);
+                if (m > 0) {
+                    long w = Native.write(wfd, outSeg, m);
+                    if (w < 0 && w != -Errno.ENOENT) { // ENOENT: the request was interrupted meanwhile
+                        log.debug("fuse: reply write: {}", Errno.name((int) -w));
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            log.error("fuse: worker died", t);
+        } finally {
+            if (wfd != fd) {
+                Native.close(wfd);
+            }
+        }
+        if (!closed.get() && ended.compareAndSet(false, true)) { // unmounted from outside, or aborted
+            log.info("fuse: connection to {} ended", mountPoint);
+            Thread.ofPlatform().daemon().start(this::close);
+        }
+    }
+
+    private int writeNotify(ByteBuffer msg) {
+        if (closed.get()) {
+            return Errno.ENODEV;
+        }
+        long w = Native.write(fd, MemorySegment.ofBuffer(msg), msg.remaining());
+        return w < 0 ? (int) -w : 0;
+    }
+
+    void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        boolean unmounted = Mounter.unmount(mountPoint, options.fusermount() || !Mounter.isRoot());
+        log.info("fuse: {} {}", unmounted ? "unmounted" : "closed (was not mounted)", mountPoint);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException | SecurityException e) {
+            // in shutdown already
+        }
+        boolean allDone = true;
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        for (Thread t : workers) {
+            if (t != Thread.currentThread()) {
+                try {
+                    t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                allDone &= !t.isAlive();
+            }
+        }
+        if (allDone) {
+            Native.close(fd);
+            arena.close();
+        } else {
+            log.warn("fuse: workers of {} still busy (open files keep a lazy unmount alive)", mountPoint);
+        }
+    }
+}

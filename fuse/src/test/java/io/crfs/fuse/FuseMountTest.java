@@ -1,0 +1,206 @@
+package io.crfs.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real mount of {@link MemoryFs} (needs root and /dev/fuse; skipped otherwise). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FuseMountTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void needsRootAndFuse() {
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse");
+        assumeTrue(Mounter.isRoot(), "mount tests need root");
+    }
+
+    static boolean isMountPoint(Path dir) throws IOException {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
+            return lines.map(l -> l.split(" ")[4]).anyMatch(p -> p.equals(dir.toString()));
+        }
+    }
+
+    static String sh(Path cwd, String script) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue() + ":" + out;
+    }
+
+    private void exercise(FuseMount.Options options) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("mnt"));
+        var fs = new MemoryFs();
+        FuseMount m = FuseMount.mount(dir, fs, options);
+        try {
+            assertThat(isMountPoint(dir)).isTrue();
+            assertThat(m.isMounted()).isTrue();
+            Path f = dir.resolve("hello.txt");
+            Files.writeString(f, "hello fuse");
+            assertThat(Files.readString(f)).isEqualTo("hello fuse");
+            assertThat(Files.size(f)).isEqualTo(10);
+            Files.writeString(f, " and more", StandardOpenOption.APPEND);
+            assertThat(Files.readString(f)).isEqualTo("hello fuse and more");
+            Files.writeString(dir.resolve("t"), "a longer first version");
+            Files.writeString(dir.resolve("t"), "short"); // O_TRUNC on open
+            assertThat(Files.readString(dir.resolve("t"))).isEqualTo("short");
+            Files.delete(dir.resolve("t"));
+
+            Files.createDirectory(dir.resolve("sub"));
+            Files.move(f, dir.resolve("sub/moved.txt"));
+            assertThat(Files.exists(f)).isFalse();
+            assertThat(Files.readString(dir.resolve("sub/moved.txt"))).isEqualTo("hello fuse and more");
+            try (Stream<Path> s = Files.list(dir)) {
+                assertThat(s.map(p -> p.getFileName().toString())).containsExactly("sub");
+            }
+            assertThat(Files.isDirectory(dir.resolve("sub"))).isTrue();
+            Files.setPosixFilePermissions(dir.resolve("sub/moved.txt"), PosixFilePermissions.fromString("rw-------"));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("sub/moved.txt"))))
+                .isEqualTo("rw-------");
+
+            byte[] big = new byte[3 << 20];
+            new java.util.Random(42).nextBytes(big);
+            Files.write(dir.resolve("big"), big);
+            assertThat(Files.readAllBytes(dir.resolve("big"))).isEqualTo(big);
+            Files.delete(dir.resolve("big"));
+            assertThatThrownBy(() -> Files.size(dir.resolve("big"))).isInstanceOf(NoSuchFileException.class);
+
+            assertThat(sh(dir, "echo x >> sub/moved.txt && cat sub/moved.txt"))
+                .isEqualTo("0:hello fuse and morex\n");
+            assertThat(sh(dir, "ls -l sub")).startsWith("0:").contains("-rw------- 1 root root 21 ")
+                .contains("moved.txt");
+            assertThat(sh(dir, "ln -s sub/moved.txt link && readlink link && cat link && ln sub/moved.txt hard"
+                + " && stat -c %h hard")).isEqualTo("0:sub/moved.txt\nhello fuse and morex\n2\n");
+            assertThat(sh(dir, "rm link hard && rmdir sub 2>&1; echo $?")).contains("Directory not empty");
+
+            java.util.stream.IntStream.range(0, 8).parallel().forEach(i -> {
+                try {
+                    for (int j = 0; j < 20; j++) {
+                        Path p = dir.resolve("par" + i);
+                        Files.writeString(p, "thread " + i + " round " + j);
+                        assertThat(Files.readString(p)).isEqualTo("thread " + i + " round " + j);
+                    }
+                    Files.delete(dir.resolve("par" + i));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+
+            Files.writeString(dir.resolve(MemoryFs.BOOM), "x");
+            assertThatThrownBy(() -> Files.readString(dir.resolve(MemoryFs.BOOM)))
+                .isInstanceOf(IOException.class).hasMessageContaining("Input/output error");
+            assertThat(sh(dir, "cat boom")).contains("Input/output error");
+            Files.writeString(dir.resolve("after"), "still alive");
+            assertThat(Files.readString(dir.resolve("after"))).isEqualTo("still alive");
+        } finally {
+            m.close();
+        }
+        assertThat(isMountPoint(dir)).isFalse();
+        assertThat(m.isMounted()).isFalse();
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldServeJavaNioAndTheShellThroughMount2() throws Exception {
+        exercise(FuseMount.Options.defaults());
+    }
+
+    @Test
+    void shouldServeThroughFusermount3() throws Exception {
+        exercise(FuseMount.Options.defaults().withFusermount(true).withReaddirplus(false).withWorkers(2));
+    }
+
+    @Test
+    void shouldStopWhenUnmountedFromOutside() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("ext"));
+        FuseMount m = FuseMount.mount(dir, new MemoryFs(), FuseMount.Options.defaults());
+        try {
+            assertThat(sh(tmp, "umount " + dir)).startsWith("0:");
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (m.isMounted() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(m.isMounted()).isFalse();
+            assertThat(isMountPoint(dir)).isFalse();
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void shouldUnmountWhenTheJvmGetsSigterm() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("sig"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+            System.getProperty("java.class.path"), MountMain.class.getName(), dir.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            assertThat(out.readLine()).isEqualTo("mounted");
+            assertThat(isMountPoint(dir)).isTrue();
+            Files.writeString(dir.resolve("f"), "served by another JVM");
+            assertThat(Files.readString(dir.resolve("f"))).isEqualTo("served by another JVM");
+            p.destroy(); // SIGTERM: the shutdown hook unmounts
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(isMountPoint(dir)).isFalse();
+        } finally {
+            p.destroyForcibly();
+            if (isMountPoint(dir)) {
+                sh(tmp, "umount -l " + dir);
+            }
+        }
+    }
+
+    @Test
+    void shouldSeeNewContentAfterNotify() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("notify"));
+        var fs = new MemoryFs();
+        FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults());
+        try {
+            Path f = dir.resolve("cached");
+            Files.writeString(f, "old content");
+            assertThat(Files.readString(f)).isEqualTo("old content");
+            long ino = (Long) Files.getAttribute(f, "unix:ino");
+            fs.setContent(ino, "NEW CONTENT".getBytes()); // same size: only the page cache is stale
+            assertThat(Files.readString(f)).as("served from the kernel's caches").isEqualTo("old content");
+            assertThat(m.notifier().notifyInvalInode(ino, 0, 0)).isTrue();
+            assertThat(Files.readString(f)).isEqualTo("NEW CONTENT");
+
+            // a name created behind the kernel's back replaces a cached negative... and a cached positive entry
+            fs.add(1, "other", Attr.S_IFREG | 0644);
+            synchronized (fs) {
+                fs.dir(1).children.remove("cached");
+                fs.dir(1).children.put("renamed", ino);
+            }
+            assertThat(Files.exists(f)).as("dentry still cached").isTrue();
+            assertThat(m.notifier().notifyInvalEntry(1, "cached")).isTrue();
+            assertThat(Files.exists(f)).isFalse();
+            assertThat(m.notifier().notifyDelete(1, 999_999, "nothing-cached")).isFalse();
+            try (Stream<Path> s = Files.list(dir)) {
+                assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
+                    .isEqualTo(List.of("other", "renamed"));
+            }
+        } finally {
+            m.close();
+        }
+        assertThat(isMountPoint(dir)).isFalse();
+    }
+}

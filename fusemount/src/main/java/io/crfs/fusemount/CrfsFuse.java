@@ -1,0 +1,324 @@
+package io.crfs.fusemount;
+
+import io.crfs.fuse.Attr;
+import io.crfs.fuse.AttrOut;
+import io.crfs.fuse.CreateOut;
+import io.crfs.fuse.DirBuffer;
+import io.crfs.fuse.Entry;
+import io.crfs.fuse.FuseContext;
+import io.crfs.fuse.FuseException;
+import io.crfs.fuse.FuseFileSystem;
+import io.crfs.fuse.OpenOut;
+import io.crfs.fuse.SetAttrIn;
+import io.crfs.fuse.StatFs;
+import io.crfs.format.Timespec;
+import io.crfs.posix.Caller;
+import io.crfs.posix.DirEntryInfo;
+import io.crfs.posix.PosixException;
+import io.crfs.posix.PosixFs;
+import io.crfs.posix.SetAttr;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * crfs's POSIX layer behind the FUSE kernel protocol. FUSE's root (node 1) is btrfs's root
+ * directory (256); every other node id is the btrfs inode number. Names cross as Latin-1
+ * strings, which carry every byte unchanged. Attribute and entry caching in the kernel is kept
+ * short ({@link #ttlNanos}); the mount also invalidates the kernel's caches through notify
+ * messages when the client loses a grant (see {@link Mounts}).
+ */
+public final class CrfsFuse implements FuseFileSystem {
+    static final long ROOT_NODE = 1;
+    private final PosixFs fs;
+    private final long ttlNanos;
+    /** Inodes the kernel has been given (it may cache their pages and attributes). */
+    private final java.util.concurrent.ConcurrentSkipListSet<Long> known = new java.util.concurrent.ConcurrentSkipListSet<>();
+
+    /** The inodes in [from, to] the kernel may have cached. */
+    java.util.List<Long> known(long from, long to) {
+        if (Long.compareUnsigned(from, to) > 0 || from < 0 || to < 0) {
+            return java.util.List.of();
+        }
+        return new java.util.ArrayList<>(known.subSet(from, true, to, true));
+    }
+
+    public CrfsFuse(PosixFs fs, long ttlNanos) {
+        this.fs = fs;
+        this.ttlNanos = ttlNanos;
+    }
+
+    static long ino(long node) {
+        return node == ROOT_NODE ? PosixFs.ROOT : node;
+    }
+
+    static long node(long ino) {
+        return ino == PosixFs.ROOT ? ROOT_NODE : ino;
+    }
+
+    static byte[] b(String name) {
+        return name.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    static String s(byte[] name) {
+        return new String(name, StandardCharsets.ISO_8859_1);
+    }
+
+    private static Caller caller(FuseContext ctx) {
+        return new Caller(ctx.uid(), ctx.gid(), new int[] {ctx.gid()}, 0);
+    }
+
+    /** Runs a POSIX call, turning its errno into the FUSE error reply. */
+    private static <T> T call(Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (PosixException e) {
+            throw new FuseException(e.errno().code());
+        }
+    }
+
+    private static void run(Runnable op) {
+        call(() -> {
+            op.run();
+            return null;
+        });
+    }
+
+    private static long ns(Timespec t) {
+        return t.sec() * 1_000_000_000L + t.nsec();
+    }
+
+    private static Timespec ts(long ns) {
+        return new Timespec(Math.floorDiv(ns, 1_000_000_000L), (int) Math.floorMod(ns, 1_000_000_000L));
+    }
+
+    private static Attr attr(io.crfs.posix.Attr a) {
+        return new Attr(node(a.ino()), a.mode(), (int) a.nlink(), a.uid(), a.gid(), (int) a.rdev(), a.size(), a.blocks(),
+                4096, ns(a.atime()), ns(a.mtime()), ns(a.ctime()));
+    }
+
+    private Entry entry(io.crfs.posix.Attr a) {
+        known.add(a.ino());
+        return new Entry(node(a.ino()), a.generation(), attr(a), ttlNanos, ttlNanos);
+    }
+
+    @Override
+    public Entry lookup(FuseContext ctx, long parent, String name) {
+        try {
+            return entry(fs.lookup(caller(ctx), ino(parent), b(name)));
+        } catch (PosixException e) {
+            if (e.errno() == io.crfs.posix.Errno.ENOENT) {
+                return Entry.negative(0); // no negative caching: another client may create it any time
+            }
+            throw new FuseException(e.errno().code());
+        }
+    }
+
+    @Override
+    public void forget(long ino, long nlookup) {
+        // PosixFs keeps no per-lookup state
+    }
+
+    @Override
+    public AttrOut getattr(FuseContext ctx, long ino, long fh) {
+        known.add(ino(ino));
+        return new AttrOut(attr(call(() -> fs.getattr(ino(ino)))), ttlNanos);
+    }
+
+    @Override
+    public AttrOut setattr(FuseContext ctx, long node, SetAttrIn in) {
+        long ino = ino(node);
+        Caller c = caller(ctx);
+        return call(() -> {
+            io.crfs.posix.Attr a = null;
+            if (in.hasSize()) {
+                a = in.hasFh() ? fs.ftruncate(c, ino, in.size()) : fs.setattr(c, ino, SetAttr.size(in.size()));
+            }
+            Integer mode = in.hasMode() ? in.mode() & 07777 : null;
+            Integer uid = in.hasUid() ? in.uid() : null;
+            Integer gid = in.hasGid() ? in.gid() : null;
+            Timespec at = in.hasAtime() && !in.atimeNow() ? ts(in.atimeNs()) : null;
+            Timespec mt = in.hasMtime() && !in.mtimeNow() ? ts(in.mtimeNs()) : null;
+            Timespec ct = in.hasCtime() ? ts(in.ctimeNs()) : null;
+            if (mode != null || uid != null || gid != null || at != null || mt != null || in.atimeNow() || in.mtimeNow()
+                    || ct != null) {
+                a = fs.setattr(c, ino, new SetAttr(mode, uid, gid, null, at, mt, in.atimeNow(), in.mtimeNow(), ct));
+            }
+            return new AttrOut(attr(a != null ? a : fs.getattr(ino)), ttlNanos);
+        });
+    }
+
+    @Override
+    public String readlink(FuseContext ctx, long ino) {
+        return s(call(() -> fs.readlink(ino(ino))));
+    }
+
+    @Override
+    public Entry symlink(FuseContext ctx, long parent, String name, String target) {
+        return entry(call(() -> fs.symlink(caller(ctx), ino(parent), b(name), b(target))));
+    }
+
+    @Override
+    public Entry mknod(FuseContext ctx, long parent, String name, int mode, int rdev, int umask) {
+        return entry(call(() -> fs.mknod(caller(ctx), ino(parent), b(name), mode, Integer.toUnsignedLong(rdev))));
+    }
+
+    @Override
+    public Entry mkdir(FuseContext ctx, long parent, String name, int mode, int umask) {
+        return entry(call(() -> fs.mkdir(caller(ctx), ino(parent), b(name), mode)));
+    }
+
+    @Override
+    public void unlink(FuseContext ctx, long parent, String name) {
+        run(() -> fs.unlink(caller(ctx), ino(parent), b(name)));
+    }
+
+    @Override
+    public void rmdir(FuseContext ctx, long parent, String name) {
+        run(() -> fs.rmdir(caller(ctx), ino(parent), b(name)));
+    }
+
+    @Override
+    public void rename(FuseContext ctx, long parent, String name, long newParent, String newName, int flags) {
+        run(() -> fs.rename(caller(ctx), ino(parent), b(name), ino(newParent), b(newName), flags));
+    }
+
+    @Override
+    public Entry link(FuseContext ctx, long ino, long newParent, String newName) {
+        return entry(call(() -> fs.link(caller(ctx), ino(ino), ino(newParent), b(newName))));
+    }
+
+    @Override
+    public OpenOut open(FuseContext ctx, long ino, int flags) {
+        run(() -> fs.open(ino(ino)));
+        if ((flags & 01000) != 0) { // O_TRUNC (ATOMIC_O_TRUNC): the kernel leaves it to us
+            run(() -> fs.ftruncate(caller(ctx), ino(ino), 0));
+        }
+        return new OpenOut(0, 0);
+    }
+
+    @Override
+    public void read(FuseContext ctx, long ino, long fh, long offset, ByteBuffer dst) {
+        int want = dst.remaining();
+        byte[] buf = new byte[want];
+        int n = call(() -> fs.read(ino(ino), offset, buf, 0, want));
+        dst.put(buf, 0, Math.max(0, n));
+    }
+
+    @Override
+    public int write(FuseContext ctx, long ino, long fh, long offset, ByteBuffer data, int writeFlags) {
+        byte[] buf = new byte[data.remaining()];
+        data.get(buf);
+        return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, buf.length));
+    }
+
+    @Override
+    public void flush(FuseContext ctx, long ino, long fh, long lockOwner) {
+        // write-back edits reach the server on fsync, on revoke and within half a second
+    }
+
+    @Override
+    public void release(FuseContext ctx, long ino, long fh, int flags, int releaseFlags, long lockOwner) {
+        run(() -> fs.release(ino(ino)));
+    }
+
+    @Override
+    public void fsync(FuseContext ctx, long ino, long fh, boolean datasync) {
+        run(fs::sync);
+    }
+
+    @Override
+    public OpenOut opendir(FuseContext ctx, long ino, int flags) {
+        return new OpenOut(0, 0);
+    }
+
+    @Override
+    public void readdir(FuseContext ctx, long ino, long fh, long offset, DirBuffer out) {
+        for (DirEntryInfo e : call(() -> fs.readdir(caller(ctx), ino(ino), offset, 256))) {
+            int mode = switch (e.type()) {
+                case 2 -> Attr.S_IFDIR;
+                case 7 -> Attr.S_IFLNK;
+                case 3 -> Attr.S_IFCHR;
+                case 4 -> Attr.S_IFBLK;
+                case 5 -> Attr.S_IFIFO;
+                case 6 -> Attr.S_IFSOCK;
+                default -> Attr.S_IFREG;
+            };
+            if (!out.add(s(e.name()), node(e.ino()), mode, e.cookie())) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void releasedir(FuseContext ctx, long ino, long fh, int flags) {
+    }
+
+    @Override
+    public void fsyncdir(FuseContext ctx, long ino, long fh, boolean datasync) {
+        run(fs::sync);
+    }
+
+    @Override
+    public StatFs statfs(FuseContext ctx, long ino) {
+        io.crfs.posix.StatFs s = call(fs::statfs);
+        return new StatFs(s.blocks(), s.blocksFree(), s.blocksAvail(), s.files(), s.filesFree(), s.blockSize(), s.nameMax(),
+                s.blockSize());
+    }
+
+    @Override
+    public void setxattr(FuseContext ctx, long ino, String name, byte[] value, int flags) {
+        run(() -> fs.setxattr(caller(ctx), ino(ino), b(name), value, flags));
+    }
+
+    @Override
+    public byte[] getxattr(FuseContext ctx, long ino, String name) {
+        return call(() -> fs.getxattr(caller(ctx), ino(ino), b(name)));
+    }
+
+    @Override
+    public List<String> listxattr(FuseContext ctx, long ino) {
+        List<String> out = new ArrayList<>();
+        for (byte[] n : call(() -> fs.listxattr(caller(ctx), ino(ino)))) {
+            out.add(s(n));
+        }
+        return out;
+    }
+
+    @Override
+    public void removexattr(FuseContext ctx, long ino, String name) {
+        run(() -> fs.removexattr(caller(ctx), ino(ino), b(name)));
+    }
+
+    @Override
+    public void access(FuseContext ctx, long ino, int mask) {
+        run(() -> fs.access(caller(ctx), ino(ino), mask));
+    }
+
+    @Override
+    public CreateOut create(FuseContext ctx, long parent, String name, int mode, int umask, int flags) {
+        boolean excl = (flags & 0200) != 0; // O_EXCL
+        io.crfs.posix.Attr a = call(() -> fs.create(caller(ctx), ino(parent), b(name), mode, excl));
+        run(() -> fs.open(a.ino()));
+        if ((flags & 01000) != 0 && a.size() > 0) {
+            run(() -> fs.ftruncate(caller(ctx), a.ino(), 0));
+        }
+        return new CreateOut(entry(call(() -> fs.getattr(a.ino()))), new OpenOut(0, 0));
+    }
+
+    @Override
+    public void fallocate(FuseContext ctx, long ino, long fh, long offset, long length, int mode) {
+        run(() -> fs.fallocate(caller(ctx), ino(ino), mode, offset, length));
+    }
+
+    @Override
+    public long lseek(FuseContext ctx, long ino, long fh, long offset, int whence) {
+        long r = call(() -> whence == 3 ? fs.seekData(ino(ino), offset) : fs.seekHole(ino(ino), offset));
+        if (r < 0) {
+            throw new FuseException(io.crfs.fuse.Errno.ENXIO);
+        }
+        return r;
+    }
+}

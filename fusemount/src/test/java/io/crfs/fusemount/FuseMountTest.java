@@ -1,0 +1,94 @@
+package io.crfs.fusemount;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.crfs.server.Crfsd;
+import io.crfs.volume.MkfsOptions;
+import io.crfs.volume.Oracles;
+import io.crfs.volume.Volume;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * crfs through the kernel: a local mount used by the JDK's file API and the shell, and two
+ * network mounts of one server seeing each other's changes on the very next system call.
+ * Needs root and /dev/fuse; every mount is undone in finally.
+ */
+class FuseMountTest {
+    @TempDir
+    Path tmp;
+
+    static boolean canMount() {
+        return Oracles.isRoot() && Files.exists(Path.of("/dev/fuse"));
+    }
+
+    @Test
+    void localMountWorksForEveryProgram() throws Exception {
+        assumeTrue(canMount(), "needs root and /dev/fuse");
+        Path img = tmp.resolve("l.img");
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        try (Mounts.Mounted m = Mounts.local(img, mnt)) {
+            Files.writeString(mnt.resolve("x"), "hi\n");
+            assertThat(Files.readString(mnt.resolve("x"))).isEqualTo("hi\n");
+            Files.createDirectories(mnt.resolve("d/e"));
+            Files.write(mnt.resolve("d/e/big"), new byte[3 << 20]);
+            Files.move(mnt.resolve("x"), mnt.resolve("d/y"));
+            Oracles.Result sh = Oracles.run(List.of("sh", "-c", "cd " + mnt + " && echo more >> d/y && cat d/y && ls -l d/e"
+                    + " && ln -s d/y link && readlink link && setfattr -n user.k -v v d/y && getfattr -n user.k --only-values d/y"));
+            assertThat(sh.code()).as(sh.out()).isZero();
+            assertThat(sh.out()).contains("hi\nmore\n").contains("big").contains("d/y").endsWith("v");
+            try (var s = Files.list(mnt)) {
+                assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("d", "link");
+            }
+        }
+        assertThat(Files.readAllLines(Path.of("/proc/self/mounts")).stream().noneMatch(l -> l.contains(mnt.toString())))
+                .as("unmounted").isTrue();
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(img)).isEmpty();
+            try (Oracles.RoMount k = new Oracles.RoMount(img)) {
+                assertThat(Files.readString(k.dir.resolve("d/y"))).isEqualTo("hi\nmore\n");
+                assertThat(Files.size(k.dir.resolve("d/e/big"))).isEqualTo(3 << 20);
+            }
+        }
+    }
+
+    @Test
+    void twoMountsOfOneServerSeeEachOtherAtOnce() throws Exception {
+        assumeTrue(canMount(), "needs root and /dev/fuse");
+        Path img = tmp.resolve("n.img");
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
+             Mounts.Mounted ma = Mounts.network("127.0.0.1", d.port(), a);
+             Mounts.Mounted mb = Mounts.network("127.0.0.1", d.port(), b)) {
+            Files.writeString(a.resolve("f"), "one");
+            assertThat(Files.readString(b.resolve("f"))).isEqualTo("one");
+            Files.writeString(b.resolve("f"), "+two", StandardOpenOption.APPEND);
+            assertThat(Files.readString(a.resolve("f"))).isEqualTo("one+two");
+            try (var ch = java.nio.channels.FileChannel.open(a.resolve("f"), StandardOpenOption.WRITE)) {
+                ch.truncate(3);
+            }
+            assertThat(Files.size(b.resolve("f"))).isEqualTo(3);
+            assertThat(Files.readString(b.resolve("f"))).isEqualTo("one");
+            Files.move(b.resolve("f"), b.resolve("g"));
+            assertThat(Files.exists(a.resolve("f"))).isFalse();
+            assertThat(Files.readString(a.resolve("g"), StandardCharsets.UTF_8)).isEqualTo("one");
+            Files.setPosixFilePermissions(a.resolve("g"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(b.resolve("g"))))
+                    .isEqualTo("rw-------");
+            Files.delete(a.resolve("g"));
+            assertThat(Files.exists(b.resolve("g"))).isFalse();
+        }
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(img)).isEmpty();
+        }
+    }
+}
