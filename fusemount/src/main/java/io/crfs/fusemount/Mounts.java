@@ -46,8 +46,14 @@ public final class Mounts {
             return mount.isMounted();
         }
 
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** Unmounts, flushes and disconnects; a second call does nothing. */
         @Override
         public void close() throws IOException {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
             try {
                 mount.close();
             } finally {
