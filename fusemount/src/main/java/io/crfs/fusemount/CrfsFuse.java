@@ -190,8 +190,19 @@ public final class CrfsFuse implements FuseFileSystem {
         return entry(call(() -> fs.link(caller(ctx), ino(ino), ino(newParent), b(newName))));
     }
 
+    /** The access an open(2) asks for, as an access(2) mask: the kernel leaves the check to us. */
+    static int accessMask(int flags) {
+        int mask = switch (flags & 3) {
+            case 0 -> PosixFs.R_OK;
+            case 1 -> PosixFs.W_OK;
+            default -> PosixFs.R_OK | PosixFs.W_OK;
+        };
+        return (flags & 01000) != 0 ? mask | PosixFs.W_OK : mask; // O_TRUNC
+    }
+
     @Override
     public OpenOut open(FuseContext ctx, long ino, int flags) {
+        run(() -> fs.access(caller(ctx), ino(ino), accessMask(flags)));
         run(() -> fs.open(ino(ino)));
         if ((flags & 01000) != 0) { // O_TRUNC (ATOMIC_O_TRUNC): the kernel leaves it to us
             run(() -> fs.ftruncate(caller(ctx), ino(ino), 0));

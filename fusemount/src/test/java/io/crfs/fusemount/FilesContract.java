@@ -1,0 +1,259 @@
+package io.crfs.fusemount;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One POSIX contract through the JDK's file API, run unchanged against the kernel's btrfs on a
+ * loop mount (the oracle: whatever it does is right) and against every crfs front end: FUSE
+ * mounts over the network and local, and the java.nio.file provider. Error codes are compared
+ * through the exception types the JDK maps them to.
+ */
+abstract class FilesContract {
+    /** An empty directory on the file system under test. */
+    protected abstract Path base() throws Exception;
+
+    /** Undo what base() set up (unmount, stop servers). */
+    protected abstract void tearDown() throws Exception;
+
+    /** The attribute view with nlink, mode, uid, gid: "unix" on the default file system. */
+    protected String unixView() {
+        return "unix";
+    }
+
+    protected long unix(Path p, String name) throws IOException {
+        return ((Number) Files.getAttribute(p, unixView() + ":" + name)).longValue();
+    }
+
+    /** Whether the file system under test supports user.* xattrs through the JDK's view. */
+    protected boolean supportsXattrs() {
+        return true;
+    }
+
+    protected Path d;
+
+    @BeforeEach
+    void up() throws Exception {
+        d = base();
+    }
+
+    @AfterEach
+    void down() throws Exception {
+        tearDown();
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void createWriteReadAppendTruncate() throws IOException {
+        Path f = d.resolve("f");
+        Files.write(f, b("hello world"));
+        assertThat(Files.readString(f)).isEqualTo("hello world");
+        Files.write(f, b("!"), StandardOpenOption.APPEND);
+        assertThat(Files.size(f)).isEqualTo(12);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(5);
+            ch.write(ByteBuffer.wrap(b("XY")), 8);
+        }
+        byte[] got = Files.readAllBytes(f);
+        assertThat(got).hasSize(10);
+        assertThat(new String(got, 0, 5, StandardCharsets.UTF_8)).isEqualTo("hello");
+        assertThat(got[5]).isZero();
+        assertThat(new String(got, 8, 2, StandardCharsets.UTF_8)).isEqualTo("XY");
+        Files.write(f, b("new"), StandardOpenOption.TRUNCATE_EXISTING);
+        assertThat(Files.readString(f)).isEqualTo("new");
+    }
+
+    @Test
+    void largeAndSparseFiles() throws IOException {
+        Path f = d.resolve("big");
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(3).nextBytes(chunk);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 5; i++) {
+                ch.write(ByteBuffer.wrap(chunk), (long) i << 20);
+            }
+            ch.write(ByteBuffer.wrap(b("end")), 50L << 20);
+        }
+        assertThat(Files.size(f)).isEqualTo((50L << 20) + 3);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            ByteBuffer one = ByteBuffer.allocate(1 << 20);
+            ch.read(one, 3L << 20);
+            assertThat(one.array()).isEqualTo(chunk);
+            ByteBuffer hole = ByteBuffer.allocate(4096);
+            ch.read(hole, 20L << 20);
+            assertThat(hole.array()).containsOnly(0);
+        }
+    }
+
+    @Test
+    void createErrors() throws IOException {
+        Path f = Files.createFile(d.resolve("f"));
+        assertThatThrownBy(() -> Files.createFile(f)).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> Files.createDirectory(f)).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> Files.createFile(d.resolve("missing/x"))).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> Files.createFile(f.resolve("x"))).isInstanceOf(FileSystemException.class);
+        assertThatThrownBy(() -> Files.readAllBytes(d.resolve("nope"))).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> Files.createFile(d.resolve("n".repeat(256)))).isInstanceOf(FileSystemException.class);
+    }
+
+    @Test
+    void directoriesListAndRemove() throws IOException {
+        Path sub = Files.createDirectories(d.resolve("a/b/c"));
+        for (int i = 0; i < 300; i++) {
+            Files.createFile(d.resolve("a/f" + i));
+        }
+        try (Stream<Path> s = Files.list(d.resolve("a"))) {
+            assertThat(s.count()).isEqualTo(301);
+        }
+        assertThatThrownBy(() -> Files.delete(d.resolve("a"))).isInstanceOf(DirectoryNotEmptyException.class);
+        assertThatThrownBy(() -> Files.newDirectoryStream(d.resolve("a/f1"))).isInstanceOf(NotDirectoryException.class);
+        Files.delete(sub);
+        assertThat(Files.exists(sub)).isFalse();
+        try (Stream<Path> w = Files.walk(d)) {
+            assertThat(w.count()).isEqualTo(1 + 1 + 300 + 1);
+        }
+    }
+
+    @Test
+    void renameSemantics() throws IOException {
+        Path a = Files.writeString(d.resolve("a"), "A");
+        Path b = Files.writeString(d.resolve("b"), "B");
+        Files.move(a, b, StandardCopyOption.REPLACE_EXISTING);
+        assertThat(Files.exists(a)).isFalse();
+        assertThat(Files.readString(b)).isEqualTo("A");
+        Path dir = Files.createDirectory(d.resolve("dir"));
+        Files.createFile(dir.resolve("inside"));
+        Path other = Files.createDirectory(d.resolve("other"));
+        assertThatThrownBy(() -> Files.move(other, dir, StandardCopyOption.REPLACE_EXISTING))
+                .isInstanceOf(DirectoryNotEmptyException.class);
+        assertThatThrownBy(() -> Files.move(dir, dir.resolve("inside/deeper"))).isInstanceOf(FileSystemException.class);
+        Files.move(dir, d.resolve("moved"), StandardCopyOption.ATOMIC_MOVE);
+        assertThat(Files.exists(d.resolve("moved/inside"))).isTrue();
+        assertThatThrownBy(() -> Files.move(d.resolve("gone"), d.resolve("x"))).isInstanceOf(NoSuchFileException.class);
+    }
+
+    @Test
+    void linksAndSymlinks() throws IOException {
+        Path f = Files.writeString(d.resolve("f"), "data");
+        Path h = Files.createLink(d.resolve("h"), f);
+        assertThat(unix(f, "nlink")).isEqualTo(2);
+        assertThat(Files.isSameFile(f, h)).isTrue();
+        Files.delete(f);
+        assertThat(Files.readString(h)).isEqualTo("data");
+        assertThat(unix(h, "nlink")).isEqualTo(1);
+        Path s = Files.createSymbolicLink(d.resolve("s"), d.getFileSystem().getPath("h"));
+        assertThat(Files.readSymbolicLink(s).toString()).isEqualTo("h");
+        assertThat(Files.readString(s)).isEqualTo("data");
+        assertThat(Files.isSymbolicLink(s)).isTrue();
+        Path dangling = Files.createSymbolicLink(d.resolve("dangling"), d.getFileSystem().getPath("nowhere"));
+        assertThat(Files.exists(dangling)).isFalse();
+        assertThat(Files.exists(dangling, LinkOption.NOFOLLOW_LINKS)).isTrue();
+        Path longTarget = Files.createSymbolicLink(d.resolve("long"), d.getFileSystem().getPath("t".repeat(3000)));
+        assertThat(Files.readSymbolicLink(longTarget).toString()).hasSize(3000);
+    }
+
+    @Test
+    void modesOwnersAndTimes() throws IOException {
+        Path f = Files.createFile(d.resolve("f"));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-x---"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rwxr-x---");
+        Files.setAttribute(f, unixView() + ":mode", 04750);
+        assertThat(unix(f, "mode") & 07777).isEqualTo(04750);
+        Files.setAttribute(f, unixView() + ":gid", 50);
+        assertThat(unix(f, "gid")).isEqualTo(50);
+        FileTime t = FileTime.fromMillis(1_600_000_000_123L);
+        Files.setLastModifiedTime(f, t);
+        assertThat(Files.getLastModifiedTime(f)).isEqualTo(t);
+        Files.writeString(f, "x");
+        assertThat(Files.getLastModifiedTime(f).toMillis()).isGreaterThan(t.toMillis());
+    }
+
+    @Test
+    void xattrs() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(supportsXattrs(), "no user xattr view here");
+        Path f = Files.createFile(d.resolve("f"));
+        UserDefinedFileAttributeView v = Files.getFileAttributeView(f, UserDefinedFileAttributeView.class);
+        v.write("k", ByteBuffer.wrap(b("value")));
+        v.write("big", ByteBuffer.wrap(new byte[3000]));
+        assertThat(v.list()).containsExactlyInAnyOrder("k", "big");
+        ByteBuffer got = ByteBuffer.allocate(v.size("k"));
+        v.read("k", got);
+        assertThat(new String(got.array(), StandardCharsets.UTF_8)).isEqualTo("value");
+        v.delete("k");
+        assertThat(v.list()).containsExactly("big");
+        assertThatThrownBy(() -> v.size("k")).isInstanceOf(FileSystemException.class);
+    }
+
+    @Test
+    void unlinkedWhileOpenStaysReadable() throws IOException {
+        Path f = Files.writeString(d.resolve("f"), "still here");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            Files.delete(f);
+            assertThat(Files.exists(f)).isFalse();
+            ByteBuffer buf = ByteBuffer.allocate(10);
+            ch.read(buf, 0);
+            assertThat(new String(buf.array(), StandardCharsets.UTF_8)).isEqualTo("still here");
+        }
+    }
+
+    /** Whether other programs (a shell) see the file system under test at {@link #base()}. */
+    protected boolean visibleToPrograms() {
+        return true;
+    }
+
+    @Test
+    void permissionChecksForAnotherUser() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "not a mounted file system");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser"))
+                || Files.isExecutable(Path.of("/sbin/runuser")), "needs runuser");
+        Path priv = Files.createDirectory(d.resolve("priv"));
+        Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path open = Files.writeString(d.resolve("open"), "o");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> cmd = List.of("runuser", "-u", "nobody", "--", "sh", "-c",
+                "ls " + priv + " >/dev/null 2>&1; echo ls=$?; cat " + open + " >/dev/null 2>&1; echo cat=$?; "
+                        + "echo x >> " + open + " 2>/dev/null; echo append=$?");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        assertThat(out).contains("ls=2").contains("cat=0").doesNotContain("append=0");
+        assertThat(AccessDeniedException.class).isNotNull();
+    }
+
+    @Test
+    void copyAcrossAndWithin() throws IOException {
+        Path src = Files.writeString(d.resolve("src"), "copy me");
+        Files.copy(src, d.resolve("dst"));
+        assertThat(Files.readString(d.resolve("dst"))).isEqualTo("copy me");
+        assertThatThrownBy(() -> Files.copy(src, d.resolve("dst"))).isInstanceOf(FileAlreadyExistsException.class);
+        Files.copy(src, d.resolve("dst"), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
