@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
                 + "serve runs crfsd on it, status asks a running crfsd what it is doing.",
         subcommands = {MkfsCommand.class, ImportCommand.class, ExportCommand.class, LsCommand.class,
                 CatCommand.class, ServeCommand.class, StatusCommand.class, MountCommand.class, UmountCommand.class,
-                CommandLine.HelpCommand.class},
+                MountHelperCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  usage error (wrong option or argument count)",
                 "  2  not found or bad argument", "  3  volume corrupt or unsupported",

@@ -10,6 +10,9 @@ import picocli.CommandLine.Parameters;
         description = "Show a running server's sessions, grants per client, revokes and commits.",
         footerHeading = "%nExamples:%n", footer = {"  crfs status 127.0.0.1:7070"})
 final class StatusCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "HOST:PORT", description = "Address of crfsd.")
     String server;
 
@@ -17,7 +20,8 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(server);
         try (CrfsClient c = CrfsClient.connect(hp.host(), hp.port(), "crfs-status")) {
-            System.out.print(c.serverStatus());
+            spec.commandLine().getOut().print(c.serverStatus());
+            spec.commandLine().getOut().flush();
         }
         return ExitCodes.OK;
     }
