@@ -3,7 +3,7 @@
 # Every package the project relies on is listed here (and only here).
 set -euo pipefail
 
-# btrfs-progs: mkfs.btrfs and btrfs check (the test oracles); fuse3: the FUSE mount (later issues);
+# btrfs-progs: mkfs.btrfs and btrfs check (the test oracles); fuse3: fusermount3 for FUSE mounts by non-root users;
 # attr: getfattr/setfattr (xattr fixtures and the TreeSnapshot oracle); util-linux: losetup, mount;
 # coreutils/findutils: cp -a, truncate, find in the fixtures.
 PACKAGES=(btrfs-progs fuse3 attr util-linux mount coreutils findutils)
