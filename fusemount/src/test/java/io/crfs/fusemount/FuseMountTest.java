@@ -86,6 +86,22 @@ class FuseMountTest {
                     .isEqualTo("rw-------");
             Files.delete(a.resolve("g"));
             assertThat(Files.exists(b.resolve("g"))).isFalse();
+            // a shared writable mapping on one mount, seen by read() on the other after msync
+            Path m = Files.write(a.resolve("mapped"), new byte[8192]);
+            try (var ch = java.nio.channels.FileChannel.open(m, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                var map = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, 8192);
+                map.put(4096, (byte) 'M').put(4097, (byte) 'S');
+                map.force(); // msync(MS_SYNC)
+                byte[] seen = Files.readAllBytes(b.resolve("mapped"));
+                assertThat(new String(seen, 4096, 2, StandardCharsets.US_ASCII)).isEqualTo("MS");
+            }
+            // an xattr set through one mount is read through the other
+            var va = Files.getFileAttributeView(a.resolve("mapped"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            va.write("color", java.nio.ByteBuffer.wrap("blue".getBytes(StandardCharsets.US_ASCII)));
+            var vb = Files.getFileAttributeView(b.resolve("mapped"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(vb.size("color"));
+            vb.read("color", got);
+            assertThat(new String(got.array(), StandardCharsets.US_ASCII)).isEqualTo("blue");
         }
         if (Oracles.haveBtrfsTools()) {
             assertThat(Oracles.btrfsCheck(img)).isEmpty();
