@@ -111,6 +111,25 @@ public final class CrfsClient implements AutoCloseable {
         return store.cachedBytes();
     }
 
+    /**
+     * Sets or clears a POSIX record lock ({@code flock} false) or a flock lock on [start, end]
+     * (inclusive) for {@code owner} (unique within this client). type: 0 read, 1 write, 2
+     * unlock. With {@code block} it waits until granted; clearing the same owner's range from
+     * another thread cancels the wait (the waiting call then fails with EINTR).
+     *
+     * @throws IOException "LOCKED: ..." when a non-blocking request conflicts
+     */
+    public void lock(long ino, long owner, long start, long end, int type, boolean block, boolean flock)
+            throws IOException {
+        session.callWaiting(new Message.Lock(ino, owner, start, end, type, block, flock));
+    }
+
+    /** F_GETLK: the lock another owner holds that would block this one, or type 2 (unlocked). */
+    public Message.LockInfo testLock(long ino, long owner, long start, long end, int type, boolean flock)
+            throws IOException {
+        return (Message.LockInfo) session.call(new Message.GetLock(ino, owner, start, end, type, flock));
+    }
+
     /** The server's own account of itself (sessions, grants, revokes, commits), as text. */
     public String serverStatus() throws IOException {
         return ((Message.StatusText) session.call(new Message.Status())).text();

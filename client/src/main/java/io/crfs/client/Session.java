@@ -119,6 +119,20 @@ final class Session implements AutoCloseable {
         return conn.call(m, CALL_TIMEOUT_MS);
     }
 
+    /** A request whose answer may take as long as another client holds something (a blocking lock). */
+    Message callWaiting(Message m) throws IOException {
+        if (dead != null) {
+            throw new IOException(dead);
+        }
+        Connection c = conn;
+        if (c == null || !c.isOpen()) {
+            reconnect();
+            c = conn;
+        }
+        count(m);
+        return c.call(m, Long.MAX_VALUE / 4);
+    }
+
     /** Lease renewals are not counted: they are not caused by the file system's work. */
     private void count(Message m) {
         if (!(m instanceof Message.Ping)) {

@@ -45,9 +45,19 @@ public final class CrfsFuse implements FuseFileSystem {
         return new java.util.ArrayList<>(known.subSet(from, true, to, true));
     }
 
-    public CrfsFuse(PosixFs fs, long ttlNanos) {
+    private final io.crfs.client.CrfsClient locks;
+    /** Threads that wait for blocking locks (never the common pool: its threads may be the lockers). */
+    private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "crfs-lock-wait");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** {@code locks}: where byte-range and flock locks are taken (the server, so all clients see them); null: local only. */
+    public CrfsFuse(PosixFs fs, long ttlNanos, io.crfs.client.CrfsClient locks) {
         this.fs = fs;
         this.ttlNanos = ttlNanos;
+        this.locks = locks;
     }
 
     static long ino(long node) {
@@ -227,12 +237,85 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void flush(FuseContext ctx, long ino, long fh, long lockOwner) {
-        // write-back edits reach the server on fsync, on revoke and within half a second
+        // write-back edits reach the server on fsync, on revoke and within half a second; a close
+        // drops the closing owner's record locks, as close(2) does
+        if (locks != null) {
+            unlock(ino(ino), lockOwner, false);
+        }
     }
 
     @Override
     public void release(FuseContext ctx, long ino, long fh, int flags, int releaseFlags, long lockOwner) {
+        if (locks != null && (releaseFlags & 1) != 0) { // FUSE_RELEASE_FLOCK_UNLOCK
+            unlock(ino(ino), lockOwner, true);
+        }
         run(() -> fs.release(ino(ino)));
+    }
+
+    private void unlock(long ino, long owner, boolean flock) {
+        try {
+            locks.lock(ino, owner, 0, Long.MAX_VALUE, io.crfs.fuse.FileLock.F_UNLCK, false, flock);
+        } catch (java.io.IOException e) {
+            throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
+        }
+    }
+
+    @Override
+    public io.crfs.fuse.FileLock getlk(FuseContext ctx, long ino, long fh, long owner, io.crfs.fuse.FileLock lock) {
+        if (locks == null) {
+            throw new FuseException(io.crfs.fuse.Errno.ENOSYS);
+        }
+        try {
+            var info = locks.testLock(ino(ino), owner, lock.start(), lock.end(), lock.type(), false);
+            if (info.lockType() == io.crfs.fuse.FileLock.F_UNLCK) {
+                return new io.crfs.fuse.FileLock(lock.start(), lock.end(), io.crfs.fuse.FileLock.F_UNLCK, 0);
+            }
+            return new io.crfs.fuse.FileLock(info.start(), info.end(), info.lockType(), 0);
+        } catch (java.io.IOException e) {
+            throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
+        }
+    }
+
+    @Override
+    public void setlk(FuseContext ctx, long ino, long fh, long owner, io.crfs.fuse.FileLock lock, boolean sleep,
+                      boolean flock) {
+        if (locks == null) {
+            throw new FuseException(io.crfs.fuse.Errno.ENOSYS);
+        }
+        long i = ino(ino);
+        if (!sleep) {
+            lockNow(i, owner, lock, false, flock);
+            return;
+        }
+        // a blocking lock waits on the server; an interrupt (a signal to the caller) cancels it
+        var wait = java.util.concurrent.CompletableFuture.runAsync(() -> lockNow(i, owner, lock, true, flock), WAITERS);
+        while (true) {
+            try {
+                wait.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (ctx.isInterrupted()) {
+                    unlock(i, owner, flock);
+                    throw new FuseException(io.crfs.fuse.Errno.EINTR);
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof FuseException f ? f : new FuseException(io.crfs.fuse.Errno.EIO);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FuseException(io.crfs.fuse.Errno.EINTR);
+            }
+        }
+    }
+
+    private void lockNow(long ino, long owner, io.crfs.fuse.FileLock lock, boolean block, boolean flock) {
+        try {
+            locks.lock(ino, owner, lock.start(), lock.end(), lock.type(), block, flock);
+        } catch (java.io.IOException e) {
+            String m = String.valueOf(e.getMessage());
+            int errno = m.startsWith("LOCKED") ? io.crfs.fuse.Errno.EAGAIN
+                    : m.startsWith("INTERRUPTED") ? io.crfs.fuse.Errno.EINTR : io.crfs.fuse.Errno.EIO;
+            throw new FuseException(errno, m);
+        }
     }
 
     @Override

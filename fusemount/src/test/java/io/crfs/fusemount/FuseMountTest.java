@@ -95,6 +95,32 @@ class FuseMountTest {
                 byte[] seen = Files.readAllBytes(b.resolve("mapped"));
                 assertThat(new String(seen, 4096, 2, StandardCharsets.US_ASCII)).isEqualTo("MS");
             }
+            // an fcntl lock taken through one mount blocks the other, and its release lets it in
+            Path lf = Files.writeString(a.resolve("locked"), "L");
+            try (var ca = java.nio.channels.FileChannel.open(lf, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 var cb = java.nio.channels.FileChannel.open(b.resolve("locked"), StandardOpenOption.WRITE)) {
+                var la = ca.lock();
+                assertThat(cb.tryLock()).as("B's F_SETLK while A holds a write lock").isNull();
+                var waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return cb.lock(); // F_SETLKW: blocks until A lets go
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                Thread.sleep(300);
+                assertThat(waiter).as("B still waiting").isNotDone();
+                la.release();
+                var lb = waiter.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(lb.isValid()).isTrue();
+                assertThat(ca.tryLock(0, 1, true)).as("A's read lock while B holds a write lock").isNull();
+                lb.release();
+                assertThat(ca.tryLock(0, 1, true)).isNotNull();
+            }
+            // flock(2) through the shell: exclusive across mounts
+            Oracles.Result fl = Oracles.run(List.of("sh", "-c", "flock -x " + a.resolve("locked") + " -c 'flock -n "
+                    + b.resolve("locked") + " true; echo inner=$?'"));
+            assertThat(fl.out()).as(fl.out()).contains("inner=1");
             // an xattr set through one mount is read through the other
             var va = Files.getFileAttributeView(a.resolve("mapped"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
             va.write("color", java.nio.ByteBuffer.wrap("blue".getBytes(StandardCharsets.US_ASCII)));

@@ -73,6 +73,22 @@ public sealed interface Message {
         public int type() { return 13; }
     }
 
+    /**
+     * A POSIX record lock ({@code flock} false) or a flock(2) lock (true) on [start, end]
+     * (end inclusive, 2^64-1 = to the end of the file) for {@code owner}, a client-chosen id
+     * unique within the session. lockType: 0 F_RDLCK, 1 F_WRLCK, 2 F_UNLCK. With {@code block}
+     * the reply waits until the lock is granted (or an UNLCK of the same owner cancels it).
+     */
+    record Lock(long ino, long owner, long start, long end, int lockType, boolean block, boolean flock)
+            implements Message {
+        public int type() { return 14; }
+    }
+
+    /** F_GETLK: which lock, if any, would block {@code lockType} on [start, end] for this owner. */
+    record GetLock(long ino, long owner, long start, long end, int lockType, boolean flock) implements Message {
+        public int type() { return 15; }
+    }
+
     // ---------------------------------------------------------------- server to client
 
     record Welcome(long session, int leaseMillis, long transid) implements Message {
@@ -122,5 +138,10 @@ public sealed interface Message {
 
     record Pong() implements Message {
         public int type() { return 75; }
+    }
+
+    /** GETLK answer: the first conflicting lock, or lockType 2 (F_UNLCK) if there is none. */
+    record LockInfo(int lockType, long start, long end, long session) implements Message {
+        public int type() { return 76; }
     }
 }

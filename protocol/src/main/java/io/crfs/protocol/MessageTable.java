@@ -44,6 +44,8 @@ final class MessageTable {
                 RequestCodecs.empty(Opcodes.STATFS, "STATFS", Message.StatFs.class, new Message.StatFs()),
                 RequestCodecs.empty(Opcodes.STATUS, "STATUS", Message.Status.class, new Message.Status()),
                 RequestCodecs.empty(Opcodes.GOODBYE, "GOODBYE", Message.Goodbye.class, new Message.Goodbye()),
+                new Entry<>(Opcodes.LOCK, "LOCK", Message.Lock.class, RequestCodecs::lock, RequestCodecs::lock),
+                new Entry<>(Opcodes.GETLK, "GETLK", Message.GetLock.class, RequestCodecs::getLock, RequestCodecs::getLock),
                 // server to client
                 new Entry<>(Opcodes.WELCOME, "WELCOME", Message.Welcome.class, ReplyCodecs::welcome, ReplyCodecs::welcome),
                 RequestCodecs.empty(Opcodes.OK, "OK", Message.Ok.class, new Message.Ok()),
@@ -60,7 +62,9 @@ final class MessageTable {
                 new Entry<>(Opcodes.STATUS_TEXT, "STATUS_TEXT", Message.StatusText.class,
                         r -> new Message.StatusText(r.string("text")),
                         (m, out) -> WireWriter.string(out, "STATUS_TEXT", "text", m.text())),
-                RequestCodecs.empty(Opcodes.PONG, "PONG", Message.Pong.class, new Message.Pong()));
+                RequestCodecs.empty(Opcodes.PONG, "PONG", Message.Pong.class, new Message.Pong()),
+                new Entry<>(Opcodes.LOCK_INFO, "LOCK_INFO", Message.LockInfo.class, RequestCodecs::lockInfo,
+                        RequestCodecs::lockInfo));
         for (Entry<?> e : all) {
             if (e.type() < 0 || e.type() > 0xFF || BY_TYPE[e.type()] != null) {
                 throw new IllegalStateException("opcode table: expected a free u8 type for " + e.name() + ", got " + e.type());

@@ -23,6 +23,8 @@ public final class Opcodes {
     public static final int STATFS = 11;
     public static final int STATUS = 12;
     public static final int GOODBYE = 13;
+    public static final int LOCK = 14;
+    public static final int GETLK = 15;
 
     // ---------------------------------------------------------------- server to client
     public static final int WELCOME = 64;
@@ -37,6 +39,7 @@ public final class Opcodes {
     public static final int SPACE = 73;
     public static final int STATUS_TEXT = 74;
     public static final int PONG = 75;
+    public static final int LOCK_INFO = 76;
 
     // ---------------------------------------------------------------- edit ops (BATCH)
     public static final int EDIT_PUT = 1;
@@ -57,6 +60,11 @@ public final class Opcodes {
     public static final int SEEK_HOLE = 4;
     /** Largest READ length (docs/protocol.md): a DATA reply then still fits a frame. */
     public static final int MAX_READ = 16 << 20;
+
+    /** Lock types, as fcntl(2) numbers them. */
+    public static final int F_RDLCK = 0;
+    public static final int F_WRLCK = 1;
+    public static final int F_UNLCK = 2;
 
     /** The name of a frame type as docs/protocol.md spells it, or "TYPE_n" if unknown. */
     public static String name(int type) {

@@ -123,6 +123,65 @@ final class RequestCodecs {
         out.writeLongLE(m.ino()).writeLongLE(m.offset()).writeByte(m.what());
     }
 
+    // LOCK: ino u64, owner u64, start u64, end u64, type u8, wait bool, flock bool
+
+    static Message.Lock lock(WireReader r) {
+        long ino = r.u64("ino");
+        long owner = r.u64("owner");
+        long start = r.u64("start");
+        long end = r.u64("end");
+        int type = lockType(r, r.u8("type"));
+        return new Message.Lock(ino, owner, start, end, type, r.bool("block"), r.bool("flock"));
+    }
+
+    static void lock(Message.Lock m, ByteBuf out) {
+        checkLockType("LOCK", m.lockType());
+        out.writeLongLE(m.ino()).writeLongLE(m.owner()).writeLongLE(m.start()).writeLongLE(m.end())
+                .writeByte(m.lockType()).writeByte(m.block() ? 1 : 0).writeByte(m.flock() ? 1 : 0);
+    }
+
+    // GETLK: ino u64, owner u64, start u64, end u64, type u8, flock bool
+
+    static Message.GetLock getLock(WireReader r) {
+        long ino = r.u64("ino");
+        long owner = r.u64("owner");
+        long start = r.u64("start");
+        long end = r.u64("end");
+        int type = lockType(r, r.u8("type"));
+        return new Message.GetLock(ino, owner, start, end, type, r.bool("flock"));
+    }
+
+    static void getLock(Message.GetLock m, ByteBuf out) {
+        checkLockType("GETLK", m.lockType());
+        out.writeLongLE(m.ino()).writeLongLE(m.owner()).writeLongLE(m.start()).writeLongLE(m.end())
+                .writeByte(m.lockType()).writeByte(m.flock() ? 1 : 0);
+    }
+
+    // LOCK_INFO: type u8, start u64, end u64, session u64
+
+    static Message.LockInfo lockInfo(WireReader r) {
+        int type = lockType(r, r.u8("type"));
+        return new Message.LockInfo(type, r.u64("start"), r.u64("end"), r.u64("session"));
+    }
+
+    static void lockInfo(Message.LockInfo m, ByteBuf out) {
+        checkLockType("LOCK_INFO", m.lockType());
+        out.writeByte(m.lockType()).writeLongLE(m.start()).writeLongLE(m.end()).writeLongLE(m.session());
+    }
+
+    private static int lockType(WireReader r, int type) {
+        if (type > Opcodes.F_UNLCK) {
+            throw r.fail(ErrorCode.BAD_RANGE, "type", "0 (F_RDLCK), 1 (F_WRLCK) or 2 (F_UNLCK)", type);
+        }
+        return type;
+    }
+
+    private static void checkLockType(String msg, int type) {
+        if (type < 0 || type > Opcodes.F_UNLCK) {
+            throw WireWriter.bad(msg, "type", "0 (F_RDLCK), 1 (F_WRLCK) or 2 (F_UNLCK)", type);
+        }
+    }
+
     // ---------------------------------------------------------------- value sets
 
     static boolean grantMode(int mode) {

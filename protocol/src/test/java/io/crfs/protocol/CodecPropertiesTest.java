@@ -87,8 +87,8 @@ class CodecPropertiesTest {
     /** Mostly known types, so the garbage reaches the payload decoders, plus any byte. */
     @Provide
     Arbitrary<Integer> types() {
-        return Arbitraries.oneOf(Arbitraries.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-                64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75), Arbitraries.integers().between(0, 255));
+        return Arbitraries.oneOf(Arbitraries.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76), Arbitraries.integers().between(0, 255));
     }
 
     @Provide
@@ -155,6 +155,11 @@ class CodecPropertiesTest {
                 Arbitraries.just(new Message.StatFs()),
                 Arbitraries.just(new Message.Status()),
                 Arbitraries.just(new Message.Goodbye()),
+                Combinators.combine(l, l, l, l, Arbitraries.of(0, 1, 2), Arbitraries.of(true, false),
+                        Arbitraries.of(true, false)).as(Message.Lock::new),
+                Combinators.combine(l, l, l, l, Arbitraries.of(0, 1, 2), Arbitraries.of(true, false))
+                        .as(Message.GetLock::new),
+                Combinators.combine(Arbitraries.of(0, 1, 2), l, l, l).as(Message.LockInfo::new),
                 Combinators.combine(l, i, l).as(Message.Welcome::new),
                 Arbitraries.just(new Message.Ok()),
                 Combinators.combine(Arbitraries.of(ErrorCode.class), strings()).as(Message.Error::new),

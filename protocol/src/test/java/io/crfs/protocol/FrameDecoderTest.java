@@ -158,9 +158,9 @@ class FrameDecoderTest {
 
     @Test
     void shouldRejectUnknownType() {
-        ch.writeInbound(buf(hex("0c000000 4352 01 0e 0500000000000000")));
+        ch.writeInbound(buf(hex("0c000000 4352 01 20 0500000000000000")));
         ProtocolException e = assertRejected(ErrorCode.BAD_FRAME);
-        assertThat(e.getMessage()).contains("type").contains("got 14");
+        assertThat(e.getMessage()).contains("type").contains("got 32");
         assertThat(e.requestId()).isEqualTo(5);
     }
 

@@ -44,6 +44,7 @@ public final class Crfsd implements AutoCloseable {
     final Backend backend;
     final BatchApplier applier;
     final Metrics metrics = new Metrics();
+    final LockTable locks = new LockTable();
     private com.sun.net.httpserver.HttpServer metricsHttp;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -59,6 +60,7 @@ public final class Crfsd implements AutoCloseable {
         this.sessions = new Sessions(o.leaseMillis());
         this.grants = new GrantTable(sessions);
         sessions.grants = grants;
+        sessions.locks = locks;
         this.applier = new BatchApplier(grants);
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());

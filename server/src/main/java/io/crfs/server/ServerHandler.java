@@ -113,6 +113,12 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
                 return new Message.Space(sp.totalBytes(), sp.freeBytes(), sp.blockSize());
             }));
             case Message.Status s -> reply(ctx, id, new Message.StatusText(server.status()));
+            case Message.Lock l -> answer(ctx, id, server.locks.set(session.id, l).thenApply(v -> new Message.Ok()));
+            case Message.GetLock g -> {
+                LockTable.Held h = server.locks.test(session.id, g);
+                reply(ctx, id, h == null ? new Message.LockInfo(io.crfs.protocol.Opcodes.F_UNLCK, 0, 0, 0)
+                        : new Message.LockInfo(h.type(), h.start(), h.end(), h.session()));
+            }
             case Message.Goodbye g -> {
                 sessions.end(session);
                 ctx.writeAndFlush(new Frame(id, new Message.Ok())).addListener(ChannelFutureListener.CLOSE);

@@ -38,6 +38,7 @@ final class Sessions implements RevokeSink, AutoCloseable {
         return t;
     });
     GrantTable grants;
+    LockTable locks;
 
     Sessions(int leaseMillis) {
         this.leaseMillis = leaseMillis;
@@ -121,6 +122,9 @@ final class Sessions implements RevokeSink, AutoCloseable {
         LOG.info("evicting session {} ({}): {}", s.id, s.name, why);
         s.revokes.clear();
         List<Grant> dropped = grants.evict(s.id);
+        if (locks != null) {
+            locks.evict(s.id);
+        }
         LOG.debug("session {} lost {} grants", s.id, dropped.size());
         var ch = s.channel;
         if (ch != null) {
@@ -134,6 +138,9 @@ final class Sessions implements RevokeSink, AutoCloseable {
         byId.remove(s.id);
         s.revokes.clear();
         grants.evict(s.id);
+        if (locks != null) {
+            locks.evict(s.id);
+        }
     }
 
     private void sweep() {
