@@ -281,11 +281,15 @@ final class CrfsFileChannel extends FileChannel {
 
     @Override
     public FileLock lock(long pos, long size, boolean shared) throws IOException {
-        return tryLock(pos, size, shared);
+        return takeLock(pos, size, shared, true);
     }
 
     @Override
     public FileLock tryLock(long pos, long size, boolean shared) throws IOException {
+        return takeLock(pos, size, shared, false);
+    }
+
+    private FileLock takeLock(long pos, long size, boolean shared, boolean block) throws IOException {
         if (pos < 0 || size < 0 || pos + size < 0) {
             throw new IllegalArgumentException("bad lock range " + pos + "+" + size);
         }
@@ -296,7 +300,7 @@ final class CrfsFileChannel extends FileChannel {
         if (!shared && !options.write()) {
             throw new NonWritableChannelException();
         }
-        return view.fileSystem().locks().lock(this, ino, pos, size, shared);
+        return view.fileSystem().locks().lock(this, ino, pos, size, shared, block);
     }
 
     @Override

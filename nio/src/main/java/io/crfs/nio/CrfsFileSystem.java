@@ -36,7 +36,7 @@ public final class CrfsFileSystem extends FileSystem {
     private final CrfsClient client;
     private final CrfsFileSystemView view;
     private final CrfsFileStore store;
-    private final LockTable locks = new LockTable();
+    private final LockTable locks;
     private final List<CrfsWatchService> watchers = new CopyOnWriteArrayList<>();
     private final CrfsPath root;
     private volatile boolean open = true;
@@ -50,6 +50,7 @@ public final class CrfsFileSystem extends FileSystem {
         Caller caller = caller(env);
         boolean writeBack = !(env.get("writeBack") instanceof Boolean b) || b;
         this.client = CrfsClient.connect(host, port, name, caller, new CrfsClient.Options(writeBack));
+        this.locks = new LockTable(client);
         this.view = new CrfsFileSystemView(this, client.posix(), caller);
         this.store = new CrfsFileStore(this);
         this.root = new CrfsPath(this, true, new byte[0][]);

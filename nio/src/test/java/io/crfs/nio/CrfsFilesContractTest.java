@@ -249,7 +249,7 @@ class CrfsFilesContractTest {
 
     @Test
     @SuppressWarnings("try")
-    void testFileChannel_locksAreProcessLocal() throws IOException {
+    void testFileChannel_locksFollowJvmRules() throws IOException {
         Path f = dir.resolve("f");
         Files.write(f, new byte[100]);
         try (FileChannel a = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);

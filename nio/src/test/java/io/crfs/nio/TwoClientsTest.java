@@ -61,6 +61,30 @@ class TwoClientsTest {
     }
 
     @Test
+    void testLocks_areSeenByTheOtherClient() throws Exception {
+        Path pa = a.getPath("/locked");
+        Files.write(pa, new byte[100]);
+        Path pb = b.getPath("/locked");
+        try (FileChannel ca = FileChannel.open(pa, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileChannel cb = FileChannel.open(pb, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            var la = ca.lock(0, 50, false);
+            assertThat(cb.tryLock(10, 10, true)).as("conflicts with the other client's write lock").isNull();
+            assertThat(cb.tryLock(50, 50, false)).as("a disjoint range").isNotNull();
+            var waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return cb.lock(0, 10, false);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, java.util.concurrent.Executors.newSingleThreadExecutor());
+            Thread.sleep(200);
+            assertThat(waiting).isNotDone();
+            la.release();
+            assertThat(waiting.get(10, java.util.concurrent.TimeUnit.SECONDS).isValid()).isTrue();
+        }
+    }
+
+    @Test
     void testWrites_seenByTheOtherClientAtOnce() throws IOException {
         Path pa = a.getPath("/shared.txt");
         Path pb = b.getPath("/shared.txt");
