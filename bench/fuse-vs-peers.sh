@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# crfs's FUSE mount against a kernel btrfs loop mount and sshfs over loopback, in one run, with
+# the shared peer workloads (../shared/bench-peers): fio (seq 1 MiB write/read, 4 KiB random)
+# and the metadata suite (create/stat/readdir/unlink of N files, tar xf + rm -rf of /usr/include).
+# Needs root. Usage: bench/fuse-vs-peers.sh [N files] ; env SIZE (fio file, default 512M), RUNTIME (s, default 10).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PEERS="${PEERS:-$ROOT/../shared/bench-peers}"
+export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+export SIZE="${SIZE:-512M}" RUNTIME="${RUNTIME:-10}" PEER_WORK="${PEER_WORK:-/var/tmp/crfs-peers}"
+N="${1:-10000}"
+command -v fio >/dev/null || apt-get install -y -q fio >/dev/null
+W=$(mktemp -d /var/tmp/crfs-fusebench.XXXXXX)
+mkdir -p "$W/crfs" "$W/loop" "$W/ssh" "$W/export"
+cleanup() {
+  "$ROOT/crfs" umount "$W/crfs" 2>/dev/null || true
+  pkill -f "serve $W/crfs.img" 2>/dev/null || true
+  mountpoint -q "$W/loop" && umount "$W/loop"
+  bash "$PEERS/setup-sshfs.sh" down "$W/export" "$W/ssh" >/dev/null 2>&1 || true
+  sleep 1; rm -rf "$W"
+}
+trap cleanup EXIT
+"$ROOT/crfs" --version >/dev/null
+"$ROOT/crfs" mkfs "$W/crfs.img" --size 8G >/dev/null
+nohup "$ROOT/crfs" serve "$W/crfs.img" --listen 127.0.0.1:7391 >"$W/serve.log" 2>&1 &
+sleep 3
+nohup "$ROOT/crfs" mount 127.0.0.1:7391 "$W/crfs" >"$W/mount.log" 2>&1 &
+for _ in $(seq 1 100); do grep -q " $W/crfs fuse" /proc/mounts && break; sleep 0.1; done
+truncate -s 8G "$W/loop.img" && mkfs.btrfs -q -f "$W/loop.img" && mount -o loop "$W/loop.img" "$W/loop"
+bash "$PEERS/setup-sshfs.sh" up "$W/export" "$W/ssh" >/dev/null
+for fs in loop crfs ssh; do
+  echo "== $fs"
+  bash "$PEERS/meta-suite.sh" "$W/$fs" "$fs" "$N" 2>&1 | grep -v '^#'
+  bash "$PEERS/fio-suite.sh" "$W/$fs" "$fs" "$W/fio-$fs" 2>&1 | grep -v '^#'
+done
