@@ -148,6 +148,9 @@ final class Dispatcher {
         if (opt.autoInvalData()) {
             want |= Wire.AUTO_INVAL_DATA;
         }
+        if (opt.handleKillpriv()) {
+            want |= Wire.HANDLE_KILLPRIV_V2;
+        }
         int flags = want & kflags;
         int pages = (flags & Wire.MAX_PAGES) != 0 ? Math.min(opt.maxWrite() / Wire.PAGE_SIZE, 0xffff) : 32;
         int maxWrite = Math.max(Wire.PAGE_SIZE, Math.min(opt.maxWrite(), pages * Wire.PAGE_SIZE));

@@ -19,7 +19,7 @@ public final class FuseMount implements AutoCloseable {
      */
     public record Options(int maxWrite, int maxReadahead, int maxBackground, int workers, boolean readdirplus,
                           boolean locks, boolean autoInvalData, boolean allowOther, String fsName, String subtype,
-                          boolean fusermount) {
+                          boolean fusermount, boolean handleKillpriv, boolean defaultPermissions) {
         public Options {
             if (maxWrite < Wire.PAGE_SIZE || workers < 1 || maxBackground < 1 || maxBackground > 0xffff) {
                 throw new IllegalArgumentException("bad fuse options");
@@ -30,32 +30,43 @@ public final class FuseMount implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(1 << 20, 1 << 20, 64, 4, true, true, false, true, "crfs", "crfs", false);
+            return new Options(1 << 20, 1 << 20, 64, 4, true, true, false, true, "crfs", "crfs", false, false, false);
         }
 
         public Options withWorkers(int n) {
             return new Options(maxWrite, maxReadahead, maxBackground, n, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
         }
 
         public Options withFusermount(boolean f) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, f);
+                allowOther, fsName, subtype, f, handleKillpriv, defaultPermissions);
         }
 
         public Options withReaddirplus(boolean r) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, r, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
         }
 
         public Options withLocks(boolean l) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, l, autoInvalData,
-                allowOther, fsName, subtype, fusermount);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
+        }
+
+        /**
+         * {@code killpriv}: the file system clears setuid/setgid itself on write, truncate and
+         * chown (FUSE_HANDLE_KILLPRIV_V2), so the kernel does not send a chmod as the writer.
+         * {@code defaultPermissions}: the kernel also checks permissions from the attributes
+         * (needed for what never reaches the file system, such as opening a FIFO).
+         */
+        public Options withKernelChecks(boolean killpriv, boolean defaultPerms) {
+            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
+                allowOther, fsName, subtype, fusermount, killpriv, defaultPerms);
         }
 
         public Options withNames(String fs, String sub) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fs, sub, fusermount);
+                allowOther, fs, sub, fusermount, handleKillpriv, defaultPermissions);
         }
     }
 

@@ -39,7 +39,8 @@ final class Mounter {
                 throw new IOException("open /dev/fuse: " + Errno.name(-fd));
             }
             String data = "fd=" + fd + ",rootmode=40000,user_id=" + Native.geteuid() + ",group_id="
-                + Native.getegid() + (o.allowOther() ? ",allow_other" : "");
+                + Native.getegid() + (o.allowOther() ? ",allow_other" : "")
+                + (o.defaultPermissions() ? ",default_permissions" : "");
             int r = Native.mount(a.allocateFrom(o.fsName()), a.allocateFrom(dir.toString()),
                 a.allocateFrom("fuse." + o.subtype()), Native.MS_NOSUID | Native.MS_NODEV, a.allocateFrom(data));
             if (r < 0) {
@@ -60,7 +61,7 @@ final class Mounter {
             int mine = fds.getAtIndex(JAVA_INT, 0), theirs = fds.getAtIndex(JAVA_INT, 1);
             try {
                 String opts = "rw,nosuid,nodev,fsname=" + o.fsName() + ",subtype=" + o.subtype()
-                    + (o.allowOther() ? ",allow_other" : "");
+                    + (o.allowOther() ? ",allow_other" : "") + (o.defaultPermissions() ? ",default_permissions" : "");
                 MemorySegment argv = strings(a, List.of(FUSERMOUNT, "-o", opts, "--", dir.toString()));
                 List<String> env = new ArrayList<>();
                 env.add("_FUSE_COMMFD=" + theirs);

@@ -39,7 +39,7 @@ final class Wire {
     static final int ASYNC_READ = 1, POSIX_LOCKS = 1 << 1, ATOMIC_O_TRUNC = 1 << 3, EXPORT_SUPPORT = 1 << 4,
         BIG_WRITES = 1 << 5, FLOCK_LOCKS = 1 << 10, AUTO_INVAL_DATA = 1 << 12, DO_READDIRPLUS = 1 << 13,
         READDIRPLUS_AUTO = 1 << 14, WRITEBACK_CACHE = 1 << 16, PARALLEL_DIROPS = 1 << 18,
-        MAX_PAGES = 1 << 22, INIT_EXT = 1 << 30;
+        MAX_PAGES = 1 << 22, HANDLE_KILLPRIV_V2 = 1 << 28, INIT_EXT = 1 << 30;
 
     static final int GETATTR_FH = 1;
     static final int LK_FLOCK = 1;

@@ -96,7 +96,8 @@ public final class Mounts {
 
     private static Mounted mount(CrfsClient c, Path dir, Crfsd embedded) throws IOException {
         CrfsFuse fs = new CrfsFuse(c.posix(), TTL_NANOS, c);
-        FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false));
+        FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false)
+                .withKernelChecks(true, true));
         c.onInvalidate((from, to) -> {
             // the kernel may hold pages of any inode in the range: drop them (attributes go too)
             long n = Long.compareUnsigned(to, from) >= 0 ? to - from : 0;
