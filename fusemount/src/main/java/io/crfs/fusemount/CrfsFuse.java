@@ -76,8 +76,31 @@ public final class CrfsFuse implements FuseFileSystem {
         return new String(name, StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * The caller, with its supplementary groups: FUSE sends only uid, gid and pid, so they are
+     * read from /proc/PID/status (a chown to a supplementary group, or access through one, needs them).
+     */
     private static Caller caller(FuseContext ctx) {
-        return new Caller(ctx.uid(), ctx.gid(), new int[] {ctx.gid()}, 0);
+        return new Caller(ctx.uid(), ctx.gid(), groups(ctx.pid(), ctx.gid()), 0);
+    }
+
+    static int[] groups(int pid, int gid) {
+        if (pid > 0) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", Integer.toString(pid), "status"))) {
+                    if (line.startsWith("Groups:")) {
+                        String list = line.substring(7).trim();
+                        if (list.isEmpty()) {
+                            break;
+                        }
+                        return java.util.Arrays.stream(list.split("\\s+")).mapToInt(Integer::parseInt).toArray();
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // the process is gone or /proc is not ours to read: its primary group only
+            }
+        }
+        return new int[] {gid};
     }
 
     /** Runs a POSIX call, turning its errno into the FUSE error reply. */
