@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Re-runs the external conformance suites recorded in docs/conformance.md against crfs
+# mounts that already exist. It fetches and builds nothing: pass the path of an already
+# built pjdfstest tree and fsx binary. Run as root (pjdfstest needs chown/mknod/setuid).
+#
+#   bench/conformance.sh pjd MOUNT PJDFSTEST_DIR LOGPREFIX [PER_DIR_TIMEOUT_S]
+#       from inside MOUNT, `prove -rv PJDFSTEST_DIR/tests/<dir>` one directory at a time,
+#       each bounded by timeout (default 600 s); LOGPREFIX-<dir>.log per directory and one
+#       line per directory in LOGPREFIX.summary, then per-directory failure counts.
+#   bench/conformance.sh fsx FSX_BIN DIR LOGPREFIX
+#       the fsx matrix of docs/conformance.md (4 x 100,000 ops) on files in DIR.
+#   bench/conformance.sh twomount FSX_BIN DIR_A DIR_B SEED NUMOPS LOG
+#       fsx on DIR_A/fsx-co.f while mount B re-reads the same file (cat loop = fresh opens,
+#       plus one reader keeping an fd open); then both mounts must show the same bytes.
+#   bench/conformance.sh coherence FILE_A FILE_B [--writes N] [--seed S] [--fsync]
+#       concurrent read-after-write check: writer on mount A, reader on mount B.
+#   bench/conformance.sh alternate FILE_A FILE_B ROUNDS SEED
+#       sequential (non-overlapping) write-on-one-mount / read-on-the-other check.
+set -u
+py=${PYTHON:-/usr/bin/python3}
+mode=${1:?mode: pjd|fsx|twomount|coherence|alternate}; shift
+case "$mode" in
+pjd)
+    mnt=$1 pjd=$2 log=$3 to=${4:-600}
+    : > "$log.summary"
+    for d in "$pjd"/tests/*/; do
+        name=$(basename "$d"); start=$(date +%s)
+        (cd "$mnt" && timeout "$to" prove -rv "$d") > "$log-$name.log" 2>&1
+        rc=$?
+        echo "$name rc=$rc secs=$(( $(date +%s) - start )) $(grep -E '^Result:|^Files=' "$log-$name.log" | tr '\n' ' ')" \
+            | tee -a "$log.summary"
+    done
+    tf=0 tt=0 tx=0
+    for l in "$log"-*.log; do
+        d=${l#"$log"-}; d=${d%.log}
+        f=$(grep -oP '^Files=\K[0-9]+' "$l"); t=$(grep -oP '^Files=.*Tests=\K[0-9]+' "$l")
+        x=$(grep -oP '^\S+\.t \(Wstat.*Failed: \K[0-9]+' "$l" | paste -sd+ | bc); x=${x:-0}
+        echo "$d files=$f tests=$t failed=$x"; tf=$((tf + f)); tt=$((tt + t)); tx=$((tx + x))
+    done
+    echo "TOTAL files=$tf tests=$tt failed=$tx"
+    ;;
+fsx)
+    bin=$1 dir=$2 log=$3; mkdir -p "$log.fsxlog"
+    run() { name=$1; shift
+        timeout 900 "$bin" "$@" -P "$log.fsxlog" "$dir/fsx-$name.f" > "$log-$name.log" 2>&1
+        echo "$name rc=$? args: $* $dir/fsx-$name.f :: $(grep 'operations completed' "$log-$name.log")"; }
+    run default -N 100000 -S 4242
+    run reopen  -N 100000 -S 7 -c 10
+    run big     -N 100000 -S 99 -o 1048576 -l 8388608
+    run nommap  -N 100000 -S 5 -R -W -f
+    ;;
+twomount)
+    bin=$1 A=$2 B=$3 seed=$4 n=$5 log=$6
+    rm -f "$A/fsx-co.f"; : > "$log"
+    "$bin" -N "$n" -S "$seed" -P "$(dirname "$log")" "$A/fsx-co.f" > "$log.fsx" 2>&1 & fp=$!
+    sleep 1
+    ( r=0 e=0; while kill -0 $fp 2>/dev/null; do cat "$B/fsx-co.f" > /dev/null 2>> "$log.err" || e=$((e + 1)); r=$((r + 1)); done
+      echo "cat-reads=$r cat-errors=$e" >> "$log" ) & cp=$!
+    "$py" - "$B/fsx-co.f" $fp >> "$log" 2>&1 <<'PY' &
+import os, sys
+pid = int(sys.argv[2]); r = e = 0
+f = os.open(sys.argv[1], os.O_RDONLY)
+while True:
+    try: os.kill(pid, 0)
+    except OSError: break
+    try: os.pread(f, 1 << 20, 0); r += 1
+    except OSError: e += 1
+print("fd-reads=%d fd-errors=%d" % (r, e))
+PY
+    pp=$!
+    wait $fp; echo "fsx rc=$?" >> "$log"; wait $cp $pp; sleep 1
+    echo "sha A=$(sha256sum < "$A/fsx-co.f" | cut -c1-16) B=$(sha256sum < "$B/fsx-co.f" | cut -c1-16)" >> "$log"
+    tail -1 "$log.fsx" >> "$log"; cat "$log"
+    ;;
+coherence)
+    exec "$py" - "$@" <<'PY'
+#!/usr/bin/env python3
+"""Cross-mount read-after-write check (written for the crfs conformance run).
+writer: pwrite 4 KiB blocks into FILE_A (mount A); every 8-byte word of a block = gen
+(a global, strictly increasing counter); done[b] = gen is published in shared memory only
+after pwrite (and fsync if --fsync) returned. reader: snapshots done[] BEFORE each pread of
+the whole file through FILE_B (mount B), then checks every block:
+  stale : word < snapshot done[b]   (read started after a completed write, saw older data)
+  future: word > started[b] read after the pread (impossible, corrupt data)
+  torn  : words inside one 4 KiB block differ (write not atomic w.r.t. a concurrent read)
+Odd reader iterations reuse one open fd, even ones open/read/close."""
+import os, sys, struct, random, time, argparse, multiprocessing as mp
+NB, BS = 16, 4096
+ap = argparse.ArgumentParser()
+ap.add_argument('file_a'); ap.add_argument('file_b')
+ap.add_argument('--writes', type=int, default=20000); ap.add_argument('--seed', type=int, default=1)
+ap.add_argument('--fsync', action='store_true')
+a = ap.parse_args()
+started = mp.Array('q', NB, lock=False); done = mp.Array('q', NB, lock=False)
+stop = mp.Value('i', 0, lock=False)
+fd = os.open(a.file_a, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+os.pwrite(fd, bytes(NB * BS), 0); os.fsync(fd)
+def writer():
+    rnd = random.Random(a.seed); g = 0
+    for i in range(a.writes):
+        b = rnd.randrange(NB); g += 1
+        started[b] = g
+        n = os.pwrite(fd, struct.pack('<q', g) * (BS // 8), b * BS)
+        assert n == BS
+        if a.fsync: os.fsync(fd)
+        done[b] = g
+    stop.value = 1
+def reader(q):
+    st = dict(reads=0, stale=0, future=0, torn=0, short=0, errors=0, first=[])
+    pfd = os.open(a.file_b, os.O_RDONLY)
+    while not stop.value:
+        snap = list(done)
+        try:
+            if st['reads'] % 2:
+                data = os.pread(pfd, NB * BS, 0)
+            else:
+                f = os.open(a.file_b, os.O_RDONLY); data = os.pread(f, NB * BS, 0); os.close(f)
+        except OSError as e:
+            st['errors'] += 1; st['first'].append('read error %r' % e); continue
+        after = list(started); st['reads'] += 1
+        if len(data) != NB * BS:
+            st['short'] += 1; st['first'].append('short read %d' % len(data)); continue
+        for b in range(NB):
+            blk = data[b * BS:(b + 1) * BS]
+            w = struct.unpack_from('<q', blk, 0)[0]
+            if blk != struct.pack('<q', w) * (BS // 8):
+                st['torn'] += 1
+                if len(st['first']) < 10: st['first'].append('torn block %d read %d' % (b, st['reads']))
+                ws = set(struct.unpack('<%dq' % (BS // 8), blk)); w = min(ws)
+            if w < snap[b]:
+                st['stale'] += 1
+                if len(st['first']) < 10:
+                    st['first'].append('stale block %d: saw gen %d, gen %d was complete before the read (fd %s)'
+                                       % (b, w, snap[b], 'kept' if st['reads'] % 2 == 0 else 'fresh'))
+            if max(struct.unpack('<%dq' % (BS // 8), blk)) > after[b]:
+                st['future'] += 1
+    os.close(pfd); q.put(st)
+q = mp.Queue(); r = mp.Process(target=reader, args=(q,)); r.start()
+t0 = time.time(); writer(); os.close(fd)
+st = q.get(); r.join()
+print('writes=%d fsync=%s secs=%.1f reads=%d stale=%d future=%d torn=%d short=%d errors=%d'
+      % (a.writes, a.fsync, time.time() - t0, st['reads'], st['stale'], st['future'], st['torn'], st['short'], st['errors']))
+for l in st['first'][:10]: print('  ' + l)
+# final state through B must equal final state through A
+time.sleep(0)
+ca = open(a.file_a, 'rb').read(); cb = open(a.file_b, 'rb').read()
+print('final A==B:', ca == cb, len(ca), len(cb))
+sys.exit(1 if (st['stale'] or st['future'] or st['short'] or st['errors'] or ca != cb) else 0)
+PY
+    ;;
+alternate)
+    exec "$py" - "$@" <<'PY'
+#!/usr/bin/env python3
+# Sequential cross-mount check (no concurrency): each round writes a random range through
+# mount A (kept fd), then reads the whole file through mount B (kept fd in odd rounds,
+# fresh open in even rounds) and compares with the model; every 7th round swaps roles.
+import os, sys, random
+a, b, n, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rnd = random.Random(seed); size = 1 << 18; model = bytearray(size)
+fa = os.open(a, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644); os.pwrite(fa, bytes(size), 0)
+fb = os.open(b, os.O_RDWR); bad = 0
+for i in range(n):
+    w, r = (fa, fb) if (i // 7) % 2 == 0 else (fb, fa)
+    off = rnd.randrange(size); ln = rnd.randrange(1, min(65536, size - off) + 1)
+    data = os.urandom(ln); os.pwrite(w, data, off); model[off:off + ln] = data
+    if i % 2:
+        got = os.pread(r, size, 0)
+    else:
+        p = b if w == fa else a; f = os.open(p, os.O_RDONLY); got = os.pread(f, size, 0); os.close(f)
+    if got != bytes(model):
+        bad += 1
+        if bad <= 5:
+            d = next(j for j in range(min(len(got), size)) if j >= len(got) or got[j] != model[j]) if len(got) == size else -1
+            print('round %d: mismatch (len %d, first diff at %d, write %d+%d)' % (i, len(got), d, off, ln))
+print('rounds=%d mismatches=%d' % (n, bad)); sys.exit(1 if bad else 0)
+PY
+    ;;
+*) echo "unknown mode $mode" >&2; exit 2 ;;
+esac
