@@ -5,6 +5,7 @@ import io.crfs.fuse.FuseMount;
 import io.crfs.server.Crfsd;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,14 +99,22 @@ public final class Mounts {
         CrfsFuse fs = new CrfsFuse(c.posix(), TTL_NANOS, c);
         FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false)
                 .withKernelChecks(true, true));
+        // Kernel invalidations run on their own thread, after the revoke is acknowledged: the
+        // kernel may hold a page lock for a READ of the same file that waits for a grant, which the
+        // server gives only once this revoke is answered. Invalidating inline deadlocks that cycle.
+        java.util.concurrent.ExecutorService notifier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "crfs-fuse-invalidate");
+            t.setDaemon(true);
+            return t;
+        });
         c.onInvalidate((from, to) -> {
-            // the kernel may hold pages of any inode in the range: drop them (attributes go too)
-            long n = Long.compareUnsigned(to, from) >= 0 ? to - from : 0;
-            if (n > 4096) {
-                LOG.debug("invalidating a range of {} inodes: only those the kernel was told about", n);
-            }
-            for (long ino : fs.known(from, to)) {
-                m.notifier().notifyInvalInode(CrfsFuse.node(ino), 0, 0);
+            List<Long> inos = fs.known(from, to);
+            if (!inos.isEmpty()) {
+                notifier.execute(() -> {
+                    for (long ino : inos) {
+                        m.notifier().notifyInvalInode(CrfsFuse.node(ino), 0, 0);
+                    }
+                });
             }
         });
         LOG.info("mounted crfs at {}", dir);
