@@ -258,18 +258,24 @@ public final class CrfsFuse implements FuseFileSystem {
         return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, buf.length));
     }
 
+    /** (ino, owner, flock) that may hold a lock on the server: only their closes cost a round trip. */
+    private record LockKey(long ino, long owner, boolean flock) {}
+
+    private final java.util.Set<LockKey> lockers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public void flush(FuseContext ctx, long ino, long fh, long lockOwner) {
         // write-back edits reach the server on fsync, on revoke and within half a second; a close
         // drops the closing owner's record locks, as close(2) does
-        if (locks != null) {
+        if (locks != null && lockers.remove(new LockKey(ino(ino), lockOwner, false))) {
             unlock(ino(ino), lockOwner, false);
         }
     }
 
     @Override
     public void release(FuseContext ctx, long ino, long fh, int flags, int releaseFlags, long lockOwner) {
-        if (locks != null && (releaseFlags & 1) != 0) { // FUSE_RELEASE_FLOCK_UNLOCK
+        if (locks != null && (releaseFlags & 1) != 0 // FUSE_RELEASE_FLOCK_UNLOCK
+                && lockers.remove(new LockKey(ino(ino), lockOwner, true))) {
             unlock(ino(ino), lockOwner, true);
         }
         run(() -> fs.release(ino(ino)));
@@ -332,6 +338,9 @@ public final class CrfsFuse implements FuseFileSystem {
 
     private void lockNow(long ino, long owner, io.crfs.fuse.FileLock lock, boolean block, boolean flock) {
         try {
+            if (lock.type() != io.crfs.fuse.FileLock.F_UNLCK) {
+                lockers.add(new LockKey(ino, owner, flock)); // before: a close racing the grant must still unlock
+            }
             locks.lock(ino, owner, lock.start(), lock.end(), lock.type(), block, flock);
         } catch (java.io.IOException e) {
             String m = String.valueOf(e.getMessage());
