@@ -6,7 +6,6 @@ import io.crfs.server.Crfsd;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,13 +118,5 @@ public final class Mounts {
         });
         LOG.info("mounted crfs at {}", dir);
         return new Mounted(m, c, embedded);
-    }
-
-    static void sleep(long ms) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

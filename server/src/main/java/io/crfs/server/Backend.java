@@ -49,10 +49,6 @@ final class Backend implements AutoCloseable {
         return volume;
     }
 
-    boolean onThread() {
-        return Thread.currentThread() == thread;
-    }
-
     <T> CompletableFuture<T> submit(Callable<T> work) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (stopping) {

@@ -17,7 +17,6 @@ final class ClientSession {
     /** revoke id -> the revoke and when it was sent. */
     final Map<Long, Pending> revokes = new ConcurrentHashMap<>();
     final AtomicLong batches = new AtomicLong();
-    final AtomicLong bytesIn = new AtomicLong();
 
     record Pending(Grant grant, int toMode, long sentNanos) {}
 

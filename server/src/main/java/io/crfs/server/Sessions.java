@@ -1,6 +1,5 @@
 package io.crfs.server;
 
-import io.crfs.format.Key;
 import io.crfs.protocol.Frame;
 import io.crfs.protocol.Message;
 import java.util.Collection;
@@ -161,10 +160,6 @@ final class Sessions implements RevokeSink, AutoCloseable {
                 LOG.warn("sweeper: {}", e.toString());
             }
         }
-    }
-
-    static boolean inRange(Key k, Key min, Key max) {
-        return k.compareTo(min) >= 0 && k.compareTo(max) <= 0;
     }
 
     @Override

@@ -139,6 +139,5 @@ final class Commit {
         e.pinned.remove(0, Long.MAX_VALUE);
         e.newData.clear();
         e.transid++;
-        e.chunkTreeChanged = false;
     }
 }

@@ -1,6 +1,5 @@
 package io.crfs.volume;
 
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -47,9 +46,5 @@ final class DataRefs {
         TreeMap<Long, Delta> out = new TreeMap<>(byExtent);
         byExtent.clear();
         return out;
-    }
-
-    Map<Long, Delta> view() {
-        return byExtent;
     }
 }

@@ -37,7 +37,6 @@ final class Engine implements BlockStore {
     final DataRefs dataRefs = new DataRefs();
     /** Data extents allocated in this transaction: bytenr -> length. */
     final Map<Long, Long> newData = new HashMap<>();
-    boolean chunkTreeChanged;
     /** Chunks allocated in this transaction whose items the commit must write. */
     final java.util.List<Chunk> pendingChunks = new java.util.ArrayList<>();
 
@@ -154,9 +153,6 @@ final class Engine implements BlockStore {
         c.writable = true;
         dirty.put(c.bytenr, c);
         pendingAdd.put(c.bytenr, new long[] {c.level, owner});
-        if (owner == ObjectIds.CHUNK_TREE) {
-            chunkTreeChanged = true;
-        }
     }
 
     @Override
@@ -315,9 +311,5 @@ final class Engine implements BlockStore {
             cache.put(b.bytenr, b);
         }
         dirty.clear();
-    }
-
-    void dropCache() {
-        cache.clear();
     }
 }

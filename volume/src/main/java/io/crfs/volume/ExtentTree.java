@@ -8,7 +8,6 @@ import io.crfs.format.Le;
 import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -157,9 +156,5 @@ final class ExtentTree {
             }
         }
         return changed;
-    }
-
-    static List<Item> scanAll(Engine e, Key min, Key max) {
-        return tree(e).scan(min, max, Integer.MAX_VALUE);
     }
 }
