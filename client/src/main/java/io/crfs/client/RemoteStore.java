@@ -42,6 +42,8 @@ final class RemoteStore implements ItemStore {
     private final Grants grants = new Grants();
     private final PageCache pages = new PageCache();
     private final List<Edit> dirty = new ArrayList<>();
+    /** Inodes with data edits in {@link #dirty}: checked on every stat and read miss, so a set, not a scan. */
+    private final java.util.Set<Long> dirtyData = new java.util.HashSet<>();
     private long dirtyBytes;
     private long dirtySince;
     private Overlay op;
@@ -205,6 +207,10 @@ final class RemoteStore implements ItemStore {
                 case Edit.Punch p -> pages.zero(p.ino(), p.offset(), p.offset() + p.length());
                 case Edit.DropData d -> pages.drop(d.ino());
                 default -> { }
+            }
+            long dataIno = dataIno(e);
+            if (dataIno != -1) {
+                dirtyData.add(dataIno);
             }
             dirtyBytes += e instanceof Edit.Write w ? w.data().length : 64;
         }
@@ -381,21 +387,20 @@ final class RemoteStore implements ItemStore {
         }
     }
 
+    /** Whether unsent edits change the file data of {@code ino} (stat and reads then need them sent first). */
     private boolean hasDirtyData(long ino) {
-        for (Edit e : dirty) {
-            long i = switch (e) {
-                case Edit.Write w -> w.ino();
-                case Edit.Truncate t -> t.ino();
-                case Edit.Punch p -> p.ino();
-                case Edit.Allocate a -> a.ino();
-                case Edit.DropData d -> d.ino();
-                default -> -1;
-            };
-            if (i == ino) {
-                return true;
-            }
-        }
-        return false;
+        return dirtyData.contains(ino);
+    }
+
+    private static long dataIno(Edit e) {
+        return switch (e) {
+            case Edit.Write w -> w.ino();
+            case Edit.Truncate t -> t.ino();
+            case Edit.Punch p -> p.ino();
+            case Edit.Allocate a -> a.ino();
+            case Edit.DropData d -> d.ino();
+            default -> -1;
+        };
     }
 
     @Override
@@ -576,6 +581,7 @@ final class RemoteStore implements ItemStore {
             if (e.getCause() instanceof Connection.RemoteException) {
                 // the server refused the batch: what we cached no longer matches it, so forget it all
                 dirty.clear();
+                dirtyData.clear();
                 dirtyBytes = 0;
                 items.clear();
                 pages.clear();
@@ -587,6 +593,7 @@ final class RemoteStore implements ItemStore {
             throw e;
         }
         dirty.clear();
+        dirtyData.clear();
         dirtyBytes = 0;
         session.transid = a.transid();
         for (Item it : a.inodes()) {

@@ -14,7 +14,7 @@ import java.util.List;
  * links) is the caller's.
  */
 public interface ItemStore {
-    /** The payload of the item with exactly this key, or null. */
+    /** The payload of the item with exactly this key, or null; a copy the caller may change. */
     byte[] get(Key key);
 
     /** Items with min &lt;= key &lt;= max in key order, at most {@code limit} of them. */

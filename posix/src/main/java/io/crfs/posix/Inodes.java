@@ -63,7 +63,7 @@ final class Inodes {
             throw new FormatException("INODE_ITEM of " + Long.toUnsignedString(ino) + " needs "
                     + InodeItem.SIZE + " bytes, got " + b.length);
         }
-        return new InodeItem(b.clone()); // stores hand out their own arrays: never edit those in place
+        return new InodeItem(b); // ItemStore.get hands out a copy, so editing it in place is safe
     }
 
     InodeItem load(long ino) {

@@ -49,11 +49,20 @@ final class OverlayView implements ItemStore {
     }
 
     private List<Item> merged(Key min, Key max, int limit, boolean backward) {
+        java.util.NavigableMap<Key, byte[]> staged = over.subMap(min, true, max, true);
+        // each staged entry hides or replaces at most one base item: that many more are enough
+        int want = (int) Math.min(Integer.MAX_VALUE, (long) limit + staged.size());
+        List<Item> base = backward ? this.base.scanBackward(min, max, want) : this.base.scan(min, max, want);
         TreeMap<Key, byte[]> view = new TreeMap<>();
-        for (Item i : base.scan(min, max, Integer.MAX_VALUE)) {
+        for (Item i : base) {
             view.put(i.key(), i.value());
         }
-        for (Map.Entry<Key, byte[]> e : over.subMap(min, true, max, true).entrySet()) {
+        // base was cut at want items: staged entries beyond its last key are not yet comparable
+        Key edge = base.size() < want || base.isEmpty() ? null : base.get(base.size() - 1).key();
+        for (Map.Entry<Key, byte[]> e : staged.entrySet()) {
+            if (edge != null && (backward ? e.getKey().compareTo(edge) < 0 : e.getKey().compareTo(edge) > 0)) {
+                continue;
+            }
             if (e.getValue() == DELETED) {
                 view.remove(e.getKey());
             } else {
