@@ -3,6 +3,7 @@ package io.crfs.fusemount;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crfs.volume.Oracles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -63,6 +64,27 @@ abstract class FilesContract {
     @AfterEach
     void down() throws Exception {
         tearDown();
+    }
+
+    /** A fresh temporary directory other users can reach (the permission test runs a shell as nobody). */
+    static Path tempDirForAll(String prefix) throws IOException {
+        Path p = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    /**
+     * Runs {@code btrfs check} on a crfs-written image (when btrfs-progs is present), then removes
+     * the image, the mount point and the directory; fails the test on any finding.
+     */
+    static void checkAndRemove(Path dir, Path img) throws Exception {
+        String problems = Oracles.haveBtrfsTools() ? Oracles.btrfsCheck(img) : "";
+        Files.deleteIfExists(img);
+        Files.deleteIfExists(dir.resolve("mnt"));
+        Files.deleteIfExists(dir);
+        if (!problems.isEmpty()) {
+            throw new AssertionError("btrfs check of " + img + ":\n" + problems);
+        }
     }
 
     static byte[] b(String s) {

@@ -3,7 +3,6 @@ package io.crfs.fusemount;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.crfs.volume.MkfsOptions;
-import io.crfs.volume.Oracles;
 import io.crfs.volume.Volume;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,29 +15,20 @@ class FuseLocalContractTest extends FilesContract {
     @Override
     protected Path base() throws Exception {
         assumeTrue(FuseMountTest.canMount(), "needs root and /dev/fuse");
-        dir = open(Files.createTempDirectory("crfs-fuse-local-contract"));
+        dir = tempDirForAll("crfs-fuse-local-contract");
         Path img = dir.resolve("l.img");
         Volume.mkfs(img, 512L << 20, MkfsOptions.defaults());
         mount = Mounts.local(img, Files.createDirectory(dir.resolve("mnt")));
         return Files.createDirectory(mount.mountPoint().resolve("t"));
     }
 
-    /** Lets other users reach the test directory (the permission test runs a shell as nobody). */
-    static Path open(Path p) throws java.io.IOException {
-        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p;
-    }
-
     @Override
     protected void tearDown() throws Exception {
         if (mount != null) {
-            mount.close();
-            String problems = Oracles.haveBtrfsTools() ? Oracles.btrfsCheck(dir.resolve("l.img")) : "";
-            Files.deleteIfExists(dir.resolve("l.img"));
-            Files.deleteIfExists(dir.resolve("mnt"));
-            Files.deleteIfExists(dir);
-            if (!problems.isEmpty()) {
-                throw new AssertionError(problems);
+            try {
+                mount.close();
+            } finally {
+                checkAndRemove(dir, dir.resolve("l.img"));
             }
         }
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.crfs.server.Crfsd;
 import io.crfs.volume.MkfsOptions;
-import io.crfs.volume.Oracles;
 import io.crfs.volume.Volume;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,18 +17,12 @@ class FuseNetworkContractTest extends FilesContract {
     @Override
     protected Path base() throws Exception {
         assumeTrue(FuseMountTest.canMount(), "needs root and /dev/fuse");
-        dir = open(Files.createTempDirectory("crfs-fuse-contract"));
+        dir = tempDirForAll("crfs-fuse-contract");
         Path img = dir.resolve("n.img");
         Volume.mkfs(img, 512L << 20, MkfsOptions.defaults());
         server = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
         mount = Mounts.network("127.0.0.1", server.port(), Files.createDirectory(dir.resolve("mnt")));
         return Files.createDirectory(mount.mountPoint().resolve("t"));
-    }
-
-    /** Lets other users reach the test directory (the permission test runs a shell as nobody). */
-    static Path open(Path p) throws java.io.IOException {
-        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p;
     }
 
     @Override
@@ -41,13 +34,7 @@ class FuseNetworkContractTest extends FilesContract {
         } finally {
             if (server != null) {
                 server.close();
-                String problems = Oracles.haveBtrfsTools() ? Oracles.btrfsCheck(dir.resolve("n.img")) : "";
-                if (!problems.isEmpty()) {
-                    throw new AssertionError(problems);
-                }
-                Files.deleteIfExists(dir.resolve("n.img"));
-                Files.deleteIfExists(dir.resolve("mnt"));
-                Files.deleteIfExists(dir);
+                checkAndRemove(dir, dir.resolve("n.img"));
             }
         }
     }

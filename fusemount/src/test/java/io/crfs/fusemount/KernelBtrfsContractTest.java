@@ -15,7 +15,7 @@ class KernelBtrfsContractTest extends FilesContract {
     @Override
     protected Path base() throws Exception {
         assumeTrue(Oracles.isRoot() && Oracles.haveBtrfsTools(), "needs root and btrfs-progs");
-        dir = open(Files.createTempDirectory("crfs-kernel-contract"));
+        dir = tempDirForAll("crfs-kernel-contract");
         Path img = dir.resolve("k.img");
         try (var f = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE_NEW,
                 java.nio.file.StandardOpenOption.WRITE)) {
@@ -28,12 +28,6 @@ class KernelBtrfsContractTest extends FilesContract {
             throw new IllegalStateException("mount failed: " + r.out());
         }
         return Files.createDirectory(mnt.resolve("t"));
-    }
-
-    /** Lets other users reach the test directory (the permission test runs a shell as nobody). */
-    static Path open(Path p) throws java.io.IOException {
-        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p;
     }
 
     @Override

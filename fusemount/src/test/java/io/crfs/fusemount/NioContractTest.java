@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The contract through the java.nio.file provider (crfs://), no kernel involved. */
+/** The contract through the java.nio.file provider (crfs://), no kernel involved; btrfs check after each test. */
 class NioContractTest extends FilesContract {
     private Path dir;
     private Crfsd server;
@@ -51,8 +51,7 @@ class NioContractTest extends FilesContract {
         } finally {
             if (server != null) {
                 server.close();
-                Files.deleteIfExists(dir.resolve("n.img"));
-                Files.deleteIfExists(dir);
+                checkAndRemove(dir, dir.resolve("n.img"));
             }
         }
     }
