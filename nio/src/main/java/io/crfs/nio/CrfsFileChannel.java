@@ -215,29 +215,33 @@ final class CrfsFileChannel extends FileChannel {
     @Override
     public long transferTo(long pos, long count, WritableByteChannel target) throws IOException {
         ensureReadable();
-        if (pos < 0 || count < 0) {
-            throw new IllegalArgumentException("negative position or count");
-        }
-        long done = 0;
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CrfsFileSystemView.CHUNK, Math.max(count, 1)));
-        while (done < count) {
-            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
-            int n = readAt(buf, pos + done);
-            if (n <= 0) {
-                break;
-            }
-            buf.flip();
+        return copy(pos, count, at -> (buf -> readAt(buf, at)), at -> (buf -> {
             while (buf.hasRemaining()) {
                 target.write(buf);
             }
-            done += n;
-        }
-        return done;
+        }));
     }
 
     @Override
     public long transferFrom(ReadableByteChannel src, long pos, long count) throws IOException {
         ensureWritable();
+        if (pos > size()) {
+            return 0; // as FileChannel: nothing is transferred past the end of the file
+        }
+        return copy(pos, count, at -> src::read, at -> (buf -> writeAt(buf, at)));
+    }
+
+    private interface Source {
+        int read(ByteBuffer buf) throws IOException;
+    }
+
+    private interface Sink {
+        void write(ByteBuffer buf) throws IOException;
+    }
+
+    /** The loop behind both transfers: chunks of at most CHUNK bytes until count or end of input. */
+    private static long copy(long pos, long count, java.util.function.LongFunction<Source> in,
+            java.util.function.LongFunction<Sink> out) throws IOException {
         if (pos < 0 || count < 0) {
             throw new IllegalArgumentException("negative position or count");
         }
@@ -245,12 +249,12 @@ final class CrfsFileChannel extends FileChannel {
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CrfsFileSystemView.CHUNK, Math.max(count, 1)));
         while (done < count) {
             buf.clear().limit((int) Math.min(buf.capacity(), count - done));
-            int n = src.read(buf);
+            int n = in.apply(pos + done).read(buf);
             if (n <= 0) {
                 break;
             }
             buf.flip();
-            writeAt(buf, pos + done);
+            out.apply(pos + done).write(buf);
             done += n;
         }
         return done;

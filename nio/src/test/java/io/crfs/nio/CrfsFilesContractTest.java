@@ -243,7 +243,12 @@ class CrfsFilesContractTest {
                 .isInstanceOf(IllegalArgumentException.class);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             assertThat(ch.size()).isZero();
+            var in = java.nio.channels.Channels.newChannel(new java.io.ByteArrayInputStream(utf8("xyz")));
+            assertThat(ch.transferFrom(in, 5, 3)).as("past the end: nothing, as FileChannel").isZero();
+            assertThat(ch.transferFrom(in, 0, 2)).isEqualTo(2);
+            assertThat(ch.size()).isEqualTo(2);
         }
+        assertThat(Files.readString(f)).isEqualTo("xy");
     }
 
     @Test
