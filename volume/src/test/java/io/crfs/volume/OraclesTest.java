@@ -1,11 +1,11 @@
-package io.crfs.cli.oracle;
+package io.crfs.volume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 /** The problem detector on real btrfs check output: the clean summary is not an error, real errors are. */
-class BtrfsCheckTest {
+class OraclesTest {
     @Test
     void cleanOutputHasNoProblem() {
         String clean = """
@@ -22,14 +22,14 @@ class BtrfsCheckTest {
                 found 147456 bytes used, no error found
                 total csum bytes: 0
                 """;
-        assertThat(BtrfsCheck.firstProblem(clean)).isNull();
+        assertThat(Oracles.firstProblem(clean)).isNull();
     }
 
     @Test
     void errorsAreFound() {
-        assertThat(BtrfsCheck.firstProblem("ERROR: errors found in fs roots\n")).isNotNull();
-        assertThat(BtrfsCheck.firstProblem("root 5 inode 257 errors 2001, no inode item, link count wrong\n")).isNotNull();
-        assertThat(BtrfsCheck.firstProblem("mirror 1 bytenr 13631488 csum 0x1 expected csum 0x2\nbad tree block 1234\n")).isNotNull();
-        assertThat(BtrfsCheck.firstProblem("ref mismatch on [13631488 16384] extent item 1, found 0\n")).isNotNull();
+        assertThat(Oracles.firstProblem("ERROR: errors found in fs roots\n")).isNotNull();
+        assertThat(Oracles.firstProblem("root 5 inode 257 errors 2001, no inode item, link count wrong\n")).isNotNull();
+        assertThat(Oracles.firstProblem("mirror 1 bytenr 13631488 csum 0x1 expected csum 0x2\nbad tree block 1234\n")).isNotNull();
+        assertThat(Oracles.firstProblem("ref mismatch on [13631488 16384] extent item 1, found 0\n")).isNotNull();
     }
 }
