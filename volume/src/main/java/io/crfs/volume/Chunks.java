@@ -63,6 +63,15 @@ final class Chunks {
     }
 
     /** Free physical ranges [start, end), 1 MiB aligned, outside the first MiB and every stripe. */
+    /** Bytes of the device not yet in any chunk (whole MiBs only), i.e. what new chunks can take. */
+    static long unallocated(Engine e) {
+        long n = 0;
+        for (long[] r : freePhysical(e, e.sb.totalBytes())) {
+            n += r[1] - r[0];
+        }
+        return n;
+    }
+
     static List<long[]> freePhysical(Engine e, long total) {
         List<long[]> out = new ArrayList<>();
         long at = MIB;

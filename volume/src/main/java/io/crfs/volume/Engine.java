@@ -210,21 +210,20 @@ final class Engine implements BlockStore {
                 + " space left on the volume");
     }
 
-    /** Free metadata bytes available now. */
+    /** Free metadata bytes available now in allocated chunks. */
     long metadataAvail() {
-        long n = 0;
-        for (BlockGroup g : groups.values()) {
-            if (g.chunk.isMetadata()) {
-                n += g.avail.total();
-            }
-        }
-        return n;
+        return avail(Chunk::isMetadata);
     }
 
+    /** Free data bytes available now in allocated chunks. */
     long dataAvail() {
+        return avail(Chunk::isData);
+    }
+
+    private long avail(java.util.function.Predicate<Chunk> kind) {
         long n = 0;
         for (BlockGroup g : groups.values()) {
-            if (g.chunk.isData()) {
+            if (kind.test(g.chunk)) {
                 n += g.avail.total();
             }
         }

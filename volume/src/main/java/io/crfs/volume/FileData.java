@@ -431,7 +431,7 @@ final class FileData {
         for (long[] h : holes) {
             total += h[1] - h[0];
         }
-        if (total > e.dataAvail() + Chunks.freePhysical(e, e.sb.totalBytes()).stream().mapToLong(r -> r[1] - r[0]).sum()) {
+        if (total > e.dataAvail() + Chunks.unallocated(e)) {
             throw new StoreException(StoreException.Kind.NO_SPACE, "fallocate of " + total + " bytes does not fit");
         }
         long nbytes = in.nbytes();

@@ -210,11 +210,7 @@ final class FsStore implements ItemStore {
 
     @Override
     public SpaceInfo space() {
-        long unallocated = 0;
-        for (long[] r : Chunks.freePhysical(e, e.sb.totalBytes())) {
-            unallocated += r[1] - r[0];
-        }
-        return new SpaceInfo(e.sb.totalBytes(), e.dataAvail() + unallocated, e.sectorsize, 0, 0);
+        return new SpaceInfo(e.sb.totalBytes(), e.dataAvail() + Chunks.unallocated(e), e.sectorsize, 0, 0);
     }
 
     /**
@@ -228,20 +224,17 @@ final class FsStore implements ItemStore {
         if (e.metadataAvail() < META_LOW) {
             Chunks.allocate(e, Chunk.TYPE_METADATA);
         }
-        long unallocated = 0;
-        for (long[] r : Chunks.freePhysical(e, e.sb.totalBytes())) {
-            unallocated += r[1] - r[0];
-        }
-        boolean dataShort = dataBytes > 0 && e.dataAvail() + unallocated < dataBytes;
-        if ((e.metadataAvail() < META_MIN || dataShort) && !e.pinned.isEmpty()) {
-            sync();
+        long dataFree = dataBytes > 0 ? e.dataAvail() + Chunks.unallocated(e) : Long.MAX_VALUE;
+        if ((e.metadataAvail() < META_MIN || dataFree < dataBytes) && !e.pinned.isEmpty()) {
+            sync(); // pinned space comes back at commit
+            dataFree = dataBytes > 0 ? e.dataAvail() + Chunks.unallocated(e) : Long.MAX_VALUE;
         }
         if (e.metadataAvail() < META_MIN) {
             throw new StoreException(StoreException.Kind.NO_SPACE, "the volume's metadata space is full");
         }
-        if (dataBytes > 0 && e.dataAvail() + unallocated < dataBytes) {
+        if (dataFree < dataBytes) {
             throw new StoreException(StoreException.Kind.NO_SPACE, "the volume has "
-                    + (e.dataAvail() + unallocated) + " bytes free, " + dataBytes + " needed");
+                    + dataFree + " bytes free, " + dataBytes + " needed");
         }
     }
 
