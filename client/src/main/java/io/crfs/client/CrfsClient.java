@@ -57,6 +57,7 @@ public final class CrfsClient implements AutoCloseable {
         this.store = new RemoteStore(session, options.writeBack());
         self[0] = store;
         store.redeliverWith(r -> revokes.execute(() -> store.revoke(r)));
+        session.onDead(store::lostSession);
         this.posix = new PosixFs(store);
         flusher.scheduleWithFixedDelay(store::flushIfOld, 100, 100, TimeUnit.MILLISECONDS);
     }

@@ -25,12 +25,16 @@ final class PageCache {
         byte[] old = byInode.computeIfAbsent(ino, k -> new TreeMap<>()).put(index, chunk);
         bytes += chunk.length - (old == null ? 0 : old.length);
         if (bytes > LIMIT) {
-            shrink(ino);
+            shrink(ino, index);
         }
     }
 
-    /** Memory pressure: drop whole files, least recently used first, never the one being read. */
-    private void shrink(long keep) {
+    /**
+     * Memory pressure: drop whole files, least recently used first, then, if the file being read
+     * or written is itself larger than the cache, its chunks furthest behind {@code index} (a
+     * sequential reader or writer is done with them), then those ahead.
+     */
+    private void shrink(long keep, long index) {
         Iterator<Map.Entry<Long, TreeMap<Long, byte[]>>> it = byInode.entrySet().iterator();
         while (bytes > LIMIT * 3 / 4 && it.hasNext()) {
             Map.Entry<Long, TreeMap<Long, byte[]>> e = it.next();
@@ -42,18 +46,31 @@ final class PageCache {
             }
             it.remove();
         }
+        TreeMap<Long, byte[]> own = byInode.get(keep);
+        Iterator<Map.Entry<Long, byte[]>> ci = own == null ? java.util.Collections.emptyIterator() : own.entrySet().iterator();
+        while (bytes > LIMIT * 3 / 4 && ci.hasNext()) {
+            Map.Entry<Long, byte[]> c = ci.next();
+            if (c.getKey() != index) {
+                bytes -= c.getValue().length;
+                ci.remove();
+            }
+        }
     }
 
-    /** Applies written bytes to the chunks that are cached. */
+    /**
+     * Applies written bytes to the chunks that are cached, and caches the chunks the write covers
+     * whole (what a program just wrote is often read next, and needs no fetch).
+     */
     void write(long ino, long offset, byte[] data) {
-        TreeMap<Long, byte[]> m = byInode.get(ino);
-        if (m == null) {
-            return;
-        }
         long end = offset + data.length;
         for (long idx = offset / CHUNK; idx * CHUNK < end; idx++) {
-            byte[] c = m.get(idx);
+            TreeMap<Long, byte[]> m = byInode.get(ino);
+            byte[] c = m == null ? null : m.get(idx);
             if (c == null) {
+                long cs = idx * CHUNK;
+                if (cs >= offset && cs + CHUNK <= end) {
+                    put(ino, idx, java.util.Arrays.copyOfRange(data, (int) (cs - offset), (int) (cs - offset) + CHUNK));
+                }
                 continue;
             }
             long cs = idx * CHUNK;

@@ -28,6 +28,11 @@ import java.util.function.Supplier;
  * operation runs again. A completed attempt's edits join the dirty batch, which is sent on
  * sync, on revoke, when large, and within {@link #FLUSH_DELAY_MS} by a background flusher.
  * Revokes take the same lock, so they never see half an operation.
+ *
+ * <p>A batch sent because it grew large is not waited for: up to {@link #MAX_IN_FLIGHT} go
+ * out while operations go on (the server applies them in order), so the client and the server
+ * work at the same time. Everything that needs the server to have the edits (sync, a revoke,
+ * a read of data not yet applied, stat's exact block count) waits for all of them first.
  */
 final class RemoteStore implements ItemStore {
     static final long FLUSH_DELAY_MS = 500;
@@ -35,6 +40,7 @@ final class RemoteStore implements ItemStore {
     static final long FLUSH_BYTES = 8L << 20;
     static final int INODE_BATCH = 1024;
     static final int MAX_ATTEMPTS = 1000;
+    static final int MAX_IN_FLIGHT = 2;
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
@@ -42,7 +48,11 @@ final class RemoteStore implements ItemStore {
     private final Grants grants = new Grants();
     private final PageCache pages = new PageCache();
     private final List<Edit> dirty = new ArrayList<>();
-    /** Inodes with data edits in {@link #dirty}: checked on every stat and read miss, so a set, not a scan. */
+    /** Batches sent and not yet answered, oldest first. */
+    private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+
+    private record InFlight(Message.Batch batch, java.util.concurrent.CompletableFuture<Message> reply) {}
+    /** Inodes with data edits in {@link #dirty} or in flight: checked on every stat and read miss, so a set, not a scan. */
     private final java.util.Set<Long> dirtyData = new java.util.HashSet<>();
     private long dirtyBytes;
     private long dirtySince;
@@ -218,8 +228,10 @@ final class RemoteStore implements ItemStore {
             dirtySince = System.nanoTime();
         }
         dirty.addAll(o.edits);
-        if (!writeBack || dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
+        if (!writeBack) {
             flushLocked();
+        } else if (dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
+            sendLocked();
         }
     }
 
@@ -351,12 +363,23 @@ final class RemoteStore implements ItemStore {
             for (long idx = first; idx <= last && length > 0; idx++) {
                 byte[] c = pages.chunk(ino, idx);
                 if (c == null) {
-                    // one request for the whole run of missing chunks (sequential reads are not latency-bound)
+                    // one request for the whole run of missing chunks; a miss right where the last
+                    // fetch of this file ended is a sequential reader: fetch ahead of it as well
+                    long limit = last;
+                    Long next = sequential.get(ino);
+                    if (next != null && next == idx) {
+                        long size = inode(ino).size();
+                        limit = Math.max(last, Math.min(idx + MAX_FETCH_CHUNKS - 1, (size - 1) / PageCache.CHUNK));
+                    }
                     long runEnd = idx;
-                    while (runEnd < last && runEnd - idx < MAX_FETCH_CHUNKS && pages.chunk(ino, runEnd + 1) == null) {
+                    while (runEnd < limit && runEnd - idx < MAX_FETCH_CHUNKS - 1 && pages.chunk(ino, runEnd + 1) == null) {
                         runEnd++;
                     }
                     fetch(ino, idx, runEnd);
+                    if (sequential.size() > 4096) {
+                        sequential.clear();
+                    }
+                    sequential.put(ino, runEnd + 1);
                     c = pages.chunk(ino, idx);
                 }
                 long cs = idx * PageCache.CHUNK;
@@ -368,6 +391,8 @@ final class RemoteStore implements ItemStore {
     }
 
     static final int MAX_FETCH_CHUNKS = 64;
+    /** Per file, the chunk after the last one fetched (read-ahead for sequential readers). */
+    private final Map<Long, Long> sequential = new java.util.HashMap<>();
 
     /** Fetches chunks [from, to] of the file in one READ and caches them. */
     private void fetch(long ino, long from, long to) {
@@ -568,39 +593,94 @@ final class RemoteStore implements ItemStore {
 
     // ------------------------------------------------------------------ batches and revokes
 
-    /** Sends the dirty batch and takes the server's inode items as the truth. Caller holds the lock. */
+    /** Sends the dirty batch and waits until the server has applied every batch sent. Caller holds the lock. */
     private void flushLocked() {
+        sendLocked();
+        while (!inFlight.isEmpty()) {
+            reapOldest();
+        }
+        dirtyData.clear();
+    }
+
+    /** Sends the dirty batch without waiting, once fewer than {@link #MAX_IN_FLIGHT} are unanswered. */
+    private void sendLocked() {
+        reapAnswered();
         if (dirty.isEmpty()) {
             return;
         }
-        List<Edit> batch = new ArrayList<>(dirty);
+        while (inFlight.size() >= MAX_IN_FLIGHT) {
+            reapOldest();
+        }
+        Message.Batch b = new Message.Batch(new ArrayList<>(dirty));
+        dirty.clear();
+        dirtyBytes = 0;
+        inFlight.addLast(new InFlight(b, session.send(b)));
+    }
+
+    /** Takes the answers that have arrived; when nothing is left unapplied, no inode has pending data. */
+    private void reapAnswered() {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().reply().isDone()) {
+            reapOldest();
+        }
+        if (inFlight.isEmpty() && dirty.isEmpty()) {
+            dirtyData.clear();
+        }
+    }
+
+    /**
+     * Waits for the oldest batch in flight and takes the server's inode items as the truth, except
+     * for inodes edited since (their newer state is ours until that batch is answered too).
+     */
+    private void reapOldest() {
+        InFlight f = inFlight.peekFirst();
         Message.Applied a;
         try {
-            a = (Message.Applied) call(new Message.Batch(batch));
-        } catch (StoreException e) {
-            if (e.getCause() instanceof Connection.RemoteException) {
-                // the server refused the batch: what we cached no longer matches it, so forget it all
-                dirty.clear();
-                dirtyData.clear();
-                dirtyBytes = 0;
-                items.clear();
-                pages.clear();
-                grants.clear();
-                inoLeft = 0;
-                throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + batch.size()
-                        + " unflushed edits (" + e.getMessage() + "); they are lost and the cache was dropped", e);
+            a = (Message.Applied) session.await(f.batch(), f.reply());
+        } catch (Connection.RemoteException e) {
+            // the server refused the batch: what we cached no longer matches it, so forget it all
+            int lost = dirty.size();
+            for (InFlight x : inFlight) {
+                lost += x.batch().edits().size();
             }
-            throw e;
+            inFlight.clear();
+            dirty.clear();
+            dirtyData.clear();
+            dirtyBytes = 0;
+            items.clear();
+            pages.clear();
+            grants.clear();
+            inoLeft = 0;
+            throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + lost
+                    + " unflushed edits (" + e.getMessage() + "); they are lost and the cache was dropped", e);
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
         }
-        dirty.clear();
-        dirtyData.clear();
-        dirtyBytes = 0;
+        inFlight.removeFirst();
         session.transid = a.transid();
+        java.util.Set<Long> later = a.inodes().isEmpty() ? java.util.Set.of() : editedObjectids();
         for (Item it : a.inodes()) {
-            if (grants.covers(it.key(), 1)) {
+            if (grants.covers(it.key(), 1) && !later.contains(it.key().objectid())) {
                 items.put(it.key(), it.value());
             }
         }
+    }
+
+    /** Objectids edited in batches still in flight or not yet sent. */
+    private java.util.Set<Long> editedObjectids() {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        for (InFlight x : inFlight) {
+            x.batch().edits().forEach(e -> out.add(objectid(e)));
+        }
+        dirty.forEach(e -> out.add(objectid(e)));
+        return out;
+    }
+
+    private static long objectid(Edit e) {
+        return switch (e) {
+            case Edit.Put p -> p.key().objectid();
+            case Edit.Delete d -> d.key().objectid();
+            default -> dataIno(e);
+        };
     }
 
     /** Background flush of batches older than the flush delay. */
@@ -609,9 +689,11 @@ final class RemoteStore implements ItemStore {
             return;
         }
         try {
-            if (!dirty.isEmpty() && op == null
-                    && System.nanoTime() - dirtySince > FLUSH_DELAY_MS * 1_000_000L) {
-                flushLocked();
+            if (op == null) {
+                if (!dirty.isEmpty() && System.nanoTime() - dirtySince > FLUSH_DELAY_MS * 1_000_000L) {
+                    sendLocked();
+                }
+                reapAnswered();
             }
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(RemoteStore.class).warn("background flush failed: {}", e.getMessage());
@@ -661,6 +743,13 @@ final class RemoteStore implements ItemStore {
             }
         }
         session.post(new Message.RevokeDone(r.revokeId()));
+    }
+
+    /** The server ended the session: every grant is gone, so whatever anyone cached from us is suspect. */
+    void lostSession() {
+        for (InvalidationListener l : listeners) {
+            l.invalidated(0, Long.MAX_VALUE);
+        }
     }
 
     private Message call(Message m) {

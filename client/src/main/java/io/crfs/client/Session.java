@@ -4,6 +4,7 @@ import io.crfs.protocol.ErrorCode;
 import io.crfs.protocol.Message;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,24 @@ final class Session implements AutoCloseable {
     private volatile long sessionId;
     private volatile int leaseMillis;
     private volatile String dead;
+    /** Run once when the session is found dead (evicted or ended by the server). */
+    private volatile Runnable onDead = () -> { };
+
+    void onDead(Runnable r) {
+        onDead = r;
+    }
+
+    private void died(String why) {
+        boolean first = dead == null;
+        dead = why;
+        if (first) {
+            try {
+                onDead.run();
+            } catch (RuntimeException e) {
+                LOG.warn("after the session ended: {}", e.toString());
+            }
+        }
+    }
     private volatile boolean closing;
     volatile long transid;
     final AtomicLong roundTrips = new AtomicLong();
@@ -55,8 +74,8 @@ final class Session implements AutoCloseable {
         } catch (Connection.RemoteException e) {
             c.close();
             if (e.code == ErrorCode.EVICTED || e.code == ErrorCode.NO_SESSION) {
-                dead = "crfsd ended this client's session (" + e.getMessage() + "); its unflushed changes are lost; "
-                        + "remount to continue";
+                died("crfsd ended this client's session (" + e.getMessage() + "); its unflushed changes are lost; "
+                        + "remount to continue");
             }
             throw e;
         }
@@ -103,8 +122,8 @@ final class Session implements AutoCloseable {
                 return c.call(m, CALL_TIMEOUT_MS);
             } catch (Connection.RemoteException e) {
                 if (e.code == ErrorCode.EVICTED || e.code == ErrorCode.NO_SESSION) {
-                    dead = "crfsd evicted this client (" + e.getMessage() + "); its unflushed changes are lost; "
-                            + "remount to continue";
+                    died("crfsd evicted this client (" + e.getMessage() + "); its unflushed changes are lost; "
+                            + "remount to continue");
                     throw new IOException(dead, e);
                 }
                 throw e;
@@ -117,6 +136,45 @@ final class Session implements AutoCloseable {
         reconnect();
         count(m);
         return conn.call(m, CALL_TIMEOUT_MS);
+    }
+
+    /**
+     * Sends a request without waiting (write-back batches are pipelined); {@link #await} then
+     * takes its answer. A request lost with its connection is sent again by {@code await}.
+     */
+    CompletableFuture<Message> send(Message m) {
+        Connection c = conn;
+        if (dead != null || c == null || !c.isOpen()) {
+            return CompletableFuture.failedFuture(new IOException(dead != null ? dead : "not connected"));
+        }
+        count(m);
+        return c.send(m);
+    }
+
+    /** The answer to a request made with {@link #send}, as {@link #call} would have given it. */
+    Message await(Message m, CompletableFuture<Message> reply) throws IOException {
+        Message r;
+        try {
+            r = reply.get(CALL_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for crfsd", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof io.crfs.protocol.ProtocolException p) {
+                throw new Connection.RemoteException(p.code(), p.getMessage());
+            }
+            return call(m); // the connection went away with it: again, on a new one (as call does)
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("crfsd did not answer " + m.getClass().getSimpleName() + " within " + CALL_TIMEOUT_MS + " ms");
+        }
+        if (r instanceof Message.Error e) {
+            if (e.code() == ErrorCode.EVICTED || e.code() == ErrorCode.NO_SESSION) {
+                died("crfsd evicted this client (" + e.message() + "); its unflushed changes are lost; remount to continue");
+                throw new IOException(dead);
+            }
+            throw new Connection.RemoteException(e.code(), e.message());
+        }
+        return r;
     }
 
     /** A request whose answer may take as long as another client holds something (a blocking lock). */
@@ -163,8 +221,8 @@ final class Session implements AutoCloseable {
                 }
             }
         }
-        dead = "lost the connection to crfsd at " + addr.getHostString() + ":" + addr.getPort()
-                + " for longer than the lease; remount to continue";
+        died("lost the connection to crfsd at " + addr.getHostString() + ":" + addr.getPort()
+                + " for longer than the lease; remount to continue");
         throw new IOException(dead, last);
     }
 

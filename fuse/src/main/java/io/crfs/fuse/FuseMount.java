@@ -11,8 +11,8 @@ import java.nio.file.Path;
 public final class FuseMount implements AutoCloseable {
     /**
      * Mount options. {@code maxWrite}: largest WRITE/READ in bytes (1 MiB; the kernel may
-     * lower it); {@code workers}: threads reading /dev/fuse (each blocked operation holds
-     * one); {@code readdirplus}: negotiate READDIRPLUS (implement readdirplus then);
+     * lower it); {@code workers}: at most this many threads read /dev/fuse (each blocked
+     * operation holds one; one runs at first, more start while all are busy); {@code readdirplus}: negotiate READDIRPLUS (implement readdirplus then);
      * {@code locks}: POSIX and flock locks go to the file system (else the kernel keeps them
      * locally); {@code autoInvalData}: the kernel drops cached pages when mtime/size change;
      * {@code fusermount}: mount through fusermount3 even as root.
@@ -30,7 +30,7 @@ public final class FuseMount implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(1 << 20, 1 << 20, 64, 4, true, true, false, true, "crfs", "crfs", false, false, false);
+            return new Options(1 << 20, 1 << 20, 64, 16, true, true, false, true, "crfs", "crfs", false, false, false);
         }
 
         public Options withWorkers(int n) {
@@ -62,6 +62,12 @@ public final class FuseMount implements AutoCloseable {
         public Options withKernelChecks(boolean killpriv, boolean defaultPerms) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
                 allowOther, fsName, subtype, fusermount, killpriv, defaultPerms);
+        }
+
+        /** {@code auto}: the kernel drops an inode's cached pages when it sees its mtime or size change. */
+        public Options withAutoInvalData(boolean auto) {
+            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, auto,
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
         }
 
         public Options withNames(String fs, String sub) {

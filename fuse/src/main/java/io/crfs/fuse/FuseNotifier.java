@@ -47,6 +47,24 @@ public final class FuseNotifier {
         return send(delete(parent, child, name));
     }
 
+    /**
+     * Makes every dentry the kernel cached so far invalid (FUSE_NOTIFY_INC_EPOCH, kernel 6.16 and
+     * later): the next path walk through each asks LOOKUP again. It takes no kernel lock, so unlike
+     * {@link #notifyInvalEntry} it may be sent while operations on the same directory wait for us.
+     * A lookup still in flight when it is sent is not trusted afterwards either. Returns false if
+     * the kernel does not know the message (older kernels: EINVAL) or the mount is gone.
+     */
+    public boolean notifyIncEpoch() {
+        int errno = sink.write(header(0, Wire.NOTIFY_INC_EPOCH).flip());
+        if (errno == 0) {
+            return true;
+        }
+        if (errno == Errno.EINVAL || errno == Errno.ENOENT || errno == Errno.ENODEV || errno == Errno.EBADF) {
+            return false;
+        }
+        throw new FuseException(errno, "notify failed: " + Errno.name(errno));
+    }
+
     private boolean send(ByteBuffer msg) {
         int errno = sink.write(msg);
         if (errno == 0) {

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -19,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * One mount's transport: the /dev/fuse descriptor and its clones, one worker thread per
  * descriptor reading requests and writing replies, and the unmount on close, on JVM
  * shutdown and when the kernel ends the connection (ENODEV). Buffers live as long as the mount.
+ *
+ * <p>It starts with one worker: a serial workload (one process creating files, say) is served
+ * fastest by a single thread that replies and reads the next request at once, while idle
+ * workers would each be woken in turn. When every worker has been busy for
+ * {@link #GROW_AFTER_NANOS} (an operation waits for a grant, a lock or the server), another
+ * is started, up to {@code options.workers()}; they then stay.
  */
 final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
@@ -29,7 +34,10 @@ final class Session {
     private final Dispatcher dispatcher;
     private final int fd;
     private final Arena arena = Arena.ofShared();
-    private final List<Thread> workers = new ArrayList<>();
+    private static final long GROW_AFTER_NANOS = 5_000_000;
+    private final List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger idle = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long allBusySince;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final FuseNotifier notifier;
@@ -54,6 +62,7 @@ final class Session {
             Runtime.getRuntime().addShutdownHook(s.hook);
             s.startWorkers();
             s.awaitInit();
+            s.raiseReadahead();
             return s;
         } catch (IOException | RuntimeException e) {
             s.close();
@@ -74,12 +83,31 @@ final class Session {
     }
 
     private void startWorkers() {
-        for (int i = 0; i < options.workers(); i++) {
-            int wfd = i == 0 ? fd : cloneFd();
-            Thread t = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + i)
-                .unstarted(() -> serve(wfd));
-            workers.add(t);
-            t.start();
+        addWorker(fd);
+        if (options.workers() > 1) {
+            Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-pool").start(this::grow);
+        }
+    }
+
+    private void addWorker(int wfd) {
+        Thread t = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + workers.size())
+            .unstarted(() -> serve(wfd));
+        workers.add(t);
+        t.start();
+    }
+
+    /** Adds a worker whenever all have been busy for a while, up to the limit. */
+    private void grow() {
+        while (!closed.get() && workers.size() < options.workers()) {
+            try {
+                Thread.sleep(GROW_AFTER_NANOS / 1_000_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (idle.get() == 0 && System.nanoTime() - allBusySince > GROW_AFTER_NANOS && !closed.get()) {
+                addWorker(cloneFd());
+                log.debug("fuse: {} workers on {}", workers.size(), mountPoint);
+            }
         }
     }
 
@@ -116,6 +144,27 @@ final class Session {
         }
     }
 
+    /**
+     * The kernel offers FUSE at most 128 KiB of readahead in INIT, whatever we answer; sequential
+     * reads then arrive 128 KiB at a time. As root, the mount's backing device info is raised to
+     * {@code maxReadahead} (what `echo N > /sys/class/bdi/MAJ:MIN/read_ahead_kb` does by hand).
+     */
+    private void raiseReadahead() {
+        try {
+            long dev = ((Number) Files.getAttribute(mountPoint, "unix:dev")).longValue();
+            long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+            long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+            Path ra = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
+            int kb = options.maxReadahead() / 1024;
+            if (Files.isWritable(ra) && Integer.parseInt(Files.readString(ra).trim()) < kb) {
+                Files.writeString(ra, Integer.toString(kb));
+                log.debug("fuse: readahead of {} raised to {} KiB", mountPoint, kb);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("fuse: readahead of {} left as the kernel set it: {}", mountPoint, e.toString());
+        }
+    }
+
     private void serve(int wfd) {
         int size = options.maxWrite() + Wire.PAGE_SIZE;
         MemorySegment inSeg = arena.allocate(size, 4096);
@@ -124,7 +173,11 @@ final class Session {
         ByteBuffer out = outSeg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         try {
             while (true) { // until the kernel ends the connection: workers must not leave a live mount unserved
+                idle.incrementAndGet();
                 long n = Native.read(wfd, inSeg, size);
+                if (idle.decrementAndGet() == 0) {
+                    allBusySince = System.nanoTime();
+                }
                 if (n < 0) {
                     int errno = (int) -n;
                     if (errno == Errno.EINTR || errno == Errno.EAGAIN || errno == Errno.ENOENT) {

@@ -46,7 +46,7 @@ final class Wire {
     static final int FSYNC_FDATASYNC = 1;
 
     // notify codes (enum fuse_notify_code)
-    static final int NOTIFY_INVAL_INODE = 2, NOTIFY_INVAL_ENTRY = 3, NOTIFY_DELETE = 6;
+    static final int NOTIFY_INVAL_INODE = 2, NOTIFY_INVAL_ENTRY = 3, NOTIFY_DELETE = 6, NOTIFY_INC_EPOCH = 8;
 
     /** FUSE_DEV_IOC_CLONE = _IOR(229, 0, uint32_t). */
     static final long DEV_IOC_CLONE = (2L << 30) | (4L << 16) | (229L << 8);

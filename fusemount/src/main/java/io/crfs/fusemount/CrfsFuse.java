@@ -26,16 +26,34 @@ import java.util.function.Supplier;
 /**
  * crfs's POSIX layer behind the FUSE kernel protocol. FUSE's root (node 1) is btrfs's root
  * directory (256); every other node id is the btrfs inode number. Names cross as Latin-1
- * strings, which carry every byte unchanged. Attribute and entry caching in the kernel is kept
- * short ({@link #ttlNanos}); the mount also invalidates the kernel's caches through notify
- * messages when the client loses a grant (see {@link Mounts}).
+ * strings, which carry every byte unchanged.
+ *
+ * <p>The kernel caches attributes, names (positive and negative) and pages for as long as
+ * {@link Caching} allows; the mount keeps those caches coherent by invalidating them through
+ * notify messages whenever the client loses a grant (see {@link Mounts}). Files opened with
+ * O_APPEND bypass the page cache and append at the end of the file as the server knows it, so
+ * appenders on several clients never overwrite each other.
  */
 public final class CrfsFuse implements FuseFileSystem {
     static final long ROOT_NODE = 1;
+    /** The file handle of a file opened with O_APPEND (others get 0). */
+    static final long APPEND_FH = 1;
+    private static final int O_APPEND = 02000;
+
+    /**
+     * How long the kernel may trust what it was told: attributes, names (and "no such name"), in
+     * nanoseconds, and whether it keeps an inode's pages from one open to the next.
+     */
+    public record Caching(long attrTtlNanos, long entryTtlNanos, boolean keepPages) {
+        /** Nothing cached: every stat and lookup reaches the client. */
+        public static final Caching NONE = new Caching(0, 0, false);
+    }
+
     private final PosixFs fs;
-    private final long ttlNanos;
-    /** Inodes the kernel has been given (it may cache their pages and attributes). */
+    private final Caching caching;
+    /** Inodes the kernel has been given (it may cache their pages and attributes), and which of them are directories. */
     private final java.util.concurrent.ConcurrentSkipListSet<Long> known = new java.util.concurrent.ConcurrentSkipListSet<>();
+    private final java.util.concurrent.ConcurrentSkipListSet<Long> knownDirs = new java.util.concurrent.ConcurrentSkipListSet<>();
 
     /** The inodes in [from, to] the kernel may have cached. */
     java.util.List<Long> known(long from, long to) {
@@ -43,6 +61,26 @@ public final class CrfsFuse implements FuseFileSystem {
             return java.util.List.of();
         }
         return new java.util.ArrayList<>(known.subSet(from, true, to, true));
+    }
+
+    /** Whether the kernel may have cached names in a directory in [from, to]. */
+    boolean knowsDirectoryIn(long from, long to) {
+        if (Long.compareUnsigned(from, to) > 0 || from < 0 || to < 0) {
+            return false;
+        }
+        Long first = knownDirs.ceiling(from);
+        return first != null && first <= to;
+    }
+
+    private volatile boolean cacheNames = true;
+
+    /** Whether names may be cached as {@link Caching} says (else not at all: the kernel cannot be told to drop them). */
+    void cacheNames(boolean on) {
+        cacheNames = on;
+    }
+
+    private long entryTtl() {
+        return cacheNames ? caching.entryTtlNanos() : 0;
     }
 
     private final io.crfs.client.CrfsClient locks;
@@ -54,9 +92,9 @@ public final class CrfsFuse implements FuseFileSystem {
     });
 
     /** {@code locks}: where byte-range and flock locks are taken (the server, so all clients see them); null: local only. */
-    public CrfsFuse(PosixFs fs, long ttlNanos, io.crfs.client.CrfsClient locks) {
+    public CrfsFuse(PosixFs fs, Caching caching, io.crfs.client.CrfsClient locks) {
         this.fs = fs;
-        this.ttlNanos = ttlNanos;
+        this.caching = caching;
         this.locks = locks;
     }
 
@@ -81,7 +119,8 @@ public final class CrfsFuse implements FuseFileSystem {
      * read from /proc/PID/status (a chown to a supplementary group, or access through one, needs them).
      */
     private static Caller caller(FuseContext ctx) {
-        return new Caller(ctx.uid(), ctx.gid(), groups(ctx.pid(), ctx.gid()), 0);
+        int pid = ctx.pid(), gid = ctx.gid();
+        return Caller.withLazyGroups(ctx.uid(), gid, () -> groups(pid, gid), 0);
     }
 
     static int[] groups(int pid, int gid) {
@@ -127,14 +166,17 @@ public final class CrfsFuse implements FuseFileSystem {
         return new Timespec(Math.floorDiv(ns, 1_000_000_000L), (int) Math.floorMod(ns, 1_000_000_000L));
     }
 
-    private static Attr attr(io.crfs.posix.Attr a) {
+    private Attr attr(io.crfs.posix.Attr a) {
+        known.add(a.ino());
+        if ((a.mode() & Attr.S_IFMT) == Attr.S_IFDIR) {
+            knownDirs.add(a.ino());
+        }
         return new Attr(node(a.ino()), a.mode(), (int) a.nlink(), a.uid(), a.gid(), (int) a.rdev(), a.size(), a.blocks(),
                 4096, ns(a.atime()), ns(a.mtime()), ns(a.ctime()));
     }
 
     private Entry entry(io.crfs.posix.Attr a) {
-        known.add(a.ino());
-        return new Entry(node(a.ino()), a.generation(), attr(a), ttlNanos, ttlNanos);
+        return new Entry(node(a.ino()), a.generation(), attr(a), entryTtl(), caching.attrTtlNanos());
     }
 
     @Override
@@ -143,7 +185,7 @@ public final class CrfsFuse implements FuseFileSystem {
             return entry(fs.lookup(caller(ctx), ino(parent), b(name)));
         } catch (PosixException e) {
             if (e.errno() == io.crfs.posix.Errno.ENOENT) {
-                return Entry.negative(0); // no negative caching: another client may create it any time
+                return Entry.negative(entryTtl()); // a create elsewhere invalidates it (Mounts)
             }
             throw new FuseException(e.errno().code());
         }
@@ -156,8 +198,7 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public AttrOut getattr(FuseContext ctx, long ino, long fh) {
-        known.add(ino(ino));
-        return new AttrOut(attr(call(() -> fs.getattr(ino(ino)))), ttlNanos);
+        return new AttrOut(attr(call(() -> fs.getattr(ino(ino)))), caching.attrTtlNanos());
     }
 
     @Override
@@ -179,7 +220,7 @@ public final class CrfsFuse implements FuseFileSystem {
                     || ct != null) {
                 a = fs.setattr(c, ino, new SetAttr(mode, uid, gid, null, at, mt, in.atimeNow(), in.mtimeNow(), ct));
             }
-            return new AttrOut(attr(a != null ? a : fs.getattr(ino)), ttlNanos);
+            return new AttrOut(attr(a != null ? a : fs.getattr(ino)), caching.attrTtlNanos());
         });
     }
 
@@ -240,7 +281,19 @@ public final class CrfsFuse implements FuseFileSystem {
         if ((flags & 01000) != 0) { // O_TRUNC (ATOMIC_O_TRUNC): the kernel leaves it to us
             run(() -> fs.ftruncate(caller(ctx), ino(ino), 0));
         }
-        return new OpenOut(0, 0);
+        return openOut(flags);
+    }
+
+    /**
+     * O_APPEND: direct I/O, for the kernel would write at the end of file it last saw, which
+     * another client may have moved; we append at the true end instead (see {@link #write}).
+     * Otherwise the kernel keeps the pages it cached (they are invalidated when a grant is lost).
+     */
+    private OpenOut openOut(int flags) {
+        if ((flags & O_APPEND) != 0) {
+            return new OpenOut(APPEND_FH, OpenOut.FOPEN_DIRECT_IO);
+        }
+        return new OpenOut(0, caching.keepPages() ? OpenOut.FOPEN_KEEP_CACHE : 0);
     }
 
     @Override
@@ -255,6 +308,10 @@ public final class CrfsFuse implements FuseFileSystem {
     public int write(FuseContext ctx, long ino, long fh, long offset, ByteBuffer data, int writeFlags) {
         byte[] buf = new byte[data.remaining()];
         data.get(buf);
+        if (fh == APPEND_FH) {
+            call(() -> fs.append(caller(ctx), ino(ino), buf, 0, buf.length));
+            return buf.length;
+        }
         return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, buf.length));
     }
 
@@ -431,7 +488,7 @@ public final class CrfsFuse implements FuseFileSystem {
         if ((flags & 01000) != 0 && a.size() > 0) {
             run(() -> fs.ftruncate(caller(ctx), a.ino(), 0));
         }
-        return new CreateOut(entry(call(() -> fs.getattr(a.ino()))), new OpenOut(0, 0));
+        return new CreateOut(entry(call(() -> fs.getattr(a.ino()))), openOut(flags));
     }
 
     @Override

@@ -12,13 +12,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Mounting crfs with FUSE: a network mount (a {@link CrfsClient} to crfsd) or a local one (a
  * crfsd on the image inside this process, on a loopback port, and a client to it: the same
- * code and the same coherence as over the network). When the client loses a grant, the
- * kernel's cached pages and attributes of those inodes are invalidated with notify messages.
+ * code and the same coherence as over the network).
+ *
+ * <p>The kernel caches attributes, names and pages for long ({@link #TTL_NANOS}). Coherence comes
+ * from invalidation: when the client loses a grant, before the revoke is acknowledged (so before
+ * the other client's change can happen), the kernel is told to forget the attributes of every
+ * inode in the range it was given, and, if a directory is among them, every name it cached
+ * (FUSE_NOTIFY_INC_EPOCH). Both take no kernel lock, so they cannot deadlock with a request that
+ * waits for a grant. Reads then ask for fresh attributes, and the kernel drops pages whose
+ * mtime or size changed (auto_inval_data); the pages themselves are also dropped shortly after,
+ * on another thread, since that waits for page locks a waiting READ may hold. Kernels without
+ * INC_EPOCH (before 6.16) get no name caching: every path walk asks LOOKUP again.
  */
 public final class Mounts {
     private static final Logger LOG = LoggerFactory.getLogger(Mounts.class);
-    /** Kernel attribute and entry caching: none, so that every stat and lookup sees what the grants allow. */
-    static final long TTL_NANOS = 0;
+    /** How long the kernel may cache attributes and names: long, since a lost grant invalidates them. */
+    static final long TTL_NANOS = 3600L * 1_000_000_000L;
 
     private Mounts() {}
 
@@ -95,12 +104,21 @@ public final class Mounts {
     }
 
     private static Mounted mount(CrfsClient c, Path dir, Crfsd embedded) throws IOException {
-        CrfsFuse fs = new CrfsFuse(c.posix(), TTL_NANOS, c);
+        // names may be cached only if the kernel can be told to forget them without a lock
+        // (INC_EPOCH); the mount is made first with attributes and pages cached, and names once it
+        // is known to work
+        var epochAware = new java.util.concurrent.atomic.AtomicBoolean();
+        CrfsFuse fs = new CrfsFuse(c.posix(), new CrfsFuse.Caching(TTL_NANOS, TTL_NANOS, true), c);
+        fs.cacheNames(false);
         FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false)
-                .withKernelChecks(true, true));
-        // Kernel invalidations run on their own thread, after the revoke is acknowledged: the
-        // kernel may hold a page lock for a READ of the same file that waits for a grant, which the
-        // server gives only once this revoke is answered. Invalidating inline deadlocks that cycle.
+                .withKernelChecks(true, true).withAutoInvalData(true));
+        epochAware.set(m.notifier().notifyIncEpoch());
+        fs.cacheNames(epochAware.get());
+        if (!epochAware.get()) {
+            LOG.info("this kernel cannot drop FUSE names without locks (no FUSE_NOTIFY_INC_EPOCH); names are not cached");
+        }
+        // Dropping pages waits for page locks, which a READ waiting for a grant may hold while the
+        // server waits for this revoke's answer: that part runs on its own thread, after the answer.
         java.util.concurrent.ExecutorService notifier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "crfs-fuse-invalidate");
             t.setDaemon(true);
@@ -108,13 +126,24 @@ public final class Mounts {
         });
         c.onInvalidate((from, to) -> {
             List<Long> inos = fs.known(from, to);
-            if (!inos.isEmpty()) {
-                notifier.execute(() -> {
-                    for (long ino : inos) {
-                        m.notifier().notifyInvalInode(CrfsFuse.node(ino), 0, 0);
-                    }
-                });
+            if (inos.isEmpty()) {
+                return;
             }
+            try {
+                for (long ino : inos) { // attributes only: no page locks, done before the revoke is answered
+                    m.notifier().notifyInvalInode(CrfsFuse.node(ino), -1, 0);
+                }
+                if (epochAware.get() && fs.knowsDirectoryIn(from, to)) {
+                    m.notifier().notifyIncEpoch();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("kernel cache invalidation of inodes {}..{} failed: {}", from, to, e.getMessage());
+            }
+            notifier.execute(() -> {
+                for (long ino : inos) {
+                    m.notifier().notifyInvalInode(CrfsFuse.node(ino), 0, 0);
+                }
+            });
         });
         LOG.info("mounted crfs at {}", dir);
         return new Mounted(m, c, embedded);

@@ -133,4 +133,89 @@ class FuseMountTest {
             assertThat(Oracles.btrfsCheck(img)).isEmpty();
         }
     }
+
+    /**
+     * The kernel caches names, misses, attributes and pages for long; each is first cached on
+     * mount A, then changed through mount B, and A must see the change on its very next call.
+     */
+    @Test
+    void whatTheKernelCachedIsDroppedWhenAnotherMountChangesIt() throws Exception {
+        assumeTrue(canMount(), "needs root and /dev/fuse");
+        Path img = tmp.resolve("k.img");
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
+             Mounts.Mounted ma = Mounts.network("127.0.0.1", d.port(), a);
+             Mounts.Mounted mb = Mounts.network("127.0.0.1", d.port(), b)) {
+            Files.createDirectories(a.resolve("d"));
+            // a miss: "no such name" cached on A, then the name is created on B
+            assertThat(Files.exists(a.resolve("d/x"))).isFalse();
+            assertThat(Files.exists(a.resolve("d/x"))).isFalse();
+            Files.writeString(b.resolve("d/x"), "made on b");
+            assertThat(Files.readString(a.resolve("d/x"))).isEqualTo("made on b");
+            // a name: looked up on A, renamed on B, then the old name reused for a directory
+            assertThat(Files.isRegularFile(a.resolve("d/x"))).isTrue();
+            Files.move(b.resolve("d/x"), b.resolve("d/y"));
+            assertThat(Files.exists(a.resolve("d/x"))).isFalse();
+            assertThat(Files.readString(a.resolve("d/y"))).isEqualTo("made on b");
+            Files.createDirectory(b.resolve("d/x"));
+            assertThat(Files.isDirectory(a.resolve("d/x"))).isTrue();
+            // pages: read on A (kept between opens), overwritten in place on B with as many bytes
+            Path p = a.resolve("d/p");
+            byte[] one = new byte[3 * 4096 + 17];
+            java.util.Arrays.fill(one, (byte) '1');
+            Files.write(p, one);
+            assertThat(Files.readAllBytes(p)).isEqualTo(one);
+            assertThat(Files.readAllBytes(p)).isEqualTo(one);
+            byte[] two = one.clone();
+            java.util.Arrays.fill(two, 4000, 4200, (byte) '2');
+            try (var ch = java.nio.channels.FileChannel.open(b.resolve("d/p"), StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(two, 4000, 200), 4000);
+            }
+            assertThat(Files.readAllBytes(p)).isEqualTo(two);
+            try (var ch = java.nio.channels.FileChannel.open(p, StandardOpenOption.READ)) { // an open file too
+                ch.read(java.nio.ByteBuffer.allocate(one.length), 0);
+                Files.write(b.resolve("d/p"), new byte[] {'3'}, StandardOpenOption.APPEND);
+                java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate(one.length + 10);
+                assertThat(ch.read(all, 0)).isEqualTo(one.length + 1);
+                assertThat(all.get(one.length)).isEqualTo((byte) '3');
+            }
+            // attributes: stat cached on A, then mode, owner, times and size changed on B
+            assertThat(Files.size(a.resolve("d/p"))).isEqualTo(one.length + 1);
+            Files.setPosixFilePermissions(b.resolve("d/p"), java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
+            Files.setLastModifiedTime(b.resolve("d/p"), java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(a.resolve("d/p"))))
+                    .isEqualTo("r--r-----");
+            assertThat(Files.getLastModifiedTime(a.resolve("d/p")).toMillis()).isEqualTo(1_000_000_000_000L);
+            // appends with O_APPEND from both mounts at once: none overwrites another
+            Path log = Files.writeString(a.resolve("log"), "");
+            var writers = new java.util.ArrayList<java.util.concurrent.CompletableFuture<Void>>();
+            for (Path dir : List.of(a, b)) {
+                String tag = dir == a ? "A" : "B";
+                writers.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try (var out = Files.newOutputStream(dir.resolve("log"), StandardOpenOption.APPEND)) {
+                        for (int i = 0; i < 200; i++) {
+                            out.write(String.format("%s%04d\n", tag, i).getBytes(StandardCharsets.US_ASCII));
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }));
+            }
+            for (var w : writers) {
+                w.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            List<String> lines = Files.readAllLines(log);
+            assertThat(lines).hasSize(400);
+            assertThat(lines.stream().filter(l -> l.startsWith("A")).toList())
+                    .isEqualTo(java.util.stream.IntStream.range(0, 200).mapToObj(i -> String.format("A%04d", i)).toList());
+            assertThat(lines.stream().filter(l -> l.startsWith("B")).toList())
+                    .isEqualTo(java.util.stream.IntStream.range(0, 200).mapToObj(i -> String.format("B%04d", i)).toList());
+            assertThat(Files.readAllLines(b.resolve("log"))).isEqualTo(lines);
+        }
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(img)).isEmpty();
+        }
+    }
 }

@@ -175,6 +175,17 @@ public final class PosixFs {
     public int write(Caller c, long ino, long offset, byte[] src, int from, int length) {
         return edit(length, () -> files.write(c, ino, offset, src, from, length));
     }
+    /**
+     * An O_APPEND write: at the end of the file as it is now, in the same operation, so that
+     * appenders on any client never overwrite each other. Returns the offset written at.
+     */
+    public long append(Caller c, long ino, byte[] src, int from, int length) {
+        return edit(length, () -> {
+            long at = inodes.load(ino).size();
+            files.write(c, ino, at, src, from, length);
+            return at;
+        });
+    }
     /** chmod, chown, utimensat and truncate(2) (a size change needs write permission on the inode). */
     public Attr setattr(Caller c, long ino, SetAttr change) { return edit(0, () -> attrs.setattr(c, ino, change, false)); }
     /** ftruncate(2) on a handle opened for writing: the permission was checked at open, as in Linux. */

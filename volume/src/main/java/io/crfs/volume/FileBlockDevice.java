@@ -59,6 +59,34 @@ public final class FileBlockDevice implements BlockDevice {
         while (b.hasRemaining()) {
             p += ch.write(b, p);
         }
+        writeBehind(length);
+    }
+
+    /** Bytes written since the last background flush was started. */
+    static final long WRITE_BEHIND_BYTES = Long.getLong("crfs.writeBehindBytes", 32L << 20);
+    private long unflushed;
+    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Write-behind: every {@link #WRITE_BEHIND_BYTES} written, a background fdatasync starts, so
+     * that the image's dirty pages go to disk while writing goes on and a commit's barrier finds
+     * little left to do (instead of stalling on everything written since the last commit).
+     * Durability still comes from {@link #flush()} alone; this only moves the work earlier.
+     */
+    private void writeBehind(int length) {
+        unflushed += length;
+        if (WRITE_BEHIND_BYTES > 0 && unflushed >= WRITE_BEHIND_BYTES && flushing.compareAndSet(false, true)) {
+            unflushed = 0;
+            Thread.ofPlatform().daemon().name("crfs-write-behind").start(() -> {
+                try {
+                    ch.force(false);
+                } catch (IOException | RuntimeException e) {
+                    // closed meanwhile, or the disk failed: the next barrier reports it
+                } finally {
+                    flushing.set(false);
+                }
+            });
+        }
     }
 
     @Override
