@@ -14,6 +14,7 @@ W=$(mktemp -d /var/tmp/crfs-fusebench.XXXXXX)
 mkdir -p "$W/crfs" "$W/loop" "$W/ssh" "$W/export"
 cleanup() {
   "$ROOT/crfs" umount "$W/crfs" 2>/dev/null || true
+  "$ROOT/crfs" umount "$W/crfs-b" 2>/dev/null || true
   pkill -f "serve $W/crfs.img" 2>/dev/null || true
   mountpoint -q "$W/loop" && umount "$W/loop"
   bash "$PEERS/setup-sshfs.sh" down "$W/export" "$W/ssh" >/dev/null 2>&1 || true
@@ -34,15 +35,17 @@ for fs in loop crfs ssh; do
   bash "$PEERS/fio-suite.sh" "$W/$fs" "$fs" "$W/fio-$fs" 2>&1 | grep -v '^#'
 done
 # The fio suite's seqread follows its own seqwrite and drop_caches; crfs's client keeps file data
-# in its JVM (up to 512 MiB), which drop_caches does not touch. So, for crfs, also a read by a
-# fresh client: the file is written, the mount is remade (empty client cache), caches dropped.
-echo "== crfs, cold client"
-fio --name=coldw --directory="$W/crfs" --filename=cold.dat --rw=write --bs=1M --size="$SIZE" --ioengine=psync \
+# in its JVM (up to 512 MiB), which drop_caches does not touch. So, for crfs, also a read of data
+# this client has never seen: a second mount (another client) writes the file, then the first
+# mount reads it after drop_caches.
+echo "== crfs, data written by another client"
+mkdir -p "$W/crfs-b"
+nohup "$ROOT/crfs" mount 127.0.0.1:7391 "$W/crfs-b" >"$W/mount-b.log" 2>&1 &
+for _ in $(seq 1 100); do grep -q " $W/crfs-b fuse" /proc/mounts && break; sleep 0.1; done
+fio --name=otherw --directory="$W/crfs-b" --filename=other.dat --rw=write --bs=1M --size="$SIZE" --ioengine=psync \
     --end_fsync=1 --output-format=terse >/dev/null 2>&1
-"$ROOT/crfs" umount "$W/crfs"
-nohup "$ROOT/crfs" mount 127.0.0.1:7391 "$W/crfs" >"$W/mount2.log" 2>&1 &
-for _ in $(seq 1 100); do grep -q " $W/crfs fuse" /proc/mounts && break; sleep 0.1; done
+"$ROOT/crfs" umount "$W/crfs-b"
 sync; echo 3 > /proc/sys/vm/drop_caches
-fio --name=coldr --directory="$W/crfs" --filename=cold.dat --rw=read --bs=1M --size="$SIZE" --ioengine=psync \
-    --output-format=json --output="$W/coldr.json" >/dev/null 2>&1
-python3 -c "import json,sys; j=json.load(open(sys.argv[1]))['jobs'][0]['read']; print(f'crfs-cold     seqread    {j[\"bw_bytes\"]/1e6:9.1f} MB/s')" "$W/coldr.json"
+fio --name=otherr --directory="$W/crfs" --filename=other.dat --rw=read --bs=1M --size="$SIZE" --ioengine=psync \
+    --output-format=json --output="$W/otherr.json" >/dev/null 2>&1
+python3 -c "import json,sys; j=json.load(open(sys.argv[1]))['jobs'][0]['read']; print(f'crfs-other    seqread    {j[\"bw_bytes\"]/1e6:9.1f} MB/s')" "$W/otherr.json"

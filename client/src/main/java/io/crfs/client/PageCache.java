@@ -1,32 +1,96 @@
 package io.crfs.client;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * File data cached under READ or WRITE grants, in whole chunks of {@link #CHUNK} bytes (holes
- * and bytes past the end are zeros, as the server reads them). Written bytes patch cached chunks;
- * chunks never cached are simply fetched on the next read.
+ * and bytes past the end are zeros, as the server reads them). Written bytes patch cached chunks,
+ * and chunks a write covers whole are cached; others are fetched on the next read.
+ *
+ * <p>Chunks live outside the Java heap, in slabs that are reused once dropped: a cache of
+ * hundreds of megabytes of long-lived 64 KiB arrays would otherwise be copied by every young
+ * collection and zeroed on every allocation. The owner's lock guards every call.
  */
 final class PageCache {
     static final int CHUNK = 64 << 10;
+    private static final int SLAB_CHUNKS = 16;
     /** Past this many cached bytes, the least recently used files' chunks are dropped (they are never dirty). */
     static final long LIMIT = Long.getLong("crfs.client.cacheBytes", 512L << 20);
-    private final Map<Long, TreeMap<Long, byte[]>> byInode = new java.util.LinkedHashMap<>(64, 0.75f, true);
+    private final Map<Long, TreeMap<Long, MemorySegment>> byInode = new java.util.LinkedHashMap<>(64, 0.75f, true);
+    private final Arena arena = Arena.ofAuto();
+    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
+    private final long limit;
     private long bytes;
 
-    byte[] chunk(long ino, long index) {
-        TreeMap<Long, byte[]> m = byInode.get(ino);
+    PageCache() {
+        this(LIMIT);
+    }
+
+    /** {@code limit}: bytes of data kept at most (a few chunks more while one is being added). */
+    PageCache(long limit) {
+        this.limit = limit;
+    }
+
+    boolean has(long ino, long index) {
+        return segment(ino, index) != null;
+    }
+
+    private MemorySegment segment(long ino, long index) {
+        TreeMap<Long, MemorySegment> m = byInode.get(ino);
         return m == null ? null : m.get(index);
     }
 
-    void put(long ino, long index, byte[] chunk) {
-        byte[] old = byInode.computeIfAbsent(ino, k -> new TreeMap<>()).put(index, chunk);
-        bytes += chunk.length - (old == null ? 0 : old.length);
-        if (bytes > LIMIT) {
+    /** Copies {@code length} bytes of a cached chunk from {@code from} into {@code dst}; false if not cached. */
+    boolean copyOut(long ino, long index, int from, byte[] dst, int at, int length) {
+        MemorySegment c = segment(ino, index);
+        if (c == null) {
+            return false;
+        }
+        MemorySegment.copy(c, ValueLayout.JAVA_BYTE, from, dst, at, length);
+        return true;
+    }
+
+    /** Caches chunk {@code index}: {@code length} bytes from {@code src} (at most a chunk), zeros after them. */
+    void put(long ino, long index, byte[] src, int srcOffset, int length) {
+        TreeMap<Long, MemorySegment> m = byInode.computeIfAbsent(ino, k -> new TreeMap<>());
+        MemorySegment c = m.get(index);
+        if (c == null) {
+            c = take();
+            m.put(index, c);
+            bytes += CHUNK;
+        }
+        MemorySegment.copy(src, srcOffset, c, ValueLayout.JAVA_BYTE, 0, length);
+        if (length < CHUNK) {
+            c.asSlice(length).fill((byte) 0);
+        }
+        if (bytes > limit) {
             shrink(ino, index);
         }
+    }
+
+    private MemorySegment take() {
+        if (free.isEmpty()) {
+            MemorySegment slab = arena.allocate((long) SLAB_CHUNKS * CHUNK, 4096);
+            for (int i = 0; i < SLAB_CHUNKS; i++) {
+                free.add(slab.asSlice((long) i * CHUNK, CHUNK));
+            }
+        }
+        return free.poll();
+    }
+
+    private void release(MemorySegment c) {
+        bytes -= CHUNK;
+        free.push(c);
+    }
+
+    private void releaseAll(TreeMap<Long, MemorySegment> chunks) {
+        chunks.values().forEach(this::release);
     }
 
     /**
@@ -35,23 +99,21 @@ final class PageCache {
      * sequential reader or writer is done with them), then those ahead.
      */
     private void shrink(long keep, long index) {
-        Iterator<Map.Entry<Long, TreeMap<Long, byte[]>>> it = byInode.entrySet().iterator();
-        while (bytes > LIMIT * 3 / 4 && it.hasNext()) {
-            Map.Entry<Long, TreeMap<Long, byte[]>> e = it.next();
+        Iterator<Map.Entry<Long, TreeMap<Long, MemorySegment>>> it = byInode.entrySet().iterator();
+        while (bytes > limit * 3 / 4 && it.hasNext()) {
+            Map.Entry<Long, TreeMap<Long, MemorySegment>> e = it.next();
             if (e.getKey() == keep) {
                 continue;
             }
-            for (byte[] c : e.getValue().values()) {
-                bytes -= c.length;
-            }
+            releaseAll(e.getValue());
             it.remove();
         }
-        TreeMap<Long, byte[]> own = byInode.get(keep);
-        Iterator<Map.Entry<Long, byte[]>> ci = own == null ? java.util.Collections.emptyIterator() : own.entrySet().iterator();
-        while (bytes > LIMIT * 3 / 4 && ci.hasNext()) {
-            Map.Entry<Long, byte[]> c = ci.next();
+        TreeMap<Long, MemorySegment> own = byInode.get(keep);
+        Iterator<Map.Entry<Long, MemorySegment>> ci = own == null ? java.util.Collections.emptyIterator() : own.entrySet().iterator();
+        while (bytes > limit * 3 / 4 && ci.hasNext()) {
+            Map.Entry<Long, MemorySegment> c = ci.next();
             if (c.getKey() != index) {
-                bytes -= c.getValue().length;
+                release(c.getValue());
                 ci.remove();
             }
         }
@@ -64,67 +126,61 @@ final class PageCache {
     void write(long ino, long offset, byte[] data) {
         long end = offset + data.length;
         for (long idx = offset / CHUNK; idx * CHUNK < end; idx++) {
-            TreeMap<Long, byte[]> m = byInode.get(ino);
-            byte[] c = m == null ? null : m.get(idx);
+            long cs = idx * CHUNK;
+            MemorySegment c = segment(ino, idx);
             if (c == null) {
-                long cs = idx * CHUNK;
                 if (cs >= offset && cs + CHUNK <= end) {
-                    put(ino, idx, java.util.Arrays.copyOfRange(data, (int) (cs - offset), (int) (cs - offset) + CHUNK));
+                    put(ino, idx, data, (int) (cs - offset), CHUNK);
                 }
                 continue;
             }
-            long cs = idx * CHUNK;
             long s = Math.max(cs, offset), t = Math.min(cs + CHUNK, end);
-            System.arraycopy(data, (int) (s - offset), c, (int) (s - cs), (int) (t - s));
+            MemorySegment.copy(data, (int) (s - offset), c, ValueLayout.JAVA_BYTE, s - cs, (int) (t - s));
         }
     }
 
     /** Zeros [offset, end) in cached chunks (punch hole, truncate tail). */
     void zero(long ino, long offset, long end) {
-        TreeMap<Long, byte[]> m = byInode.get(ino);
+        TreeMap<Long, MemorySegment> m = byInode.get(ino);
         if (m == null || end <= offset) {
             return;
         }
-        for (Map.Entry<Long, byte[]> e : m.subMap(offset / CHUNK, true, (end - 1) / CHUNK, true).entrySet()) {
+        for (Map.Entry<Long, MemorySegment> e : m.subMap(offset / CHUNK, true, (end - 1) / CHUNK, true).entrySet()) {
             long cs = e.getKey() * CHUNK;
             long s = Math.max(cs, offset), t = Math.min(cs + CHUNK, end);
-            java.util.Arrays.fill(e.getValue(), (int) (s - cs), (int) (t - cs), (byte) 0);
+            e.getValue().asSlice(s - cs, t - s).fill((byte) 0);
         }
     }
 
     /** Bytes at and past {@code size} read as zeros after a truncate. */
     void truncate(long ino, long size) {
-        TreeMap<Long, byte[]> m = byInode.get(ino);
+        TreeMap<Long, MemorySegment> m = byInode.get(ino);
         if (m == null) {
             return;
         }
-        Iterator<Map.Entry<Long, byte[]>> it = m.tailMap((size + CHUNK - 1) / CHUNK, true).entrySet().iterator();
+        Iterator<Map.Entry<Long, MemorySegment>> it = m.tailMap((size + CHUNK - 1) / CHUNK, true).entrySet().iterator();
         while (it.hasNext()) {
-            bytes -= it.next().getValue().length;
+            release(it.next().getValue());
             it.remove();
         }
         zero(ino, size, ((size + CHUNK - 1) / CHUNK) * CHUNK);
     }
 
     void drop(long ino) {
-        TreeMap<Long, byte[]> m = byInode.remove(ino);
+        TreeMap<Long, MemorySegment> m = byInode.remove(ino);
         if (m != null) {
-            for (byte[] c : m.values()) {
-                bytes -= c.length;
-            }
+            releaseAll(m);
         }
     }
 
     /** Drops every inode in [from, to] (unsigned objectids). */
     void dropRange(long from, long to) {
-        Iterator<Map.Entry<Long, TreeMap<Long, byte[]>>> it = byInode.entrySet().iterator();
+        Iterator<Map.Entry<Long, TreeMap<Long, MemorySegment>>> it = byInode.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<Long, TreeMap<Long, byte[]>> e = it.next();
+            Map.Entry<Long, TreeMap<Long, MemorySegment>> e = it.next();
             long ino = e.getKey();
             if (Long.compareUnsigned(ino, from) >= 0 && Long.compareUnsigned(ino, to) <= 0) {
-                for (byte[] c : e.getValue().values()) {
-                    bytes -= c.length;
-                }
+                releaseAll(e.getValue());
                 it.remove();
             }
         }
@@ -135,6 +191,7 @@ final class PageCache {
     }
 
     void clear() {
+        byInode.values().forEach(this::releaseAll);
         byInode.clear();
         bytes = 0;
     }

@@ -354,15 +354,22 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public byte[] read(long ino, long offset, int length) {
-        return single(() -> {
+        byte[] out = new byte[length];
+        readInto(ino, offset, out, 0, length);
+        return out;
+    }
+
+    @Override
+    public void readInto(long ino, long offset, byte[] out, int at, int length) {
+        single(() -> {
             require(ino, 1);
-            byte[] out = new byte[length];
             long end = offset + length;
             long first = offset / PageCache.CHUNK;
             long last = (end - 1) / PageCache.CHUNK;
             for (long idx = first; idx <= last && length > 0; idx++) {
-                byte[] c = pages.chunk(ino, idx);
-                if (c == null) {
+                long cs = idx * PageCache.CHUNK;
+                long s = Math.max(cs, offset), t = Math.min(cs + PageCache.CHUNK, end);
+                if (!pages.copyOut(ino, idx, (int) (s - cs), out, at + (int) (s - offset), (int) (t - s))) {
                     // one request for the whole run of missing chunks; a miss right where the last
                     // fetch of this file ended is a sequential reader: fetch ahead of it as well
                     long limit = last;
@@ -372,21 +379,23 @@ final class RemoteStore implements ItemStore {
                         limit = Math.max(last, Math.min(idx + MAX_FETCH_CHUNKS - 1, (size - 1) / PageCache.CHUNK));
                     }
                     long runEnd = idx;
-                    while (runEnd < limit && runEnd - idx < MAX_FETCH_CHUNKS - 1 && pages.chunk(ino, runEnd + 1) == null) {
+                    while (runEnd < limit && runEnd - idx < MAX_FETCH_CHUNKS - 1 && !pages.has(ino, runEnd + 1)) {
                         runEnd++;
                     }
-                    fetch(ino, idx, runEnd);
+                    byte[] all = fetch(ino, idx, runEnd);
                     if (sequential.size() > 4096) {
                         sequential.clear();
                     }
                     sequential.put(ino, runEnd + 1);
-                    c = pages.chunk(ino, idx);
+                    int within = (int) (s - cs), n = (int) (t - s), dst = at + (int) (s - offset);
+                    if (!pages.copyOut(ino, idx, within, out, dst, n)) { // already dropped again: memory is short
+                        int have = Math.max(0, Math.min(n, all.length - within));
+                        System.arraycopy(all, Math.min(within, all.length), out, dst, have);
+                        java.util.Arrays.fill(out, dst + have, dst + n, (byte) 0);
+                    }
                 }
-                long cs = idx * PageCache.CHUNK;
-                long s = Math.max(cs, offset), t = Math.min(cs + PageCache.CHUNK, end);
-                System.arraycopy(c, (int) (s - cs), out, (int) (s - offset), (int) (t - s));
             }
-            return out;
+            return null;
         });
     }
 
@@ -394,8 +403,8 @@ final class RemoteStore implements ItemStore {
     /** Per file, the chunk after the last one fetched (read-ahead for sequential readers). */
     private final Map<Long, Long> sequential = new java.util.HashMap<>();
 
-    /** Fetches chunks [from, to] of the file in one READ and caches them. */
-    private void fetch(long ino, long from, long to) {
+    /** Fetches chunks [from, to] of the file in one READ and caches them; returns the bytes read (from chunk {@code from} on). */
+    private byte[] fetch(long ino, long from, long to) {
         if (hasDirtyData(ino)) {
             flushLocked();
         }
@@ -404,12 +413,9 @@ final class RemoteStore implements ItemStore {
         byte[] all = d.data();
         for (long idx = from; idx <= to; idx++) {
             int at = (int) ((idx - from) * PageCache.CHUNK);
-            byte[] c = new byte[PageCache.CHUNK];
-            if (at < all.length) {
-                System.arraycopy(all, at, c, 0, Math.min(PageCache.CHUNK, all.length - at));
-            }
-            pages.put(ino, idx, c);
+            pages.put(ino, idx, all, Math.min(at, all.length), Math.max(0, Math.min(PageCache.CHUNK, all.length - at)));
         }
+        return all;
     }
 
     /** Whether unsent edits change the file data of {@code ino} (stat and reads then need them sent first). */

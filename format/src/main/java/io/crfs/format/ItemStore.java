@@ -36,6 +36,14 @@ public interface ItemStore {
     byte[] read(long ino, long offset, int length);
 
     /**
+     * Like {@link #read(long, long, int)}, into {@code dst} at {@code at}: the same bytes, without
+     * an intermediate array where the store can avoid one.
+     */
+    default void readInto(long ino, long offset, byte[] dst, int at, int length) {
+        System.arraycopy(read(ino, offset, length), 0, dst, at, length);
+    }
+
+    /**
      * Writes file bytes at offset, extending {@code size} if the write ends past it, and keeps
      * {@code nbytes} true. Small files starting at offset 0 may be stored inline.
      */

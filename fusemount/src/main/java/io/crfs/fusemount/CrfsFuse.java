@@ -299,9 +299,21 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public void read(FuseContext ctx, long ino, long fh, long offset, ByteBuffer dst) {
         int want = dst.remaining();
-        byte[] buf = new byte[want];
+        byte[] buf = scratch(want);
         int n = call(() -> fs.read(ino(ino), offset, buf, 0, want));
         dst.put(buf, 0, Math.max(0, n));
+    }
+
+    /** A per-worker buffer for READ replies (up to 1 MiB each): no allocation and zeroing per request. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
+    private static byte[] scratch(int size) {
+        byte[] b = SCRATCH.get();
+        if (b.length < size) {
+            b = new byte[size];
+            SCRATCH.set(b);
+        }
+        return b;
     }
 
     @Override

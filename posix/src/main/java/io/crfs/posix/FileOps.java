@@ -42,8 +42,7 @@ final class FileOps {
             return 0;
         }
         int n = (int) Math.min(length, size - offset);
-        byte[] b = store.read(ino, offset, n);
-        System.arraycopy(b, 0, dst, from, n);
+        store.readInto(ino, offset, dst, from, n);
         return n;
     }
 

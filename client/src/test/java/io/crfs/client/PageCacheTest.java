@@ -1,0 +1,82 @@
+package io.crfs.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The client's off-heap page cache against a plain byte-array model of each file. */
+class PageCacheTest {
+    static final int C = PageCache.CHUNK;
+
+    @Test
+    void aFileLargerThanTheCacheKeepsTheChunksAheadOfASequentialReaderAndEveryByteRight() {
+        PageCache pc = new PageCache(8L * C);
+        byte[] file = new byte[64 * C];
+        new Random(1).nextBytes(file);
+        for (int idx = 0; idx < 64; idx++) {
+            pc.put(7, idx, file, idx * C, C);
+            assertThat(pc.bytes()).isLessThanOrEqualTo(9L * C);
+            assertThat(pc.has(7, idx)).as("the chunk just added stays").isTrue();
+        }
+        assertThat(pc.has(7, 0)).as("chunks behind the reader went first").isFalse();
+        assertThat(pc.has(7, 63)).isTrue();
+        for (int idx = 0; idx < 64; idx++) {
+            byte[] got = new byte[C];
+            if (pc.copyOut(7, idx, 0, got, 0, C)) {
+                assertThat(got).isEqualTo(java.util.Arrays.copyOfRange(file, idx * C, idx * C + C));
+            }
+        }
+    }
+
+    @Test
+    void writesTruncatesAndHolesMatchAModel() {
+        long seed = Long.getLong("crfs.random.seed", System.nanoTime());
+        System.out.println("PageCacheTest seed " + seed + " (rerun with -Dcrfs.random.seed=" + seed + ")");
+        Random r = new Random(seed);
+        PageCache pc = new PageCache(6L * C);
+        byte[][] model = new byte[3][16 * C];
+        for (int step = 0; step < 3000; step++) {
+            int ino = r.nextInt(3);
+            byte[] f = model[ino];
+            switch (r.nextInt(5)) {
+                case 0 -> { // a fetch of one chunk from the "server" (the model)
+                    int idx = r.nextInt(16);
+                    pc.put(ino, idx, f, idx * C, C);
+                }
+                case 1 -> { // a write, cached whole chunks and patched cached ones
+                    int off = r.nextInt(f.length - 1), len = 1 + r.nextInt(Math.min(3 * C, f.length - off));
+                    byte[] data = new byte[len];
+                    r.nextBytes(data);
+                    System.arraycopy(data, 0, f, off, len);
+                    pc.write(ino, off, data);
+                }
+                case 2 -> { // punch
+                    int off = r.nextInt(f.length - 1), end = off + 1 + r.nextInt(f.length - off - 1);
+                    java.util.Arrays.fill(f, off, end, (byte) 0);
+                    pc.zero(ino, off, end);
+                }
+                case 3 -> { // truncate (the file keeps its array; past the size reads as zeros)
+                    int size = r.nextInt(f.length);
+                    java.util.Arrays.fill(f, size, f.length, (byte) 0);
+                    pc.truncate(ino, size);
+                }
+                default -> {
+                    if (r.nextInt(20) == 0) {
+                        pc.drop(ino);
+                    }
+                }
+            }
+            assertThat(pc.bytes()).isLessThanOrEqualTo(7L * C);
+            for (int i = 0; i < 3; i++) {
+                for (int idx = 0; idx < 16; idx++) {
+                    byte[] got = new byte[C];
+                    if (pc.copyOut(i, idx, 0, got, 0, C)) {
+                        assertThat(got).as("inode %d chunk %d after step %d", i, idx, step)
+                                .isEqualTo(java.util.Arrays.copyOfRange(model[i], idx * C, idx * C + C));
+                    }
+                }
+            }
+        }
+    }
+}
