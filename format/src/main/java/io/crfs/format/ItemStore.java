@@ -45,7 +45,8 @@ public interface ItemStore {
 
     /**
      * Writes file bytes at offset, extending {@code size} if the write ends past it, and keeps
-     * {@code nbytes} true. Small files starting at offset 0 may be stored inline.
+     * {@code nbytes} true. Small files starting at offset 0 may be stored inline. The store keeps
+     * no reference to {@code data}: the caller may reuse it once this returns.
      */
     void write(long ino, long offset, byte[] data, int from, int length);
 

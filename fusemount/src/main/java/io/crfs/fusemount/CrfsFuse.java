@@ -304,7 +304,7 @@ public final class CrfsFuse implements FuseFileSystem {
         dst.put(buf, 0, Math.max(0, n));
     }
 
-    /** A per-worker buffer for READ replies (up to 1 MiB each): no allocation and zeroing per request. */
+    /** A per-worker buffer for READ and WRITE data (up to 1 MiB each): no allocation and zeroing per request. */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
 
     private static byte[] scratch(int size) {
@@ -318,13 +318,14 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public int write(FuseContext ctx, long ino, long fh, long offset, ByteBuffer data, int writeFlags) {
-        byte[] buf = new byte[data.remaining()];
-        data.get(buf);
+        int n = data.remaining();
+        byte[] buf = scratch(n); // stores keep no reference to written bytes (ItemStore.write)
+        data.get(buf, 0, n);
         if (fh == APPEND_FH) {
-            call(() -> fs.append(caller(ctx), ino(ino), buf, 0, buf.length));
-            return buf.length;
+            call(() -> fs.append(caller(ctx), ino(ino), buf, 0, n));
+            return n;
         }
-        return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, buf.length));
+        return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
     }
 
     /** (ino, owner, flock) that may hold a lock on the server: only their closes cost a round trip. */

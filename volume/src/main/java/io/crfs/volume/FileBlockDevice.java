@@ -14,11 +14,14 @@ public final class FileBlockDevice implements BlockDevice {
     private final Path path;
     private final FileChannel ch;
     private final FileLock lock;
+    /** The same file for array I/O without the channel's bounce buffer (null: the channel does it all). */
+    private final DirectIo direct;
 
     private FileBlockDevice(Path path, FileChannel ch, FileLock lock) {
         this.path = path;
         this.ch = ch;
         this.lock = lock;
+        this.direct = DirectIo.open(path);
     }
 
     public static FileBlockDevice open(Path path, boolean create) throws IOException {
@@ -40,6 +43,13 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void read(long position, byte[] dst, int offset, int length) throws IOException {
+        if (direct != null) {
+            if (direct.read(position, dst, offset, length) < length) {
+                throw new EOFException(path + ": read of " + length + " bytes at " + position + " runs past the end ("
+                        + ch.size() + " bytes); the image is truncated");
+            }
+            return;
+        }
         ByteBuffer b = ByteBuffer.wrap(dst, offset, length);
         long p = position;
         while (b.hasRemaining()) {
@@ -54,10 +64,14 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void write(long position, byte[] src, int offset, int length) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(src, offset, length);
-        long p = position;
-        while (b.hasRemaining()) {
-            p += ch.write(b, p);
+        if (direct != null) {
+            direct.write(position, src, offset, length);
+        } else {
+            ByteBuffer b = ByteBuffer.wrap(src, offset, length);
+            long p = position;
+            while (b.hasRemaining()) {
+                p += ch.write(b, p);
+            }
         }
         writeBehind(length);
     }
@@ -112,6 +126,9 @@ public final class FileBlockDevice implements BlockDevice {
         try {
             lock.release();
         } finally {
+            if (direct != null) {
+                direct.close();
+            }
             ch.close();
         }
     }

@@ -207,22 +207,30 @@ final class FileData {
         long a = offset / ss * ss;
         long b = roundUp(offset + len, ss);
         long size = in.size();
-        byte[] buf = new byte[(int) (b - a)];
-        if (offset > a && a < size) {
-            byte[] head = read(ino, a, (int) Math.min(offset - a, size - a));
-            System.arraycopy(head, 0, buf, 0, head.length);
+        byte[] buf;
+        int base;
+        if (offset == a && offset + len == b) { // whole sectors: written from the caller's bytes as they are
+            buf = data;
+            base = from;
+        } else {
+            buf = new byte[(int) (b - a)];
+            base = 0;
+            if (offset > a && a < size) {
+                byte[] head = read(ino, a, (int) Math.min(offset - a, size - a));
+                System.arraycopy(head, 0, buf, 0, head.length);
+            }
+            long tail = offset + len;
+            if (tail < b && tail < size) {
+                byte[] t = read(ino, tail, (int) (Math.min(b, size) - tail));
+                System.arraycopy(t, 0, buf, (int) (tail - a), t.length);
+            }
+            System.arraycopy(data, from, buf, (int) (offset - a), len);
         }
-        long tail = offset + len;
-        if (tail < b && tail < size) {
-            byte[] t = read(ino, tail, (int) (Math.min(b, size) - tail));
-            System.arraycopy(t, 0, buf, (int) (tail - a), t.length);
-        }
-        System.arraycopy(data, from, buf, (int) (offset - a), len);
         List<long[]> pieces = allocate(b - a);
         long nbytes = in.nbytes() - dropRange(ino, a, b);
         long at = a;
         for (long[] p : pieces) {
-            int off = (int) (at - a);
+            int off = base + (int) (at - a);
             try {
                 e.writeLogical(p[0], buf, off, (int) p[1]);
             } catch (IOException x) {

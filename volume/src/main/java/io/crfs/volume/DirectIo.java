@@ -1,0 +1,116 @@
+package io.crfs.volume;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+
+/**
+ * pread(2)/pwrite(2) straight from and into Java arrays. A FileChannel copies a heap buffer
+ * through a temporary direct buffer first: one more pass over every byte of file data. These
+ * calls are "critical" downcalls (the array is used in place, the collector waits for the few
+ * hundred microseconds a call takes). {@link #open} returns null where they are unavailable,
+ * and the caller keeps using its channel.
+ */
+final class DirectIo implements AutoCloseable {
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 02000000;
+    private static final MethodHandle OPEN;
+    private static final MethodHandle PREAD;
+    private static final MethodHandle PWRITE;
+    private static final MethodHandle CLOSE;
+
+    static {
+        MethodHandle open = null, pread = null, pwrite = null, close = null;
+        try {
+            Linker l = Linker.nativeLinker();
+            var libc = l.defaultLookup();
+            open = l.downcallHandle(libc.find("open").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+            var io = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG);
+            pread = l.downcallHandle(libc.find("pread").orElseThrow(), io, Linker.Option.critical(true));
+            pwrite = l.downcallHandle(libc.find("pwrite").orElseThrow(), io, Linker.Option.critical(true));
+            close = l.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        } catch (RuntimeException | Error e) {
+            open = null; // no native access: channels only
+        }
+        OPEN = open;
+        PREAD = pread;
+        PWRITE = pwrite;
+        CLOSE = close;
+    }
+
+    private final int fd;
+
+    private DirectIo(int fd) {
+        this.fd = fd;
+    }
+
+    /** The file opened again for direct array I/O, or null if that is not possible here. */
+    static DirectIo open(Path path) {
+        if (OPEN == null || Boolean.getBoolean("crfs.noDirectIo")) {
+            return null;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(a.allocateFrom(path.toString()), O_RDWR | O_CLOEXEC);
+            return fd < 0 ? null : new DirectIo(fd);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /** Writes all of {@code src[off, off+len)} at {@code position}. */
+    void write(long position, byte[] src, int off, int len) throws IOException {
+        MemorySegment seg = MemorySegment.ofArray(src);
+        long done = 0;
+        while (done < len) {
+            long n;
+            try {
+                n = (long) PWRITE.invokeExact(fd, seg.asSlice(off + done), (long) (len - done), position + done);
+            } catch (Throwable t) {
+                throw new IOException("pwrite failed: " + t, t);
+            }
+            if (n <= 0) {
+                throw new IOException("pwrite of " + (len - done) + " bytes at " + (position + done) + " failed (returned " + n + ")");
+            }
+            done += n;
+        }
+    }
+
+    /** Reads {@code len} bytes at {@code position}; returns how many there were before end of file. */
+    int read(long position, byte[] dst, int off, int len) throws IOException {
+        MemorySegment seg = MemorySegment.ofArray(dst);
+        int done = 0;
+        while (done < len) {
+            long n;
+            try {
+                n = (long) PREAD.invokeExact(fd, seg.asSlice(off + done), (long) (len - done), position + done);
+            } catch (Throwable t) {
+                throw new IOException("pread failed: " + t, t);
+            }
+            if (n < 0) {
+                throw new IOException("pread of " + (len - done) + " bytes at " + (position + done) + " failed");
+            }
+            if (n == 0) {
+                break;
+            }
+            done += (int) n;
+        }
+        return done;
+    }
+
+    @Override
+    public void close() {
+        try {
+            int r = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            // nothing to do
+        }
+    }
+}
