@@ -175,7 +175,18 @@ public final class CrfsFuse implements FuseFileSystem {
                 4096, ns(a.atime()), ns(a.mtime()), ns(a.ctime()));
     }
 
+    /** Lookups the kernel holds per inode (each Entry reply is one; FORGET gives them back). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Long> lookups = new java.util.concurrent.ConcurrentHashMap<>();
+
     private Entry entry(io.crfs.posix.Attr a) {
+        boolean dir = (a.mode() & Attr.S_IFMT) == Attr.S_IFDIR;
+        lookups.compute(a.ino(), (ino, n) -> { // with forget's compute: never forgotten while held
+            known.add(ino);
+            if (dir) {
+                knownDirs.add(ino);
+            }
+            return n == null ? 1L : n + 1;
+        });
         return new Entry(node(a.ino()), a.generation(), attr(a), entryTtl(), caching.attrTtlNanos());
     }
 
@@ -191,9 +202,20 @@ public final class CrfsFuse implements FuseFileSystem {
         }
     }
 
+    /** The kernel dropped the inode: it caches nothing of it, so revokes need not tell it (keeps {@code known} bounded). */
     @Override
-    public void forget(long ino, long nlookup) {
-        // PosixFs keeps no per-lookup state
+    public void forget(long node, long nlookup) {
+        lookups.compute(ino(node), (ino, n) -> {
+            long left = (n == null ? 0 : n) - nlookup;
+            if (left > 0) {
+                return left;
+            }
+            if (node != ROOT_NODE) {
+                known.remove(ino);
+                knownDirs.remove(ino);
+            }
+            return null;
+        });
     }
 
     @Override
