@@ -221,6 +221,7 @@ final class RemoteStore implements ItemStore {
             long dataIno = dataIno(e);
             if (dataIno != -1) {
                 dirtyData.add(dataIno);
+                prefetches.remove(dataIno); // what it brings back would predate this edit
             }
             dirtyBytes += e instanceof Edit.Write w ? w.data().length : 64;
         }
@@ -378,17 +379,36 @@ final class RemoteStore implements ItemStore {
                         long size = inode(ino).size();
                         limit = Math.max(last, Math.min(idx + MAX_FETCH_CHUNKS - 1, (size - 1) / PageCache.CHUNK));
                     }
-                    long runEnd = idx;
-                    while (runEnd < limit && runEnd - idx < MAX_FETCH_CHUNKS - 1 && !pages.has(ino, runEnd + 1)) {
-                        runEnd++;
+                    byte[] all = null;
+                    long runEnd, base = idx; // all holds the file's bytes from chunk base on
+                    Prefetch pf = prefetches.remove(ino);
+                    if (pf != null && pf.from() <= idx && idx <= pf.to()) { // already on its way
+                        try {
+                            all = install(pf);
+                            base = pf.from();
+                        } catch (StoreException e) {
+                            LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
+                        }
                     }
-                    byte[] all = fetch(ino, idx, runEnd);
+                    if (all != null) {
+                        runEnd = pf.to();
+                    } else {
+                        runEnd = idx;
+                        while (runEnd < limit && runEnd - idx < MAX_FETCH_CHUNKS - 1 && !pages.has(ino, runEnd + 1)) {
+                            runEnd++;
+                        }
+                        all = fetch(ino, idx, runEnd);
+                    }
                     if (sequential.size() > 4096) {
                         sequential.clear();
                     }
                     sequential.put(ino, runEnd + 1);
+                    if (next != null && next == idx) {
+                        prefetch(ino, runEnd + 1);
+                    }
                     int within = (int) (s - cs), n = (int) (t - s), dst = at + (int) (s - offset);
                     if (!pages.copyOut(ino, idx, within, out, dst, n)) { // already dropped again: memory is short
+                        within += (int) ((idx - base) * PageCache.CHUNK);
                         int have = Math.max(0, Math.min(n, all.length - within));
                         System.arraycopy(all, Math.min(within, all.length), out, dst, have);
                         java.util.Arrays.fill(out, dst + have, dst + n, (byte) 0);
@@ -403,6 +423,48 @@ final class RemoteStore implements ItemStore {
     /** Per file, the chunk after the last one fetched (read-ahead for sequential readers). */
     private final Map<Long, Long> sequential = new java.util.HashMap<>();
 
+    /** A READ of chunks [from, to] sent ahead of a sequential reader and not yet taken. */
+    private record Prefetch(long ino, long from, long to, Message.ReadData request,
+                            java.util.concurrent.CompletableFuture<Message> reply) {}
+
+    /** At most one per file; dropped when the file's data is edited here or its grant is lost. */
+    private final Map<Long, Prefetch> prefetches = new java.util.HashMap<>();
+
+    /**
+     * Sends, without waiting, a READ of up to {@link #MAX_FETCH_CHUNKS} chunks from {@code from}
+     * (not past the end of file): the server reads them while the reader consumes what it has.
+     */
+    private void prefetch(long ino, long from) {
+        if (prefetches.containsKey(ino) || hasDirtyData(ino) || pages.has(ino, from)) {
+            return;
+        }
+        long size = inode(ino).size();
+        if (size <= from * PageCache.CHUNK) {
+            return;
+        }
+        long to = Math.min(from + MAX_FETCH_CHUNKS - 1, (size - 1) / PageCache.CHUNK);
+        if (prefetches.size() > 64) {
+            prefetches.clear();
+        }
+        var req = new Message.ReadData(ino, from * PageCache.CHUNK, (int) ((to - from + 1) * PageCache.CHUNK));
+        prefetches.put(ino, new Prefetch(ino, from, to, req, session.send(req)));
+    }
+
+    /** Waits for a prefetch and caches its chunks; returns its bytes (from its first chunk on). */
+    private byte[] install(Prefetch pf) {
+        Message.Data d;
+        try {
+            d = (Message.Data) session.await(pf.request(), pf.reply());
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
+        }
+        return cache(pf.ino(), pf.from(), pf.to(), d.data());
+    }
+
+    private void dropPrefetches(long from, long to) {
+        prefetches.keySet().removeIf(ino -> Long.compareUnsigned(ino, from) >= 0 && Long.compareUnsigned(ino, to) <= 0);
+    }
+
     /** Fetches chunks [from, to] of the file in one READ and caches them; returns the bytes read (from chunk {@code from} on). */
     private byte[] fetch(long ino, long from, long to) {
         if (hasDirtyData(ino)) {
@@ -410,7 +472,10 @@ final class RemoteStore implements ItemStore {
         }
         int len = (int) ((to - from + 1) * PageCache.CHUNK);
         Message.Data d = (Message.Data) call(new Message.ReadData(ino, from * PageCache.CHUNK, len));
-        byte[] all = d.data();
+        return cache(ino, from, to, d.data());
+    }
+
+    private byte[] cache(long ino, long from, long to, byte[] all) {
         for (long idx = from; idx <= to; idx++) {
             int at = (int) ((idx - from) * PageCache.CHUNK);
             pages.put(ino, idx, all, Math.min(at, all.length), Math.max(0, Math.min(PageCache.CHUNK, all.length - at)));
@@ -569,6 +634,7 @@ final class RemoteStore implements ItemStore {
                 call(new Message.Release(h.id(), 0));
                 items.subMap(h.min(), true, h.max(), true).clear();
                 pages.dropRange(h.min().objectid(), h.max().objectid());
+                dropPrefetches(h.min().objectid(), h.max().objectid());
                 grants.remove(h);
             }
         }
@@ -654,6 +720,7 @@ final class RemoteStore implements ItemStore {
             dirtyBytes = 0;
             items.clear();
             pages.clear();
+            prefetches.clear();
             grants.clear();
             inoLeft = 0;
             throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + lost
@@ -732,6 +799,7 @@ final class RemoteStore implements ItemStore {
                 } else if (r.toMode() == 0) {
                     items.subMap(h.min(), true, h.max(), true).clear();
                     pages.dropRange(h.min().objectid(), h.max().objectid());
+                dropPrefetches(h.min().objectid(), h.max().objectid());
                     grants.remove(h);
                     invalid = new long[] {h.min().objectid(), h.max().objectid()};
                 } else {

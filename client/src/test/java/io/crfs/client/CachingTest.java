@@ -67,4 +67,43 @@ class CachingTest {
             }
         }
     }
+
+    /**
+     * A sequential reader is read ahead (up to 4 MiB per request, the next request sent before
+     * it is needed); what is read ahead must never hide a change: another client's write between
+     * two of the reader's calls, and the reader's own write, are both seen.
+     */
+    @Test
+    void readAheadNeverHidesAChange() throws Exception {
+        try (TestServer server = new TestServer(tmp, 10_000);
+             CrfsClient a = server.client("reader");
+             CrfsClient w = server.client("writer")) {
+            PosixFs fa = a.posix(), fw = w.posix();
+            Attr f = fw.create(Caller.ROOT, PosixFs.ROOT, b("big"), 0644, true);
+            byte[] data = new byte[24 << 20];
+            new Random(2).nextBytes(data);
+            fw.write(Caller.ROOT, f.ino(), 0, data, 0, data.length);
+            fw.sync();
+            byte[] got = new byte[1 << 20];
+            long trips = a.roundTrips();
+            for (int mib = 0; mib < 24; mib++) {
+                if (mib == 9) { // the writer changes bytes the reader's read-ahead may already hold
+                    byte[] patch = new byte[3 << 20];
+                    java.util.Arrays.fill(patch, (byte) 7);
+                    fw.write(Caller.ROOT, f.ino(), 9L << 20, patch, 0, patch.length);
+                    System.arraycopy(patch, 0, data, 9 << 20, patch.length);
+                }
+                if (mib == 16) { // and the reader itself writes ahead of where it reads
+                    byte[] own = new byte[100_000];
+                    java.util.Arrays.fill(own, (byte) 9);
+                    fa.write(Caller.ROOT, f.ino(), (17L << 20) + 5, own, 0, own.length);
+                    System.arraycopy(own, 0, data, (17 << 20) + 5, own.length);
+                }
+                assertThat(fa.read(f.ino(), (long) mib << 20, got, 0, got.length)).isEqualTo(got.length);
+                assertThat(got).as("MiB %d", mib).isEqualTo(java.util.Arrays.copyOfRange(data, mib << 20, (mib + 1) << 20));
+            }
+            // 24 MiB in 4 MiB requests, plus the grant traffic of the two writes: far fewer than one per MiB
+            assertThat(a.roundTrips() - trips).as("requests for 24 MiB").isLessThan(16);
+        }
+    }
 }

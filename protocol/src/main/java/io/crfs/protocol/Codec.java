@@ -43,6 +43,29 @@ public final class Codec {
      * {@link Frame#MAX_LENGTH} throws ProtocolException FRAME_TOO_BIG. Either way {@code out}'s
      * writer index is restored, so nothing partial is sent.
      */
+    /**
+     * About how many bytes {@code f} takes on the wire: exact enough for the bulk of large
+     * frames (file data), so the encoder's buffer is allocated once instead of doubling its way
+     * up, copying all it holds each time.
+     */
+    public static int sizeHint(Frame f) {
+        long n = 256;
+        switch (f.message()) {
+            case Message.Batch b -> {
+                for (Edit e : b.edits()) {
+                    n += 64 + switch (e) {
+                        case Edit.Write w -> w.data().length;
+                        case Edit.Put p -> p.value().length;
+                        default -> 0;
+                    };
+                }
+            }
+            case Message.Data d -> n += d.data().length;
+            default -> { }
+        }
+        return (int) Math.min(n, Frame.MAX_LENGTH + 4L);
+    }
+
     public static void encode(Frame f, ByteBuf out) {
         Message m = f.message();
         MessageTable.Entry<?> e = MessageTable.byType(m.type());

@@ -30,6 +30,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private State state = State.READ_LENGTH;
     private int length;
 
+    /**
+     * Bytes of a frame that spans several reads are collected as a list of buffers, not copied
+     * into one that doubles as it grows (for 8 MiB batches that was 16 MiB of copying each), and
+     * memory grows only as bytes actually arrive (a length field alone reserves nothing).
+     */
+    public FrameDecoder() {
+        setCumulator(COMPOSITE_CUMULATOR);
+    }
+
     public State state() {
         return state;
     }

@@ -17,6 +17,12 @@ public final class FrameEncoder extends MessageToByteEncoder<Frame> {
     }
 
     @Override
+    protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, Frame frame, boolean preferDirect) {
+        int size = Codec.sizeHint(frame);
+        return preferDirect ? ctx.alloc().ioBuffer(size) : ctx.alloc().heapBuffer(size);
+    }
+
+    @Override
     protected void encode(ChannelHandlerContext ctx, Frame frame, ByteBuf out) {
         Codec.encode(frame, out);
     }
