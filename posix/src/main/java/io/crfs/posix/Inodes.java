@@ -165,8 +165,6 @@ final class Inodes {
             case CORRUPT, IO -> Errno.EIO;
             case STALE -> Errno.ESTALE;
         };
-        PosixException p = new PosixException(errno, e.getMessage());
-        p.initCause(e);
-        return p;
+        return new PosixException(errno, e.getMessage(), e);
     }
 }

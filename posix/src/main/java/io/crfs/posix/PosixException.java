@@ -14,6 +14,12 @@ public final class PosixException extends RuntimeException {
         this.errno = errno;
     }
 
+    /** The same, caused by a failure below (a store or format error), which is kept as the cause. */
+    public PosixException(Errno errno, String message, Throwable cause) {
+        super(errno.name() + ": " + message, cause, false, false);
+        this.errno = errno;
+    }
+
     public Errno errno() {
         return errno;
     }

@@ -88,9 +88,7 @@ public final class PosixFs {
         } catch (StoreException e) {
             throw Inodes.map(e);
         } catch (FormatException e) {
-            PosixException p = new PosixException(Errno.EIO, "malformed item: " + e.getMessage());
-            p.initCause(e);
-            throw p;
+            throw new PosixException(Errno.EIO, "malformed item: " + e.getMessage(), e);
         } finally {
             lock.unlock();
         }
