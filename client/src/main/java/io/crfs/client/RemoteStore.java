@@ -221,7 +221,7 @@ final class RemoteStore implements ItemStore {
             long dataIno = dataIno(e);
             if (dataIno != -1) {
                 dirtyData.add(dataIno);
-                prefetches.remove(dataIno); // what it brings back would predate this edit
+                readers.remove(dataIno); // a read-ahead of it would predate this edit
             }
             dirtyBytes += e instanceof Edit.Write w ? w.data().length : 64;
         }
@@ -365,52 +365,18 @@ final class RemoteStore implements ItemStore {
         single(() -> {
             require(ino, 1);
             long end = offset + length;
-            long first = offset / PageCache.CHUNK;
             long last = (end - 1) / PageCache.CHUNK;
-            for (long idx = first; idx <= last && length > 0; idx++) {
+            for (long idx = offset / PageCache.CHUNK; idx <= last && length > 0; idx++) {
                 long cs = idx * PageCache.CHUNK;
-                long s = Math.max(cs, offset), t = Math.min(cs + PageCache.CHUNK, end);
-                if (!pages.copyOut(ino, idx, (int) (s - cs), out, at + (int) (s - offset), (int) (t - s))) {
-                    // one request for the whole run of missing chunks; a miss right where the last
-                    // fetch of this file ended is a sequential reader: fetch ahead of it as well
-                    long limit = last;
-                    Long next = sequential.get(ino);
-                    if (next != null && next == idx) {
-                        long size = inode(ino).size();
-                        limit = Math.max(last, Math.min(idx + MAX_FETCH_CHUNKS - 1, (size - 1) / PageCache.CHUNK));
-                    }
-                    byte[] all = null;
-                    long runEnd, base = idx; // all holds the file's bytes from chunk base on
-                    Prefetch pf = prefetches.remove(ino);
-                    if (pf != null && pf.from() <= idx && idx <= pf.to()) { // already on its way
-                        try {
-                            all = install(pf);
-                            base = pf.from();
-                        } catch (StoreException e) {
-                            LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
-                        }
-                    }
-                    if (all != null) {
-                        runEnd = pf.to();
-                    } else {
-                        runEnd = idx;
-                        while (runEnd < limit && runEnd - idx < MAX_FETCH_CHUNKS - 1 && !pages.has(ino, runEnd + 1)) {
-                            runEnd++;
-                        }
-                        all = fetch(ino, idx, runEnd);
-                    }
-                    if (sequential.size() > 4096) {
-                        sequential.clear();
-                    }
-                    sequential.put(ino, runEnd + 1);
-                    if (next != null && next == idx) {
-                        prefetch(ino, runEnd + 1);
-                    }
-                    int within = (int) (s - cs), n = (int) (t - s), dst = at + (int) (s - offset);
+                int within = (int) (Math.max(cs, offset) - cs);
+                int n = (int) (Math.min(cs + PageCache.CHUNK, end) - cs) - within;
+                int dst = at + (int) (cs + within - offset);
+                if (!pages.copyOut(ino, idx, within, out, dst, n)) {
+                    Run r = missed(ino, idx, last);
                     if (!pages.copyOut(ino, idx, within, out, dst, n)) { // already dropped again: memory is short
-                        within += (int) ((idx - base) * PageCache.CHUNK);
-                        int have = Math.max(0, Math.min(n, all.length - within));
-                        System.arraycopy(all, Math.min(within, all.length), out, dst, have);
+                        int from = (int) ((idx - r.from()) * PageCache.CHUNK) + within;
+                        int have = Math.max(0, Math.min(n, r.data().length - from));
+                        System.arraycopy(r.data(), Math.min(from, r.data().length), out, dst, have);
                         java.util.Arrays.fill(out, dst + have, dst + n, (byte) 0);
                     }
                 }
@@ -420,53 +386,76 @@ final class RemoteStore implements ItemStore {
     }
 
     static final int MAX_FETCH_CHUNKS = 64;
-    /** Per file, the chunk after the last one fetched (read-ahead for sequential readers). */
-    private final Map<Long, Long> sequential = new java.util.HashMap<>();
 
-    /** A READ of chunks [from, to] sent ahead of a sequential reader and not yet taken. */
-    private record Prefetch(long ino, long from, long to, Message.ReadData request,
-                            java.util.concurrent.CompletableFuture<Message> reply) {}
-
-    /** At most one per file; dropped when the file's data is edited here or its grant is lost. */
-    private final Map<Long, Prefetch> prefetches = new java.util.HashMap<>();
+    /** File bytes from chunk {@code from} to chunk {@code to}, as the server sent them (shorter at end of file). */
+    private record Run(long from, long to, byte[] data) {}
 
     /**
-     * Sends, without waiting, a READ of up to {@link #MAX_FETCH_CHUNKS} chunks from {@code from}
-     * (not past the end of file): the server reads them while the reader consumes what it has.
+     * A file being read: the chunk after the last one fetched (a miss there is a sequential
+     * reader), and the READ of chunks [next, aheadTo] already sent for it ({@code request} null if none).
      */
-    private void prefetch(long ino, long from) {
-        if (prefetches.containsKey(ino) || hasDirtyData(ino) || pages.has(ino, from)) {
-            return;
+    private record Reader(long next, long aheadTo, Message.ReadData request,
+                          java.util.concurrent.CompletableFuture<Message> reply) {
+        static Reader at(long next) {
+            return new Reader(next, -1, null, null);
         }
-        long size = inode(ino).size();
-        if (size <= from * PageCache.CHUNK) {
-            return;
+    }
+
+    /** Per file being read; dropped when its data is edited here or its grant is lost (a read-ahead would predate that). */
+    private final Map<Long, Reader> readers = new java.util.HashMap<>();
+
+    /**
+     * Chunk {@code idx} is not cached: fetch the run of missing chunks up to {@code last} in one
+     * READ, or take the read-ahead already on its way. A sequential reader gets up to
+     * {@link #MAX_FETCH_CHUNKS} at once, and the next run is requested before it is needed.
+     */
+    private Run missed(long ino, long idx, long last) {
+        Reader r = readers.remove(ino);
+        boolean sequential = r != null && r.next() == idx;
+        Run run = null;
+        if (sequential && r.request() != null) { // a read-ahead starts at next
+            try {
+                Message.Data d = (Message.Data) session.await(r.request(), r.reply());
+                run = cache(ino, r.next(), r.aheadTo(), d.data());
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
+            }
         }
-        long to = Math.min(from + MAX_FETCH_CHUNKS - 1, (size - 1) / PageCache.CHUNK);
-        if (prefetches.size() > 64) {
-            prefetches.clear();
+        if (run == null) {
+            long limit = sequential ? Math.max(last, Math.min(idx + MAX_FETCH_CHUNKS - 1, lastChunk(ino))) : last;
+            long to = idx;
+            while (to < limit && to - idx < MAX_FETCH_CHUNKS - 1 && !pages.has(ino, to + 1)) {
+                to++;
+            }
+            run = fetch(ino, idx, to);
+        }
+        if (readers.size() > 4096) {
+            readers.clear();
+        }
+        readers.put(ino, sequential ? readAhead(ino, run.to() + 1) : Reader.at(run.to() + 1));
+        return run;
+    }
+
+    private long lastChunk(long ino) {
+        return (inode(ino).size() - 1) / PageCache.CHUNK;
+    }
+
+    /** Requests, without waiting, up to {@link #MAX_FETCH_CHUNKS} chunks from {@code from} (not past end of file). */
+    private Reader readAhead(long ino, long from) {
+        long to = Math.min(from + MAX_FETCH_CHUNKS - 1, lastChunk(ino));
+        if (to < from || hasDirtyData(ino) || pages.has(ino, from)) {
+            return Reader.at(from);
         }
         var req = new Message.ReadData(ino, from * PageCache.CHUNK, (int) ((to - from + 1) * PageCache.CHUNK));
-        prefetches.put(ino, new Prefetch(ino, from, to, req, session.send(req)));
+        return new Reader(from, to, req, session.send(req));
     }
 
-    /** Waits for a prefetch and caches its chunks; returns its bytes (from its first chunk on). */
-    private byte[] install(Prefetch pf) {
-        Message.Data d;
-        try {
-            d = (Message.Data) session.await(pf.request(), pf.reply());
-        } catch (IOException e) {
-            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
-        }
-        return cache(pf.ino(), pf.from(), pf.to(), d.data());
+    private void dropReaders(long from, long to) {
+        readers.keySet().removeIf(ino -> Long.compareUnsigned(ino, from) >= 0 && Long.compareUnsigned(ino, to) <= 0);
     }
 
-    private void dropPrefetches(long from, long to) {
-        prefetches.keySet().removeIf(ino -> Long.compareUnsigned(ino, from) >= 0 && Long.compareUnsigned(ino, to) <= 0);
-    }
-
-    /** Fetches chunks [from, to] of the file in one READ and caches them; returns the bytes read (from chunk {@code from} on). */
-    private byte[] fetch(long ino, long from, long to) {
+    /** Fetches chunks [from, to] of the file in one READ and caches them. */
+    private Run fetch(long ino, long from, long to) {
         if (hasDirtyData(ino)) {
             flushLocked();
         }
@@ -475,12 +464,12 @@ final class RemoteStore implements ItemStore {
         return cache(ino, from, to, d.data());
     }
 
-    private byte[] cache(long ino, long from, long to, byte[] all) {
+    private Run cache(long ino, long from, long to, byte[] all) {
         for (long idx = from; idx <= to; idx++) {
             int at = (int) ((idx - from) * PageCache.CHUNK);
             pages.put(ino, idx, all, Math.min(at, all.length), Math.max(0, Math.min(PageCache.CHUNK, all.length - at)));
         }
-        return all;
+        return new Run(from, to, all);
     }
 
     /** Whether unsent edits change the file data of {@code ino} (stat and reads then need them sent first). */
@@ -634,7 +623,7 @@ final class RemoteStore implements ItemStore {
                 call(new Message.Release(h.id(), 0));
                 items.subMap(h.min(), true, h.max(), true).clear();
                 pages.dropRange(h.min().objectid(), h.max().objectid());
-                dropPrefetches(h.min().objectid(), h.max().objectid());
+                dropReaders(h.min().objectid(), h.max().objectid());
                 grants.remove(h);
             }
         }
@@ -720,7 +709,7 @@ final class RemoteStore implements ItemStore {
             dirtyBytes = 0;
             items.clear();
             pages.clear();
-            prefetches.clear();
+            readers.clear();
             grants.clear();
             inoLeft = 0;
             throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + lost
@@ -799,7 +788,7 @@ final class RemoteStore implements ItemStore {
                 } else if (r.toMode() == 0) {
                     items.subMap(h.min(), true, h.max(), true).clear();
                     pages.dropRange(h.min().objectid(), h.max().objectid());
-                dropPrefetches(h.min().objectid(), h.max().objectid());
+                dropReaders(h.min().objectid(), h.max().objectid());
                     grants.remove(h);
                     invalid = new long[] {h.min().objectid(), h.max().objectid()};
                 } else {

@@ -51,25 +51,25 @@ public final class CrfsFuse implements FuseFileSystem {
 
     private final PosixFs fs;
     private final Caching caching;
-    /** Inodes the kernel has been given (it may cache their pages and attributes), and which of them are directories. */
-    private final java.util.concurrent.ConcurrentSkipListSet<Long> known = new java.util.concurrent.ConcurrentSkipListSet<>();
-    private final java.util.concurrent.ConcurrentSkipListSet<Long> knownDirs = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** An inode the kernel holds: the lookups it has not given back yet, and whether it is a directory. */
+    private record Held(long lookups, boolean dir) {}
 
-    /** The inodes in [from, to] the kernel may have cached. */
-    java.util.List<Long> known(long from, long to) {
-        if (Long.compareUnsigned(from, to) > 0 || from < 0 || to < 0) {
-            return java.util.List.of();
-        }
-        return new java.util.ArrayList<>(known.subSet(from, true, to, true));
-    }
+    /**
+     * Inodes the kernel holds (it may cache their attributes, pages and, for directories, names):
+     * each Entry reply counts one lookup, FORGET gives them back. The root is held without a lookup.
+     * Updates are pure functions of the old value, as the map may apply them more than once.
+     */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, Held> held = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-    /** Whether the kernel may have cached names in a directory in [from, to]. */
-    boolean knowsDirectoryIn(long from, long to) {
+    /** The inodes in [from, to] the kernel holds, and whether a directory is among them. */
+    record HeldRange(java.util.List<Long> inos, boolean anyDirectory) {}
+
+    HeldRange held(long from, long to) {
         if (Long.compareUnsigned(from, to) > 0 || from < 0 || to < 0) {
-            return false;
+            return new HeldRange(java.util.List.of(), false);
         }
-        Long first = knownDirs.ceiling(from);
-        return first != null && first <= to;
+        var in = held.subMap(from, true, to, true);
+        return new HeldRange(new java.util.ArrayList<>(in.keySet()), in.values().stream().anyMatch(Held::dir));
     }
 
     private volatile boolean cacheNames = true;
@@ -96,6 +96,7 @@ public final class CrfsFuse implements FuseFileSystem {
         this.fs = fs;
         this.caching = caching;
         this.locks = locks;
+        held.put(PosixFs.ROOT, new Held(Long.MAX_VALUE, true));
     }
 
     static long ino(long node) {
@@ -166,27 +167,15 @@ public final class CrfsFuse implements FuseFileSystem {
         return new Timespec(Math.floorDiv(ns, 1_000_000_000L), (int) Math.floorMod(ns, 1_000_000_000L));
     }
 
-    private Attr attr(io.crfs.posix.Attr a) {
-        known.add(a.ino());
-        if ((a.mode() & Attr.S_IFMT) == Attr.S_IFDIR) {
-            knownDirs.add(a.ino());
-        }
+    private static Attr attr(io.crfs.posix.Attr a) {
         return new Attr(node(a.ino()), a.mode(), (int) a.nlink(), a.uid(), a.gid(), (int) a.rdev(), a.size(), a.blocks(),
                 4096, ns(a.atime()), ns(a.mtime()), ns(a.ctime()));
     }
 
-    /** Lookups the kernel holds per inode (each Entry reply is one; FORGET gives them back). */
-    private final java.util.concurrent.ConcurrentHashMap<Long, Long> lookups = new java.util.concurrent.ConcurrentHashMap<>();
-
     private Entry entry(io.crfs.posix.Attr a) {
-        boolean dir = (a.mode() & Attr.S_IFMT) == Attr.S_IFDIR;
-        lookups.compute(a.ino(), (ino, n) -> { // with forget's compute: never forgotten while held
-            known.add(ino);
-            if (dir) {
-                knownDirs.add(ino);
-            }
-            return n == null ? 1L : n + 1;
-        });
+        // counted before the kernel sees the reply, so a revoke racing it still tells the kernel
+        held.merge(a.ino(), new Held(1, (a.mode() & Attr.S_IFMT) == Attr.S_IFDIR),
+                (h, one) -> new Held(h.lookups() + 1, h.dir() || one.dir()));
         return new Entry(node(a.ino()), a.generation(), attr(a), entryTtl(), caching.attrTtlNanos());
     }
 
@@ -202,20 +191,12 @@ public final class CrfsFuse implements FuseFileSystem {
         }
     }
 
-    /** The kernel dropped the inode: it caches nothing of it, so revokes need not tell it (keeps {@code known} bounded). */
+    /** The kernel dropped its lookups: once none is left it caches nothing of the inode, and revokes need not tell it. */
     @Override
     public void forget(long node, long nlookup) {
-        lookups.compute(ino(node), (ino, n) -> {
-            long left = (n == null ? 0 : n) - nlookup;
-            if (left > 0) {
-                return left;
-            }
-            if (node != ROOT_NODE) {
-                known.remove(ino);
-                knownDirs.remove(ino);
-            }
-            return null;
-        });
+        if (node != ROOT_NODE) {
+            held.computeIfPresent(node, (ino, h) -> h.lookups() > nlookup ? new Held(h.lookups() - nlookup, h.dir()) : null);
+        }
     }
 
     @Override

@@ -36,11 +36,13 @@ public final class Mounts {
         private final FuseMount mount;
         private final CrfsClient client;
         private final Crfsd embedded;
+        private final java.util.concurrent.ExecutorService invalidator;
 
-        Mounted(FuseMount mount, CrfsClient client, Crfsd embedded) {
+        Mounted(FuseMount mount, CrfsClient client, Crfsd embedded, java.util.concurrent.ExecutorService invalidator) {
             this.mount = mount;
             this.client = client;
             this.embedded = embedded;
+            this.invalidator = invalidator;
         }
 
         public Path mountPoint() {
@@ -66,6 +68,7 @@ public final class Mounts {
             try {
                 mount.close();
             } finally {
+                invalidator.shutdownNow();
                 try {
                     client.close();
                 } finally {
@@ -107,14 +110,13 @@ public final class Mounts {
         // names may be cached only if the kernel can be told to forget them without a lock
         // (INC_EPOCH); the mount is made first with attributes and pages cached, and names once it
         // is known to work
-        var epochAware = new java.util.concurrent.atomic.AtomicBoolean();
         CrfsFuse fs = new CrfsFuse(c.posix(), new CrfsFuse.Caching(TTL_NANOS, TTL_NANOS, true), c);
         fs.cacheNames(false);
         FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false)
                 .withKernelChecks(true, true).withAutoInvalData(true));
-        epochAware.set(m.notifier().notifyIncEpoch());
-        fs.cacheNames(epochAware.get());
-        if (!epochAware.get()) {
+        boolean epochs = m.notifier().notifyIncEpoch();
+        fs.cacheNames(epochs);
+        if (!epochs) {
             LOG.info("this kernel cannot drop FUSE names without locks (no FUSE_NOTIFY_INC_EPOCH); names are not cached");
         }
         // Dropping pages waits for page locks, which a READ waiting for a grant may hold while the
@@ -125,7 +127,8 @@ public final class Mounts {
             return t;
         });
         c.onInvalidate((from, to) -> {
-            List<Long> inos = fs.known(from, to);
+            CrfsFuse.HeldRange held = fs.held(from, to);
+            List<Long> inos = held.inos();
             if (inos.isEmpty()) {
                 return;
             }
@@ -133,7 +136,7 @@ public final class Mounts {
                 for (long ino : inos) { // attributes only: no page locks, done before the revoke is answered
                     m.notifier().notifyInvalInode(CrfsFuse.node(ino), -1, 0);
                 }
-                if (epochAware.get() && fs.knowsDirectoryIn(from, to)) {
+                if (epochs && held.anyDirectory()) {
                     m.notifier().notifyIncEpoch();
                 }
             } catch (RuntimeException e) {
@@ -146,6 +149,6 @@ public final class Mounts {
             });
         });
         LOG.info("mounted crfs at {}", dir);
-        return new Mounted(m, c, embedded);
+        return new Mounted(m, c, embedded, notifier);
     }
 }
