@@ -54,8 +54,10 @@ final class LockTable {
                 cancelWaits(f, session, m.owner(), start, end, wake);
                 grantWaiters(f, wake);
                 result = CompletableFuture.completedFuture(null);
-            } else if (conflict(f, session, m.owner(), start, end, m.lockType()) == null && !queuedBefore(f, start, end)) {
+            } else if (conflict(f, session, m.owner(), start, end, m.lockType()) == null
+                    && (holds(f, session, m.owner(), start, end) || !queuedBefore(f, session, m.owner(), start, end, m.lockType()))) {
                 replace(f, session, m.owner(), start, end, m.lockType());
+                grantWaiters(f, wake); // a downgrade or a shrink may let waiters in
                 result = CompletableFuture.completedFuture(null);
             } else if (!m.block()) {
                 result = CompletableFuture.failedFuture(new ProtocolException(ErrorCode.LOCKED,
@@ -121,9 +123,26 @@ final class LockTable {
     }
 
     /** FIFO: a new request does not overtake an earlier waiter on an overlapping range. */
-    private boolean queuedBefore(File f, long start, long end) {
+    /**
+     * Whether a waiter this request conflicts with came first (then it queues behind, so a
+     * stream of readers cannot starve a waiting writer).
+     */
+    private boolean queuedBefore(File f, long session, long owner, long start, long end, int type) {
         for (Waiter w : waiting.getOrDefault(f, List.of())) {
-            if (Long.compareUnsigned(w.start(), end) <= 0 && Long.compareUnsigned(start, w.end()) <= 0) {
+            if (new Held(w.session(), w.owner(), w.start(), w.end(), w.type()).conflicts(session, owner, start, end, type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the owner already holds a lock in the range: changing it (a downgrade, say) never
+     * waits behind others, who may be waiting for exactly that lock, as fcntl(2) converts at once.
+     */
+    private boolean holds(File f, long session, long owner, long start, long end) {
+        for (Held h : held.getOrDefault(f, List.of())) {
+            if (h.session() == session && h.owner() == owner && h.overlaps(start, end)) {
                 return true;
             }
         }

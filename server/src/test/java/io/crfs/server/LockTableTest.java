@@ -68,9 +68,28 @@ class LockTableTest {
         CompletableFuture<Void> w = t.set(2, lock(1, 0, MAX, 1, true));
         CompletableFuture<Void> mine = t.set(1, new Message.Lock(301, 9, 0, 0, 1, false, true));
         assertThat(mine).isCompleted();
+        t.set(3, new Message.Lock(302, 1, 0, 0, 1, false, true)).join();
+        CompletableFuture<Void> evictedWait = t.set(1, new Message.Lock(302, 9, 0, 0, 1, true, true));
+        assertThat(evictedWait).isNotDone();
         t.evict(1);
         assertThat(w).isCompleted();
-        assertThat(t.size()).isEqualTo(1);
+        assertThat(evictedWait).as("the evicted session's own wait fails").isCompletedExceptionally();
+        assertThat(t.size()).isEqualTo(2);
+    }
+
+    @Test
+    void theHolderChangesItsLockAtOnceAndWaitersItLetsInAreWoken() {
+        t.set(1, lock(1, 0, 99, 1, false)).join();
+        CompletableFuture<Void> reader = t.set(2, lock(1, 0, 99, 0, true));
+        CompletableFuture<Void> writer = t.set(3, lock(1, 0, 99, 1, true));
+        assertThat(reader).isNotDone();
+        // a downgrade is never queued behind the waiters it conflicts with (they wait for this very lock)
+        assertThat(code(t.set(1, lock(1, 0, 99, 0, false)))).isNull();
+        assertThat(reader).as("the downgrade lets the reader in").isCompleted();
+        assertThat(writer).isNotDone();
+        // a new reader that conflicts with the waiting writer queues behind it; a disjoint range does not
+        assertThat(code(t.set(4, lock(1, 50, 60, 0, false)))).isEqualTo(ErrorCode.LOCKED);
+        assertThat(code(t.set(4, lock(1, 100, 110, 0, false)))).isNull();
     }
 
     @Test
