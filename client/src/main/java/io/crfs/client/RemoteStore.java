@@ -801,17 +801,25 @@ final class RemoteStore implements ItemStore {
             lock.unlock();
         }
         if (invalid != null) {
-            for (InvalidationListener l : listeners) {
-                l.invalidated(invalid[0], invalid[1]);
-            }
+            tell(invalid[0], invalid[1]);
         }
         session.post(new Message.RevokeDone(r.revokeId()));
     }
 
     /** The server ended the session: every grant is gone, so whatever anyone cached from us is suspect. */
     void lostSession() {
+        tell(0, Long.MAX_VALUE);
+    }
+
+    /** Tells every listener; one that fails must not keep the revoke from being answered. */
+    private void tell(long from, long to) {
         for (InvalidationListener l : listeners) {
-            l.invalidated(0, Long.MAX_VALUE);
+            try {
+                l.invalidated(from, to);
+            } catch (RuntimeException e) {
+                LOG.warn("invalidation listener failed for objectids {}..{}: {}", Long.toUnsignedString(from),
+                        Long.toUnsignedString(to), e.toString());
+            }
         }
     }
 

@@ -18,22 +18,15 @@ final class Dispatcher {
     final FuseMount.Options options;
     private final ConcurrentHashMap<Long, FuseContext> inflight = new ConcurrentHashMap<>();
     private volatile int minor;
-    private volatile int maxWrite;
 
     Dispatcher(FuseFileSystem fs, FuseMount.Options options) {
         this.fs = fs;
         this.options = options;
-        this.maxWrite = options.maxWrite();
     }
 
     /** The protocol minor agreed in INIT, 0 before. */
     int minor() {
         return minor;
-    }
-
-    /** max_write agreed in INIT (before: the option). */
-    int maxWrite() {
-        return maxWrite;
     }
 
     /** Test convenience: the reply's bytes, empty when no reply is due. */
@@ -165,7 +158,6 @@ final class Dispatcher {
             o.position(Wire.OUT_HEADER_SIZE + 24);
         }
         d.minor = minor;
-        d.maxWrite = maxWrite;
         log.info("fuse: INIT kernel {}.{} flags {} flags2 {}; agreed 7.{} flags {} max_write {}", major, kminor,
             Integer.toHexString(kflags), Integer.toHexString(kflags2), minor, Integer.toHexString(flags), maxWrite);
     }

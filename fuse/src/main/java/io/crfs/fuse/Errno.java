@@ -43,15 +43,27 @@ public final class Errno {
 
     /** A symbolic name for log lines, e.g. "ENOENT", or "errno 123". */
     public static String name(int errno) {
+        String n = errno >= 0 && errno < NAMES.length ? NAMES[errno] : null;
+        return n != null ? n : "errno " + errno;
+    }
+
+    /** The constants above by value, read once (FuseException names its errno on every error reply). */
+    private static final String[] NAMES = names();
+
+    private static String[] names() {
+        String[] out = new String[256];
         for (var f : Errno.class.getFields()) {
             try {
-                if (f.getType() == int.class && f.getInt(null) == errno) {
-                    return f.getName();
+                if (f.getType() == int.class) {
+                    int v = f.getInt(null);
+                    if (v >= 0 && v < out.length && out[v] == null) {
+                        out[v] = f.getName();
+                    }
                 }
             } catch (IllegalAccessException e) {
                 break;
             }
         }
-        return "errno " + errno;
+        return out;
     }
 }

@@ -210,12 +210,21 @@ final class Session {
         }
     }
 
+    /** Notifies write to {@link #fd}; it is closed only under the write lock, so a notify never reaches a reused number. */
+    private final java.util.concurrent.locks.ReadWriteLock fdLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean fdClosed;
+
     private int writeNotify(ByteBuffer msg) {
-        if (closed.get()) {
-            return Errno.ENODEV;
+        fdLock.readLock().lock();
+        try {
+            if (closed.get() || fdClosed) {
+                return Errno.ENODEV;
+            }
+            long w = Native.write(fd, MemorySegment.ofBuffer(msg), msg.remaining());
+            return w < 0 ? (int) -w : 0;
+        } finally {
+            fdLock.readLock().unlock();
         }
-        long w = Native.write(fd, MemorySegment.ofBuffer(msg), msg.remaining());
-        return w < 0 ? (int) -w : 0;
     }
 
     void close() {
@@ -242,7 +251,13 @@ final class Session {
             }
         }
         if (allDone) {
-            Native.close(fd);
+            fdLock.writeLock().lock();
+            try {
+                fdClosed = true;
+                Native.close(fd);
+            } finally {
+                fdLock.writeLock().unlock();
+            }
             arena.close();
         } else {
             log.warn("fuse: workers of {} still busy (open files keep a lazy unmount alive)", mountPoint);

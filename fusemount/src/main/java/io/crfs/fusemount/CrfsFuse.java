@@ -44,10 +44,7 @@ public final class CrfsFuse implements FuseFileSystem {
      * How long the kernel may trust what it was told: attributes, names (and "no such name"), in
      * nanoseconds, and whether it keeps an inode's pages from one open to the next.
      */
-    public record Caching(long attrTtlNanos, long entryTtlNanos, boolean keepPages) {
-        /** Nothing cached: every stat and lookup reaches the client. */
-        public static final Caching NONE = new Caching(0, 0, false);
-    }
+    public record Caching(long attrTtlNanos, long entryTtlNanos, boolean keepPages) {}
 
     private final PosixFs fs;
     private final Caching caching;
@@ -280,10 +277,10 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public OpenOut open(FuseContext ctx, long ino, int flags) {
         run(() -> fs.access(caller(ctx), ino(ino), accessMask(flags)));
-        run(() -> fs.open(ino(ino)));
         if ((flags & 01000) != 0) { // O_TRUNC (ATOMIC_O_TRUNC): the kernel leaves it to us
             run(() -> fs.ftruncate(caller(ctx), ino(ino), 0));
         }
+        run(() -> fs.open(ino(ino))); // last: a failed open gets no RELEASE, so nothing may fail after it
         return openOut(flags);
     }
 
@@ -355,8 +352,13 @@ public final class CrfsFuse implements FuseFileSystem {
     }
 
     private void unlock(long ino, long owner, boolean flock) {
+        unlock(ino, owner, 0, Long.MAX_VALUE, flock);
+    }
+
+    /** Drops the owner's locks in [start, end], and its waits there. */
+    private void unlock(long ino, long owner, long start, long end, boolean flock) {
         try {
-            locks.lock(ino, owner, 0, Long.MAX_VALUE, io.crfs.fuse.FileLock.F_UNLCK, false, flock);
+            locks.lock(ino, owner, start, end, io.crfs.fuse.FileLock.F_UNLCK, false, flock);
         } catch (java.io.IOException e) {
             throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
         }
@@ -396,8 +398,8 @@ public final class CrfsFuse implements FuseFileSystem {
                 wait.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
                 return;
             } catch (java.util.concurrent.TimeoutException e) {
-                if (ctx.isInterrupted()) {
-                    unlock(i, owner, flock);
+                if (ctx.isInterrupted()) { // cancel the wait: only its range, not the owner's other locks
+                    unlock(i, owner, lock.start(), lock.end(), flock);
                     throw new FuseException(io.crfs.fuse.Errno.EINTR);
                 }
             } catch (java.util.concurrent.ExecutionException e) {
@@ -499,12 +501,11 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public CreateOut create(FuseContext ctx, long parent, String name, int mode, int umask, int flags) {
         boolean excl = (flags & 0200) != 0; // O_EXCL
-        io.crfs.posix.Attr a = call(() -> fs.create(caller(ctx), ino(parent), b(name), mode, excl));
-        run(() -> fs.open(a.ino()));
-        if ((flags & 01000) != 0 && a.size() > 0) {
-            run(() -> fs.ftruncate(caller(ctx), a.ino(), 0));
-        }
-        return new CreateOut(entry(call(() -> fs.getattr(a.ino()))), openOut(flags));
+        io.crfs.posix.Attr made = call(() -> fs.create(caller(ctx), ino(parent), b(name), mode, excl));
+        io.crfs.posix.Attr a = (flags & 01000) != 0 && made.size() > 0
+                ? call(() -> fs.ftruncate(caller(ctx), made.ino(), 0)) : made;
+        run(() -> fs.open(a.ino())); // last: a failed create gets no RELEASE
+        return new CreateOut(entry(a), openOut(flags));
     }
 
     @Override
