@@ -51,7 +51,7 @@ final class RemoteStore implements ItemStore {
     /** Batches sent and not yet answered, oldest first. */
     private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
 
-    private record InFlight(Message.Batch batch, java.util.concurrent.CompletableFuture<Message> reply) {}
+    private record InFlight(Message.Batch batch, Connection conn, java.util.concurrent.CompletableFuture<Message> reply) {}
     /** Inodes with data edits in {@link #dirty} or in flight: checked on every stat and read miss, so a set, not a scan. */
     private final java.util.Set<Long> dirtyData = new java.util.HashSet<>();
     private long dirtyBytes;
@@ -151,10 +151,6 @@ final class RemoteStore implements ItemStore {
                 + MAX_ATTEMPTS + " attempts");
     }
 
-    private <T> T single(Supplier<T> body) {
-        return lock.isHeldByCurrentThread() && op != null ? body.get() : operation(body);
-    }
-
     private void require(long objectid, int mode) {
         if (!grants.covers(Key.first(objectid), mode)) {
             throw new NeedGrant(objectid, mode);
@@ -250,7 +246,7 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public byte[] get(Key key) {
-        return single(() -> {
+        return operation(() -> {
             require(key.objectid(), 1);
             byte[] v = value(key);
             return v == null ? null : v.clone(); // callers may edit what they get; the cache must not change
@@ -259,12 +255,12 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public List<Item> scan(Key min, Key max, int limit) {
-        return single(() -> merged(min, max, limit, false));
+        return operation(() -> merged(min, max, limit, false));
     }
 
     @Override
     public List<Item> scanBackward(Key min, Key max, int limit) {
-        return single(() -> merged(min, max, limit, true));
+        return operation(() -> merged(min, max, limit, true));
     }
 
     private List<Item> merged(Key min, Key max, int limit, boolean backward) {
@@ -319,7 +315,7 @@ final class RemoteStore implements ItemStore {
     @Override
     public void put(Key key, byte[] value) {
         checkKey(key);
-        single(() -> {
+        operation(() -> {
             require(key.objectid(), 2);
             op.put(key, value);
             return null;
@@ -329,7 +325,7 @@ final class RemoteStore implements ItemStore {
     @Override
     public boolean delete(Key key) {
         checkKey(key);
-        return single(() -> {
+        return operation(() -> {
             require(key.objectid(), 2);
             boolean had = value(key) != null;
             if (had) {
@@ -362,7 +358,7 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public void readInto(long ino, long offset, byte[] out, int at, int length) {
-        single(() -> {
+        operation(() -> {
             require(ino, 1);
             long end = offset + length;
             long last = (end - 1) / PageCache.CHUNK;
@@ -494,7 +490,7 @@ final class RemoteStore implements ItemStore {
             return;
         }
         byte[] data = java.util.Arrays.copyOfRange(src, from, from + length);
-        single(() -> {
+        operation(() -> {
             require(ino, 2);
             InodeItem in = inode(ino);
             long size = Math.max(in.size(), offset + length);
@@ -514,7 +510,7 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public void truncate(long ino, long newSize) {
-        single(() -> {
+        operation(() -> {
             require(ino, 2);
             InodeItem in = inode(ino);
             long nb = newSize <= 2048 && in.nbytes() <= 2048 ? Math.min(in.nbytes(), newSize)
@@ -527,7 +523,7 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public void punchHole(long ino, long offset, long length) {
-        single(() -> {
+        operation(() -> {
             require(ino, 2);
             stageData(new Edit.Punch(ino, offset, length), ino, null);
             return null;
@@ -536,7 +532,7 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public void allocate(long ino, long offset, long length, boolean keepSize) {
-        single(() -> {
+        operation(() -> {
             require(ino, 2);
             InodeItem in = inode(ino);
             if (!keepSize && offset + length > in.size()) {
@@ -550,7 +546,7 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public void dropData(long ino) {
-        single(() -> {
+        operation(() -> {
             require(ino, 2);
             byte[] v = value(new Key(ino, ItemType.INODE_ITEM, 0));
             InodeItem in = v == null ? null : new InodeItem(v.clone()).nbytes(0);
@@ -562,7 +558,7 @@ final class RemoteStore implements ItemStore {
     /** stat of an inode with unsent data edits: send them, so nbytes is the server's, not our estimate. */
     @Override
     public boolean settle(long ino) {
-        return single(() -> {
+        return operation(() -> {
             require(ino, 1);
             if (!hasDirtyData(ino)) {
                 return false;
@@ -583,7 +579,7 @@ final class RemoteStore implements ItemStore {
     }
 
     private long seek(long ino, long offset, int what) {
-        return single(() -> {
+        return operation(() -> {
             require(ino, 1);
             if (hasDirtyData(ino)) {
                 flushLocked();
@@ -594,7 +590,7 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public long allocateInode() {
-        return single(() -> {
+        return operation(() -> {
             if (inoLeft == 0) {
                 Message.Inodes r = (Message.Inodes) call(new Message.AllocInodes(INODE_BATCH));
                 nextIno = r.first();
@@ -669,13 +665,17 @@ final class RemoteStore implements ItemStore {
         if (dirty.isEmpty()) {
             return;
         }
-        while (inFlight.size() >= MAX_IN_FLIGHT) {
+        Connection c = session.connection();
+        // the server applies what one connection carries in order; batches still out on an older
+        // connection (lost, to be sent again by reapOldest) go first, or this one would overtake them
+        while (inFlight.size() >= MAX_IN_FLIGHT || !inFlight.isEmpty() && inFlight.peekFirst().conn() != c) {
             reapOldest();
         }
+        c = session.connection();
         Message.Batch b = new Message.Batch(new ArrayList<>(dirty));
         dirty.clear();
         dirtyBytes = 0;
-        inFlight.addLast(new InFlight(b, session.send(b)));
+        inFlight.addLast(new InFlight(b, c, session.send(c, b)));
     }
 
     /** Takes the answers that have arrived; when nothing is left unapplied, no inode has pending data. */
@@ -699,19 +699,7 @@ final class RemoteStore implements ItemStore {
             a = (Message.Applied) session.await(f.batch(), f.reply());
         } catch (Connection.RemoteException e) {
             // the server refused the batch: what we cached no longer matches it, so forget it all
-            int lost = dirty.size();
-            for (InFlight x : inFlight) {
-                lost += x.batch().edits().size();
-            }
-            inFlight.clear();
-            dirty.clear();
-            dirtyData.clear();
-            dirtyBytes = 0;
-            items.clear();
-            pages.clear();
-            readers.clear();
-            grants.clear();
-            inoLeft = 0;
+            int lost = dropAll();
             throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + lost
                     + " unflushed edits (" + e.getMessage() + "); they are lost and the cache was dropped", e);
         } catch (IOException e) {
@@ -806,9 +794,37 @@ final class RemoteStore implements ItemStore {
         session.post(new Message.RevokeDone(r.revokeId()));
     }
 
-    /** The server ended the session: every grant is gone, so whatever anyone cached from us is suspect. */
+    /** The server ended the session: every grant is gone, so nothing cached may be served any more. */
     void lostSession() {
+        lock.lock();
+        try {
+            dropAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Forgets every grant, item, page and unsent edit (the server refused a batch, or ended the
+     * session) and tells the listeners that everything is invalid. Caller holds the lock; the
+     * listeners only queue or notify, they never wait for a grant. Returns the edits dropped.
+     */
+    private int dropAll() {
+        int lost = dirty.size();
+        for (InFlight x : inFlight) {
+            lost += x.batch().edits().size();
+        }
+        inFlight.clear();
+        dirty.clear();
+        dirtyData.clear();
+        dirtyBytes = 0;
+        items.clear();
+        pages.clear();
+        readers.clear();
+        grants.clear();
+        inoLeft = 0;
         tell(0, Long.MAX_VALUE);
+        return lost;
     }
 
     /** Tells every listener; one that fails must not keep the revoke from being answered. */

@@ -44,12 +44,15 @@ final class Session implements AutoCloseable {
     private void died(String why) {
         boolean first = dead == null;
         dead = why;
-        if (first) {
-            try {
-                onDead.run();
-            } catch (RuntimeException e) {
-                LOG.warn("after the session ended: {}", e.toString());
-            }
+        if (first) { // on its own thread: the caller may hold this session's monitor, and the hook takes the store's lock
+            Runnable hook = onDead;
+            Thread.ofPlatform().daemon().name("crfs-session-ended").start(() -> {
+                try {
+                    hook.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("after the session ended: {}", e.toString());
+                }
+            });
         }
     }
     private volatile boolean closing;
@@ -83,7 +86,11 @@ final class Session implements AutoCloseable {
         sessionId = w.session();
         leaseMillis = w.leaseMillis();
         transid = w.transid();
+        Connection old = conn;
         conn = c;
+        if (old != null) {
+            old.close(); // its event loop threads would otherwise outlive it, one set per reconnect
+        }
     }
 
     long id() {
@@ -143,7 +150,16 @@ final class Session implements AutoCloseable {
      * takes its answer. A request lost with its connection is sent again by {@code await}.
      */
     CompletableFuture<Message> send(Message m) {
-        Connection c = conn;
+        return send(conn, m);
+    }
+
+    /** The connection requests go out on now; a new one after each reconnect. */
+    Connection connection() {
+        return conn;
+    }
+
+    /** Like {@link #send(Message)}, on {@code c} only: a request must not overtake one sent earlier on an older connection. */
+    CompletableFuture<Message> send(Connection c, Message m) {
         if (dead != null || c == null || !c.isOpen()) {
             return CompletableFuture.failedFuture(new IOException(dead != null ? dead : "not connected"));
         }
@@ -162,6 +178,10 @@ final class Session implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof io.crfs.protocol.ProtocolException p) {
                 throw new Connection.RemoteException(p.code(), p.getMessage());
+            }
+            if (e.getCause() instanceof io.netty.handler.codec.EncoderException x) { // sending again would fail again
+                throw new Connection.RemoteException(ErrorCode.TOO_BIG, "could not send " + m.getClass().getSimpleName()
+                        + ": " + x.getMessage());
             }
             return call(m); // the connection went away with it: again, on a new one (as call does)
         } catch (java.util.concurrent.TimeoutException e) {

@@ -43,6 +43,7 @@ class PageCacheTest {
                 case 0 -> { // a fetch of one chunk from the "server" (the model)
                     int idx = r.nextInt(16);
                     pc.put(ino, idx, f, idx * C, C);
+                    assertThat(pc.has(ino, idx)).as("a chunk just put is cached").isTrue();
                 }
                 case 1 -> { // a write, cached whole chunks and patched cached ones
                     int off = r.nextInt(f.length - 1), len = 1 + r.nextInt(Math.min(3 * C, f.length - off));
@@ -50,6 +51,10 @@ class PageCacheTest {
                     r.nextBytes(data);
                     System.arraycopy(data, 0, f, off, len);
                     pc.write(ino, off, data);
+                    long lastWhole = ((long) off + len) / C - 1; // cached last, so never dropped by its own write
+                    if (lastWhole * C >= off) {
+                        assertThat(pc.has(ino, lastWhole)).as("a chunk the write covers whole is cached").isTrue();
+                    }
                 }
                 case 2 -> { // punch
                     int off = r.nextInt(f.length - 1), end = off + 1 + r.nextInt(f.length - off - 1);

@@ -84,6 +84,23 @@ final class CrfsFileChannel extends FileChannel {
         return n;
     }
 
+    /**
+     * APPEND: each piece lands at the end of the file as the client knows it under its grant, in
+     * the same operation (PosixFs.append), so appenders on several clients never overwrite each other.
+     */
+    private int append(ByteBuffer src) throws IOException {
+        int total = 0;
+        while (src.hasRemaining()) {
+            int len = Math.min(src.remaining(), CrfsFileSystemView.CHUNK);
+            byte[] buf = new byte[len];
+            src.get(buf);
+            long at = io(() -> view.posix().append(view.caller(), ino, buf, 0, len));
+            position = at + len;
+            total += len;
+        }
+        return total;
+    }
+
     private int writeAt(ByteBuffer src, long pos) throws IOException {
         int total = 0;
         while (src.hasRemaining()) {
@@ -141,7 +158,7 @@ final class CrfsFileChannel extends FileChannel {
         ensureWritable();
         synchronized (positionLock) {
             if (options.append()) {
-                position = size();
+                return append(src);
             }
             int n = writeAt(src, position);
             position += n;

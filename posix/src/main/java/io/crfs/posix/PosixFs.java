@@ -171,13 +171,32 @@ public final class PosixFs {
     }
     /** Writes and updates mtime/ctime; clears setuid/setgid when an unprivileged caller writes. */
     public int write(Caller c, long ino, long offset, byte[] src, int from, int length) {
-        return edit(length, () -> files.write(c, ino, offset, src, from, length));
+        if (length <= WRITE_PIECE) {
+            return edit(length, () -> files.write(c, ino, offset, src, from, length));
+        }
+        int done = 0; // one operation per piece: a store sends an operation's edits in one message
+        while (done < length) {
+            int at = done, n = Math.min(WRITE_PIECE, length - done);
+            int w = edit(n, () -> files.write(c, ino, offset + at, src, from + at, n));
+            done += w;
+            if (w < n) {
+                break;
+            }
+        }
+        return done;
     }
+
+    /** The most one operation writes (a larger write(2) is several, as NFS splits by wsize). */
+    static final int WRITE_PIECE = 8 << 20;
     /**
      * An O_APPEND write: at the end of the file as it is now, in the same operation, so that
      * appenders on any client never overwrite each other. Returns the offset written at.
      */
     public long append(Caller c, long ino, byte[] src, int from, int length) {
+        if (length > WRITE_PIECE) {
+            throw new PosixException(Errno.EFBIG, "an appending write of " + length + " bytes; at most " + WRITE_PIECE
+                    + " at once keep appends whole");
+        }
         return edit(length, () -> {
             long at = inodes.load(ino).size();
             files.write(c, ino, at, src, from, length);
