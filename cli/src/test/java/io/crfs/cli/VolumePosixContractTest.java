@@ -57,7 +57,7 @@ class VolumePosixContractTest extends PosixContract {
     protected void close(ItemStore s) {
         try {
             volume.close();
-            if (SystemTests.isRoot() && Files.isExecutable(Path.of("/usr/bin/btrfs"))) {
+            if (io.crfs.volume.Oracles.haveBtrfsTools()) { // btrfs check reads an image file: no root needed
                 BtrfsCheck.run(image);
             }
             Files.deleteIfExists(image);

@@ -132,4 +132,30 @@ class ReconnectTest {
         }
     }
 
+    /**
+     * A client evicted while it held only clean cached data must not go on serving it after it
+     * wakes: the revoke it missed (still in its socket) or its failed lease renewal, whichever
+     * comes first, drops the cache, and reads fail clearly.
+     */
+    @Test
+    void anEvictedReaderStopsServingItsCache() throws Exception {
+        int lease = 1500;
+        try (TestServer server = new TestServer(tmp, lease); AgentProcess w = server.agent("writer");
+             AgentProcess r = server.agent("reader")) {
+            w.ok("create /f");
+            w.ok("write /f 0 00");
+            w.ok("sync");
+            assertThat(r.ok("cat /f")).isEqualTo("00"); // cached under a READ grant, nothing unsent
+            new ProcessBuilder("kill", "-STOP", Long.toString(r.pid())).start().waitFor();
+            try {
+                w.ok("write /f 0 6869"); // needs the reader's grant: it is evicted after the lease
+                Thread.sleep(lease * 2L);
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(r.pid())).start().waitFor();
+            }
+            Thread.sleep(lease); // the missed revoke and a lease renewal arrive
+            assertThat(r.send("cat /f", 60)).startsWith("err").containsIgnoringCase("evicted");
+        }
+    }
+
 }

@@ -65,6 +65,9 @@ final class DirectIo implements AutoCloseable {
         }
     }
 
+    /** At most this much per call: a critical downcall holds the collector off for its length. */
+    private static final int MAX_CALL = 4 << 20;
+
     /** Writes all of {@code src[off, off+len)} at {@code position}. */
     void write(long position, byte[] src, int off, int len) throws IOException {
         MemorySegment seg = MemorySegment.ofArray(src);
@@ -72,7 +75,7 @@ final class DirectIo implements AutoCloseable {
         while (done < len) {
             long n;
             try {
-                n = (long) PWRITE.invokeExact(fd, seg.asSlice(off + done), (long) (len - done), position + done);
+                n = (long) PWRITE.invokeExact(fd, seg.asSlice(off + done), (long) Math.min(MAX_CALL, len - done), position + done);
             } catch (Throwable t) {
                 throw new IOException("pwrite failed: " + t, t);
             }
@@ -90,7 +93,7 @@ final class DirectIo implements AutoCloseable {
         while (done < len) {
             long n;
             try {
-                n = (long) PREAD.invokeExact(fd, seg.asSlice(off + done), (long) (len - done), position + done);
+                n = (long) PREAD.invokeExact(fd, seg.asSlice(off + done), (long) Math.min(MAX_CALL, len - done), position + done);
             } catch (Throwable t) {
                 throw new IOException("pread failed: " + t, t);
             }
@@ -108,7 +111,7 @@ final class DirectIo implements AutoCloseable {
     @Override
     public void close() {
         try {
-            int r = (int) CLOSE.invokeExact(fd);
+            int ignored = (int) CLOSE.invokeExact(fd); // close(2) errors leave nothing to do
         } catch (Throwable t) {
             // nothing to do
         }

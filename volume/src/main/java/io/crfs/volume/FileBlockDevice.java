@@ -17,28 +17,48 @@ public final class FileBlockDevice implements BlockDevice {
     /** The same file for array I/O without the channel's bounce buffer (null: the channel does it all). */
     private final DirectIo direct;
 
-    private FileBlockDevice(Path path, FileChannel ch, FileLock lock) {
+    private final Object fileKey;
+
+    private FileBlockDevice(Path path, FileChannel ch, FileLock lock, Object fileKey) {
         this.path = path;
         this.ch = ch;
         this.lock = lock;
+        this.fileKey = fileKey;
         this.direct = DirectIo.open(path);
     }
 
+    /**
+     * Files this process has open as volumes. The lock is an fcntl lock, which belongs to the
+     * process and goes away when the process closes <em>any</em> descriptor of the file: a
+     * second open in this JVM must be refused before it opens one, not after.
+     */
+    private static final java.util.Set<Object> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public static FileBlockDevice open(Path path, boolean create) throws IOException {
-        FileChannel ch = create
-                ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock lock;
+        if (create && !java.nio.file.Files.exists(path)) {
+            FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW).close();
+        }
+        Object key = java.nio.file.Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        if (!OPEN.add(key)) {
+            throw new VolumeInUseException(path + " is already open in this process; close it first");
+        }
         try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                ch.close();
+                throw new VolumeInUseException(path + " is in use by another crfs process (it holds the lock); stop that process (crfs serve?) first");
+            }
+            return new FileBlockDevice(path, ch, lock, key);
+        } catch (IOException | RuntimeException e) {
+            OPEN.remove(key);
+            throw e;
         }
-        if (lock == null) {
-            ch.close();
-            throw new VolumeInUseException(path + " is in use by another crfs process (it holds the lock); stop that process (crfs serve?) first");
-        }
-        return new FileBlockDevice(path, ch, lock);
     }
 
     @Override
@@ -126,10 +146,14 @@ public final class FileBlockDevice implements BlockDevice {
         try {
             lock.release();
         } finally {
-            if (direct != null) {
-                direct.close();
+            try {
+                if (direct != null) {
+                    direct.close();
+                }
+                ch.close();
+            } finally {
+                OPEN.remove(fileKey);
             }
-            ch.close();
         }
     }
 

@@ -110,4 +110,25 @@ class SpaceAndFeaturesTest {
             assertThat(v.generation()).isPositive();
         }
     }
+
+    /**
+     * The image lock is an fcntl lock: closing any descriptor of the file drops it for the whole
+     * process. A second open in the same process (by any path) is refused before it opens a
+     * descriptor, and the first open goes on committing.
+     */
+    @Test
+    void aSecondOpenInTheSameProcessIsRefusedAndLeavesTheFirstIntact() throws Exception {
+        Path img = tmp.resolve("twice.img");
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        try (Volume v = Volume.open(img)) {
+            assertThatThrownBy(() -> Volume.open(img)).isInstanceOf(VolumeInUseException.class)
+                    .hasMessageContaining("already open in this process");
+            assertThatThrownBy(() -> Volume.open(tmp.resolve(".").resolve("twice.img")))
+                    .as("the same file by another path").isInstanceOf(VolumeInUseException.class);
+            v.commit();
+        }
+        try (Volume again = Volume.open(img)) {
+            assertThat(again.fsTree()).isNotNull();
+        }
+    }
 }
