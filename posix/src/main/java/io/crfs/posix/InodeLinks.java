@@ -195,8 +195,8 @@ final class InodeLinks {
             }
         } else if (inode.nlink() != count) {
             out.add(who + "nlink: expected " + count + " (the INODE_REF/EXTREF names), got " + inode.nlink());
-        } else if (count == 0 && view.get(ItemRules.orphanKey(ino)) == null) {
-            out.add(who + "orphan: nlink 0 expected an ORPHAN_ITEM " + ItemRules.orphanKey(ino) + ", got none");
+        } else if (count == 0 && view.get(Orphans.key(ino)) == null) {
+            out.add(who + "orphan: nlink 0 expected an ORPHAN_ITEM " + Orphans.key(ino) + ", got none");
         }
     }
 

@@ -107,7 +107,7 @@ class ItemRulesTest {
         fs.unlink(c, dir, b("hard2"));
         assertThat(inode(file).nlink()).isZero();
         assertThat(violations()).isEmpty();
-        store.delete(ItemRules.orphanKey(file));
+        store.delete(Orphans.key(file));
         assertReported(file, "orphan");
         fs.release(file);
         assertThat(violations()).isEmpty();
@@ -239,11 +239,13 @@ class ItemRulesTest {
         store.put(refKey, Arrays.copyOf(ref, ref.length - 1));
         assertReported(link, "bad item");
         Key dk = new Key(dir, ItemType.DIR_ITEM, Hashes.nameHash(b("f")));
-        store.put(dk, Arrays.copyOf(store.get(dk), 20));
-        assertReported(dir, "bad item");
+        byte[] whole = store.get(dk);
+        store.put(dk, Arrays.copyOf(whole, 20));
+        assertReported(dir, "bad item: " + dk + " does not parse as DIR_ITEM");
+        store.put(dk, whole); // each damage on its own, so each report is the one of its step
         Key xk = new Key(dir, ItemType.XATTR_ITEM, Hashes.nameHash(b("user.b")));
         store.put(xk, Arrays.copyOf(store.get(xk), 31));
-        assertReported(dir, "bad item");
+        assertReported(dir, "bad item: " + xk + " does not parse as XATTR_ITEM");
         store.put(new Key(file, ItemType.INODE_ITEM, 0), Arrays.copyOf(store.get(new Key(file, ItemType.INODE_ITEM, 0)), 100));
         assertReported(file, "bad item: INODE_ITEM expected 160 bytes, got 100");
     }
@@ -257,7 +259,7 @@ class ItemRulesTest {
         save(ROOT, inode(ROOT).size(inode(ROOT).size() - 8));
         save(lone, inode(lone).nlink(0));
         assertThat(violations()).containsExactly("inode " + lone + ": orphan: nlink 0 expected an ORPHAN_ITEM "
-                + ItemRules.orphanKey(lone) + ", got none");
+                + Orphans.key(lone) + ", got none");
     }
 
     @Test

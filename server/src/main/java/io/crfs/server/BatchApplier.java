@@ -102,8 +102,8 @@ final class BatchApplier {
 
     private Set<Long> validate(long session, ItemStore fs, List<Edit> edits) {
         OverlayView view = new OverlayView(fs);
-        Set<Long> touched = new LinkedHashSet<>();
-        Set<Long> related = new LinkedHashSet<>();
+        Set<Long> touched = new LinkedHashSet<>(); // every inode the batch changes (their items go back in the reply)
+        Set<Long> related = new LinkedHashSet<>(); // inodes whose items the batch edits or points at: ItemRules checks these
         int n = 0;
         for (Edit e : edits) {
             n++;
@@ -115,12 +115,14 @@ final class BatchApplier {
                     noteRelated(p.value(), p.key(), related);
                     view.stage(p.key(), p.value());
                     touch(p.key(), touched);
+                    touch(p.key(), related);
                 }
                 case Edit.Delete d -> {
                     checkKey(session, d.key(), n);
                     noteRelated(view.get(d.key()), d.key(), related);
                     view.unstage(d.key());
                     touch(d.key(), touched);
+                    touch(d.key(), related);
                 }
                 case Edit.Write w -> data(session, view, w.ino(), w.offset(), w.data().length, n, touched);
                 case Edit.Truncate t -> data(session, view, t.ino(), t.size(), 0, n, touched);
@@ -133,13 +135,13 @@ final class BatchApplier {
                         view.unstage(it.key()); // the server's extents go with the data
                     }
                     touched.add(d.ino());
+                    related.add(d.ino());
                 }
             }
         }
-        Set<Long> check = new LinkedHashSet<>(touched);
-        check.addAll(related);
-        check.removeIf(id -> !ObjectIds.isInode(id));
-        List<String> problems = ItemRules.check(view, check);
+        // data edits alone change no item the rules look at (the server writes the extents itself)
+        related.removeIf(id -> !ObjectIds.isInode(id));
+        List<String> problems = ItemRules.check(view, related);
         if (!problems.isEmpty()) {
             if (LOG.isDebugEnabled()) {
                 LOG.debug("session {} batch rejected: {}; edits {}", session, problems,
