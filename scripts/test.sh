@@ -11,6 +11,7 @@ export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
 export LC_ALL=C.UTF-8
 
 scripts/install-deps.sh
+scripts/fuse-uring.sh
 set +e
 mvn -B -ntp test "$@" 2>&1 | tee target-test.log
 rc=${PIPESTATUS[0]}

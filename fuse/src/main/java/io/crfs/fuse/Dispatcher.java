@@ -18,6 +18,8 @@ final class Dispatcher {
     final FuseMount.Options options;
     private final ConcurrentHashMap<Long, FuseContext> inflight = new ConcurrentHashMap<>();
     private volatile int minor;
+    private volatile boolean uringOffered;
+    private volatile boolean uring;
 
     Dispatcher(FuseFileSystem fs, FuseMount.Options options) {
         this.fs = fs;
@@ -27,6 +29,16 @@ final class Dispatcher {
     /** The protocol minor agreed in INIT, 0 before. */
     int minor() {
         return minor;
+    }
+
+    /** INIT may agree on FUSE-over-io_uring (the transport can serve it). */
+    void offerUring() {
+        uringOffered = true;
+    }
+
+    /** INIT agreed on FUSE-over-io_uring: ring queues must now be registered. */
+    boolean uring() {
+        return uring;
     }
 
     /** Test convenience: the reply's bytes, empty when no reply is due. */
@@ -148,18 +160,25 @@ final class Dispatcher {
         int pages = (flags & Wire.MAX_PAGES) != 0 ? Math.min(opt.maxWrite() / Wire.PAGE_SIZE, 0xffff) : 32;
         int maxWrite = Math.max(Wire.PAGE_SIZE, Math.min(opt.maxWrite(), pages * Wire.PAGE_SIZE));
         int minor = Math.min(kminor, Wire.KERNEL_MINOR_VERSION);
+        int flags2 = 0;
+        if (d.uringOffered && (kflags & Wire.INIT_EXT) != 0 && (kflags2 & Wire.OVER_IO_URING2) != 0) {
+            flags |= Wire.INIT_EXT;
+            flags2 |= Wire.OVER_IO_URING2;
+            d.uring = true;
+        }
         o.putInt(Wire.KERNEL_VERSION).putInt(minor)
             .putInt(Math.min(kreadahead, opt.maxReadahead())).putInt(flags)
             .putShort((short) opt.maxBackground()).putShort((short) (opt.maxBackground() * 3 / 4))
             .putInt(maxWrite).putInt(1) // time_gran: nanoseconds
-            .putShort((short) Math.max(1, pages)).putShort((short) 0).putInt(0);
+            .putShort((short) Math.max(1, pages)).putShort((short) 0).putInt(flags2);
         o.put(new byte[28]);
         if (minor < 23) {
             o.position(Wire.OUT_HEADER_SIZE + 24);
         }
         d.minor = minor;
-        log.info("fuse: INIT kernel {}.{} flags {} flags2 {}; agreed 7.{} flags {} max_write {}", major, kminor,
-            Integer.toHexString(kflags), Integer.toHexString(kflags2), minor, Integer.toHexString(flags), maxWrite);
+        log.info("fuse: INIT kernel {}.{} flags {} flags2 {}; agreed 7.{} flags {} flags2 {} max_write {}", major,
+            kminor, Integer.toHexString(kflags), Integer.toHexString(kflags2), minor, Integer.toHexString(flags),
+            Integer.toHexString(flags2), maxWrite);
     }
 
     /**

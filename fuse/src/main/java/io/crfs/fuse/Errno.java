@@ -34,8 +34,11 @@ public final class Errno {
     public static final int EPROTO = 71;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
+    public static final int ECONNABORTED = 103;
+    public static final int ENOTCONN = 107;
     public static final int ETIMEDOUT = 110;
     public static final int ESTALE = 116;
+    public static final int ECANCELED = 125;
     public static final int EDQUOT = 122;
 
     private Errno() {

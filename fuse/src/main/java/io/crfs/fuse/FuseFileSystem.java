@@ -74,6 +74,9 @@ public interface FuseFileSystem {
     /** Called on each close(2) of a file descriptor; may be called several times per open. */
     default void flush(FuseContext ctx, long ino, long fh, long lockOwner) { throw enosys(); }
 
+    /** {@code releaseFlags} bit: the file held flock(2) locks, which {@code lockOwner} names; drop them. */
+    int RELEASE_FLOCK_UNLOCK = 1 << 1;
+
     /** The last reference to the open file is gone; the reply is ignored by the kernel. */
     default void release(FuseContext ctx, long ino, long fh, int flags, int releaseFlags, long lockOwner) {
         throw enosys();

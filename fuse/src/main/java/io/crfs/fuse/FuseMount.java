@@ -19,7 +19,7 @@ public final class FuseMount implements AutoCloseable {
      */
     public record Options(int maxWrite, int maxReadahead, int maxBackground, int workers, boolean readdirplus,
                           boolean locks, boolean autoInvalData, boolean allowOther, String fsName, String subtype,
-                          boolean fusermount, boolean handleKillpriv, boolean defaultPermissions) {
+                          boolean fusermount, boolean handleKillpriv, boolean defaultPermissions, boolean uring) {
         public Options {
             if (maxWrite < Wire.PAGE_SIZE || workers < 1 || maxBackground < 1 || maxBackground > 0xffff) {
                 throw new IllegalArgumentException("bad fuse options");
@@ -30,27 +30,27 @@ public final class FuseMount implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(1 << 20, 1 << 20, 64, 16, true, true, false, true, "crfs", "crfs", false, false, false);
+            return new Options(1 << 20, 1 << 20, 64, 16, true, true, false, true, "crfs", "crfs", false, false, false, true);
         }
 
         public Options withWorkers(int n) {
             return new Options(maxWrite, maxReadahead, maxBackground, n, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
         }
 
         public Options withFusermount(boolean f) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, f, handleKillpriv, defaultPermissions);
+                allowOther, fsName, subtype, f, handleKillpriv, defaultPermissions, uring);
         }
 
         public Options withReaddirplus(boolean r) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, r, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
         }
 
         public Options withLocks(boolean l) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, l, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
         }
 
         /**
@@ -61,18 +61,29 @@ public final class FuseMount implements AutoCloseable {
          */
         public Options withKernelChecks(boolean killpriv, boolean defaultPerms) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, killpriv, defaultPerms);
+                allowOther, fsName, subtype, fusermount, killpriv, defaultPerms, uring);
         }
 
         /** {@code auto}: the kernel drops an inode's cached pages when it sees its mtime or size change. */
         public Options withAutoInvalData(boolean auto) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, auto,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
+        }
+
+        /**
+         * {@code uring}: serve requests through FUSE-over-io_uring when the kernel offers it
+         * (Linux 6.14+ with {@code /sys/module/fuse/parameters/enable_uring} set): one queue and
+         * thread per CPU, so a request is answered on the CPU that made it. Otherwise, and for
+         * forgets, interrupts and notifications, /dev/fuse is used.
+         */
+        public Options withUring(boolean u) {
+            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, u);
         }
 
         public Options withNames(String fs, String sub) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fs, sub, fusermount, handleKillpriv, defaultPermissions);
+                allowOther, fs, sub, fusermount, handleKillpriv, defaultPermissions, uring);
         }
     }
 
@@ -95,6 +106,11 @@ public final class FuseMount implements AutoCloseable {
     /** Sends cache invalidations to this mount's kernel connection. */
     public FuseNotifier notifier() {
         return session.notifier();
+    }
+
+    /** True when requests come through FUSE-over-io_uring queues (see {@link Options#withUring}). */
+    public boolean usesUring() {
+        return session.usesUring();
     }
 
     /** True until unmounted (by {@link #close()} or externally). */

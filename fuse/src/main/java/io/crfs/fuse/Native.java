@@ -53,6 +53,20 @@ final class Native {
     private static final MethodHandle WAITPID = fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETEGID = fn("getegid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SYSCALL2 = fn("syscall",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL6 = fn("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
+        JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle MMAP = fn("mmap",
+        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = fn("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle EVENTFD = fn("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETAFFINITY = fn("sched_setaffinity",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+
+    static final long SYS_IO_URING_SETUP = 425, SYS_IO_URING_ENTER = 426;
+    static final int PROT_RW = 3, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
+    static final int EFD_CLOEXEC = O_CLOEXEC;
 
     private Native() {
     }
@@ -192,6 +206,70 @@ final class Native {
     static int getegid() {
         try {
             return (int) GETEGID.invokeExact(STATE_SEG.get());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ioUringSetup(int entries, MemorySegment params) {
+        MemorySegment s = STATE_SEG.get();
+        try {
+            return (int) check((long) SYSCALL2.invokeExact(s, SYS_IO_URING_SETUP, (long) entries, params), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ioUringEnter(int fd, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSize) {
+        MemorySegment s = STATE_SEG.get();
+        try {
+            return (int) check((long) SYSCALL6.invokeExact(s, SYS_IO_URING_ENTER, (long) fd, (long) toSubmit,
+                (long) minComplete, (long) flags, arg, argSize), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    /** mmap; a negative {@code -errno} as the address on failure ({@code MAP_FAILED} is -1). */
+    static MemorySegment mmap(long length, int flags, int fd, long offset) {
+        MemorySegment s = STATE_SEG.get();
+        try {
+            MemorySegment r = (MemorySegment) MMAP.invokeExact(s, MemorySegment.NULL, length, PROT_RW, flags, fd, offset);
+            if (r.address() == -1L) {
+                return MemorySegment.ofAddress(-(int) ERRNO.get(s, 0L));
+            }
+            return r.reinterpret(length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int munmap(MemorySegment m) {
+        MemorySegment s = STATE_SEG.get();
+        try {
+            return (int) check((int) MUNMAP.invokeExact(s, m, m.byteSize()), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int eventfd(int flags) {
+        MemorySegment s = STATE_SEG.get();
+        try {
+            return (int) check((int) EVENTFD.invokeExact(s, 0, flags), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Binds the calling thread to one CPU. */
+    static int pinToCpu(int cpu) {
+        MemorySegment s = STATE_SEG.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mask = a.allocate(128);
+            mask.set(JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
+            return (int) check((int) SETAFFINITY.invokeExact(s, 0, 128L, mask), s);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -56,12 +56,19 @@ final class Session {
         if (!Files.isDirectory(dir)) {
             throw new IOException("not a directory: " + dir);
         }
+        boolean uring = options.uring() && uringWorks();
         int fd = Mounter.mount(dir, options);
         Session s = new Session(dir, fs, options, fd);
         try {
             Runtime.getRuntime().addShutdownHook(s.hook);
+            if (uring) {
+                s.dispatcher.offerUring();
+            }
             s.startWorkers();
             s.awaitInit();
+            if (s.dispatcher.uring()) {
+                s.startRings();
+            }
             s.raiseReadahead();
             return s;
         } catch (IOException | RuntimeException e) {
@@ -78,6 +85,10 @@ final class Session {
         return notifier;
     }
 
+    boolean usesUring() {
+        return dispatcher.uring();
+    }
+
     boolean isRunning() {
         return !closed.get();
     }
@@ -87,6 +98,54 @@ final class Session {
         if (options.workers() > 1) {
             Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-pool").start(this::grow);
         }
+    }
+
+    /**
+     * Once INIT agreed on io_uring the kernel holds every request until each CPU's queue has
+     * an entry: so a ring is tried before the mount, and a queue that fails later makes the
+     * kernel fall back to /dev/fuse (a failed registration turns the ring off).
+     */
+    private static boolean uringWorks() {
+        try (Uring r = Uring.open(2)) {
+            return true;
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+            log.debug("fuse: no io_uring here ({}); requests come through /dev/fuse", e.toString());
+            return false;
+        }
+    }
+
+    private void startRings() {
+        java.util.concurrent.ExecutorService slow = java.util.concurrent.Executors.newCachedThreadPool(
+            r -> Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-lockwait").unstarted(r));
+        int payload = options.maxWrite() + Wire.PAGE_SIZE;
+        List<Integer> cpus = possibleCpus();
+        for (int cpu : cpus) {
+            RingQueue q = new RingQueue(cpu, fd, dispatcher, payload, slow);
+            Thread t = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-ring" + cpu)
+                .unstarted(q::run);
+            workers.add(t);
+            t.start();
+        }
+        log.info("fuse: {} served through io_uring ({} queues)", mountPoint, cpus.size());
+    }
+
+    /** The kernel makes one queue per possible CPU ({@code /sys/devices/system/cpu/possible}, e.g. "0-3,8"). */
+    static List<Integer> possibleCpus() {
+        List<Integer> cpus = new java.util.ArrayList<>();
+        try {
+            for (String part : Files.readString(Path.of("/sys/devices/system/cpu/possible")).trim().split(",")) {
+                String[] r = part.split("-");
+                int lo = Integer.parseInt(r[0]), hi = r.length > 1 ? Integer.parseInt(r[1]) : lo;
+                for (int c = lo; c <= hi; c++) {
+                    cpus.add(c);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int c = 0; c < Runtime.getRuntime().availableProcessors(); c++) {
+                cpus.add(c);
+            }
+        }
+        return cpus;
     }
 
     private void addWorker(int wfd) {

@@ -41,6 +41,8 @@ final class Wire {
         READDIRPLUS_AUTO = 1 << 14, WRITEBACK_CACHE = 1 << 16, PARALLEL_DIROPS = 1 << 18,
         MAX_PAGES = 1 << 22, HANDLE_KILLPRIV_V2 = 1 << 28, INIT_EXT = 1 << 30;
 
+    /** FUSE_OVER_IO_URING (bit 41 of the 64-bit flags), as a bit of flags2. */
+    static final int OVER_IO_URING2 = 1 << (41 - 32);
     static final int GETATTR_FH = 1;
     static final int LK_FLOCK = 1;
     static final int FSYNC_FDATASYNC = 1;

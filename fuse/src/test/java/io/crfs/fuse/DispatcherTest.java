@@ -91,6 +91,32 @@ class DispatcherTest {
     }
 
     @Test
+    void shouldAgreeOnIoUringOnlyWhenTheKernelAndTheTransportBothOfferIt() {
+        int flags = Wire.ASYNC_READ | Wire.INIT_EXT;
+        byte[] kernelOffers = body(64).putInt(7).putInt(45).putInt(128 * 1024).putInt(flags)
+            .putInt(Wire.OVER_IO_URING2).array();
+        ByteBuffer r = ok(Wire.INIT, 0, kernelOffers); // the transport did not offer it
+        assertThat(r.getInt(16 + 12) & Wire.INIT_EXT).isZero();
+        assertThat(r.getInt(16 + 32)).as("flags2").isZero();
+        assertThat(d.uring()).isFalse();
+
+        var offered = new Dispatcher(fs, FuseMount.Options.defaults());
+        offered.offerUring();
+        ByteBuffer yes = ByteBuffer.wrap(offered.handle(request(Wire.INIT, 1, 0, kernelOffers))).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(yes.getInt(4)).isZero();
+        assertThat(yes.getInt(16 + 12) & Wire.INIT_EXT).isEqualTo(Wire.INIT_EXT);
+        assertThat(yes.getInt(16 + 32)).as("flags2").isEqualTo(Wire.OVER_IO_URING2);
+        assertThat(offered.uring()).isTrue();
+
+        var kernelSaysNo = new Dispatcher(fs, FuseMount.Options.defaults());
+        kernelSaysNo.offerUring();
+        byte[] noRing = body(64).putInt(7).putInt(45).putInt(128 * 1024).putInt(flags).putInt(0).array();
+        ByteBuffer no = ByteBuffer.wrap(kernelSaysNo.handle(request(Wire.INIT, 1, 0, noRing))).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(no.getInt(16 + 32)).isZero();
+        assertThat(kernelSaysNo.uring()).isFalse();
+    }
+
+    @Test
     void shouldRejectATooOldKernel() {
         assertThat(error(call(Wire.INIT, 0, init(7, 8, 0)))).isEqualTo(-Errno.EPROTO);
     }

@@ -44,11 +44,21 @@ class FuseMountTest {
         return p.exitValue() + ":" + out;
     }
 
+    /** FUSE-over-io_uring is offered by this kernel (6.14+, enable_uring set; `crfs test` sets it as root). */
+    static boolean kernelOffersUring() {
+        try {
+            return Files.readString(Path.of("/sys/module/fuse/parameters/enable_uring")).trim().equals("Y");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private void exercise(FuseMount.Options options) throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("mnt"));
         var fs = new MemoryFs();
         FuseMount m = FuseMount.mount(dir, fs, options);
         try {
+            assertThat(m.usesUring()).as("io_uring transport").isEqualTo(options.uring() && kernelOffersUring());
             assertThat(isMountPoint(dir)).isTrue();
             assertThat(m.isMounted()).isTrue();
             Path f = dir.resolve("hello.txt");
@@ -121,6 +131,11 @@ class FuseMountTest {
     @Test
     void shouldServeJavaNioAndTheShellThroughMount2() throws Exception {
         exercise(FuseMount.Options.defaults());
+    }
+
+    @Test
+    void shouldServeThroughDevFuseAloneWhenIoUringIsNotWanted() throws Exception {
+        exercise(FuseMount.Options.defaults().withUring(false));
     }
 
     @Test

@@ -344,7 +344,7 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void release(FuseContext ctx, long ino, long fh, int flags, int releaseFlags, long lockOwner) {
-        if (locks != null && (releaseFlags & 1) != 0 // FUSE_RELEASE_FLOCK_UNLOCK
+        if (locks != null && (releaseFlags & FuseFileSystem.RELEASE_FLOCK_UNLOCK) != 0
                 && lockers.remove(new LockKey(ino(ino), lockOwner, true))) {
             unlock(ino(ino), lockOwner, true);
         }

@@ -121,6 +121,17 @@ class FuseMountTest {
             Oracles.Result fl = Oracles.run(List.of("sh", "-c", "flock -x " + a.resolve("locked") + " -c 'flock -n "
                     + b.resolve("locked") + " true; echo inner=$?'"));
             assertThat(fl.out()).as(fl.out()).contains("inner=1");
+            // closing the last descriptor drops its flock (RELEASE arrives asynchronously: a few tries)
+            Oracles.Result freed = Oracles.run(List.of("sh", "-c", "for i in $(seq 50); do flock -n " + b.resolve("locked")
+                    + " true && { echo free; break; }; sleep 0.1; done"));
+            assertThat(freed.out()).as(freed.out()).contains("free");
+            // a lock wait must not hold up its CPU's other requests (one io_uring queue per CPU):
+            // holder, waiter and the unlock all run on CPU 0
+            String l = a.resolve("locked").toString();
+            Oracles.Result same = Oracles.run(List.of("timeout", "30", "taskset", "-c", "0", "sh", "-c",
+                    "exec 9>>" + l + "; flock -x 9; (flock -x " + l + " -c 'echo waiter=in') & sleep 0.5; ls "
+                    + a + " >/dev/null; echo holder=out; flock -u 9; wait"));
+            assertThat(same.out()).as(same.out()).contains("holder=out\nwaiter=in");
             // an xattr set through one mount is read through the other
             var va = Files.getFileAttributeView(a.resolve("mapped"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
             va.write("color", java.nio.ByteBuffer.wrap("blue".getBytes(StandardCharsets.US_ASCII)));

@@ -1,0 +1,246 @@
+package io.crfs.fuse;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One CPU's queue of FUSE-over-io_uring (kernel 6.14+): the kernel puts a request from a
+ * process running on CPU {@code qid} into this queue, and this thread, bound to that CPU,
+ * answers it. Caller and server then take turns on one CPU instead of waking each other
+ * across CPUs, which is most of a small request's cost on a virtual machine.
+ *
+ * <p>Each ring entry has a header buffer ({@code struct fuse_uring_req_header}: in/out header,
+ * the operation's fixed argument, {@code ring_ent_in_out}) and a payload buffer. The request is
+ * laid out in front of the payload so that the {@link Dispatcher} sees the same contiguous
+ * bytes as from read(2) on /dev/fuse, without copying a write's data. Requests are answered on
+ * this thread, in order, except a blocking lock request (SETLKW): it waits on another thread,
+ * and its entry is replaced meanwhile so that this CPU's other requests (the unlock it may be
+ * waiting for among them) still get through. Forgets, interrupts and notifications keep using
+ * /dev/fuse.
+ */
+final class RingQueue {
+    private static final Logger log = LoggerFactory.getLogger(RingQueue.class);
+    static final int CMD_REGISTER = 1, CMD_COMMIT_AND_FETCH = 2;
+    private static final int HEADER_SIZE = 288, OP_IN = 128, ENT_IN_OUT = 256;
+    private static final int PREFIX = Wire.IN_HEADER_SIZE + OP_IN; // request header + largest fixed argument
+    private static final long WAKE = -1;
+    private static final int ENTRIES = 4;
+
+    private final int qid;
+    private final int devFd;
+    private final Dispatcher dispatcher;
+    private final int payloadSize;
+    private final ExecutorService slow;
+    private final List<Entry> entries = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Entry> answered = new ConcurrentLinkedQueue<>();
+    private final Arena arena = Arena.ofShared();
+    private int eventFd = -1;
+    private int live; // entries the kernel holds or we work on
+    private int parked; // entries waiting on the slow executor
+    private Uring ring;
+
+    /** One ring entry's buffers (mapped lazily: an idle entry costs address space, not memory). */
+    private final class Entry {
+        final int id;
+        final MemorySegment header;
+        final MemorySegment area; // PREFIX bytes, then the payload buffer the kernel fills and reads
+        final MemorySegment out; // the reply as the dispatcher writes it: out header, then body
+        final MemorySegment iov;
+        int replyLen;
+        boolean registered;
+
+        Entry(int id) throws IOException {
+            this.id = id;
+            header = arena.allocate(HEADER_SIZE, 64);
+            area = map(PREFIX + payloadSize);
+            out = map(Wire.OUT_HEADER_SIZE + payloadSize);
+            iov = arena.allocate(32, 8);
+            iov.set(JAVA_LONG, 0, header.address());
+            iov.set(JAVA_LONG, 8, HEADER_SIZE);
+            iov.set(JAVA_LONG, 16, area.address() + PREFIX);
+            iov.set(JAVA_LONG, 24, payloadSize);
+        }
+    }
+
+    RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService slow) {
+        this.qid = qid;
+        this.devFd = devFd;
+        this.dispatcher = dispatcher;
+        this.payloadSize = payloadSize;
+        this.slow = slow;
+    }
+
+    private MemorySegment map(long size) throws IOException {
+        MemorySegment m = Native.mmap(size, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
+        if (m.address() < 0) {
+            throw new IOException("mmap " + size + " bytes: " + Errno.name((int) -m.address()));
+        }
+        return m;
+    }
+
+    /** Serves the queue until the kernel ends the connection. */
+    void run() {
+        if (Native.pinToCpu(qid) < 0) {
+            log.debug("fuse: ring queue {} not bound to its CPU", qid);
+        }
+        try (Uring r = Uring.open(16)) {
+            ring = r;
+            eventFd = Native.eventfd(Native.EFD_CLOEXEC);
+            if (eventFd < 0) {
+                throw new IOException("eventfd: " + Errno.name(-eventFd));
+            }
+            MemorySegment wakeBuf = arena.allocate(8, 8);
+            ring.read(eventFd, wakeBuf, 8, WAKE);
+            for (int i = 0; i < ENTRIES; i++) {
+                register(addEntry());
+            }
+            while (live > 0) {
+                int e = ring.submitAndWait();
+                if (e < 0 && e != -Errno.EINTR) {
+                    log.warn("fuse: io_uring_enter on queue {}: {}; queue stops", qid, Errno.name(-e));
+                    break;
+                }
+                ring.drain((user, res) -> {
+                    if (user == WAKE) {
+                        woken(wakeBuf, res);
+                    } else {
+                        completed(entries.get((int) user), res);
+                    }
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("fuse: ring queue {} stopped: {}", qid, e.toString());
+        } finally {
+            if (eventFd >= 0) {
+                Native.close(eventFd);
+            }
+            for (Entry en : entries) {
+                Native.munmap(en.area);
+                Native.munmap(en.out);
+            }
+            arena.close();
+        }
+    }
+
+    private Entry addEntry() throws IOException {
+        Entry e = new Entry(entries.size());
+        entries.add(e);
+        return e;
+    }
+
+    private void register(Entry e) {
+        MemorySegment sqe = ring.cmd(devFd, CMD_REGISTER, e.id);
+        sqe.set(JAVA_LONG, 16, e.iov.address());
+        sqe.set(JAVA_INT, 24, 2);
+        sqe.set(JAVA_SHORT, 64, (short) qid);
+        live++;
+    }
+
+    private void woken(MemorySegment wakeBuf, int res) {
+        for (Entry e; (e = answered.poll()) != null; ) {
+            parked--;
+            commit(e);
+        }
+        if (res >= 0 || res == -Errno.EINTR || res == -Errno.EAGAIN) {
+            ring.read(eventFd, wakeBuf, 8, WAKE);
+        }
+    }
+
+    private void completed(Entry e, int res) {
+        if (res == -Errno.EAGAIN && !e.registered) { // the kernel had not finished INIT yet
+            live--;
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            register(e);
+            return;
+        }
+        if (res < 0) { // ENOTCONN/ECONNABORTED: unmounted; anything else: the entry is unusable
+            live--;
+            if (res != -Errno.ENOTCONN && res != -Errno.ECONNABORTED && res != -Errno.ECANCELED) {
+                log.warn("fuse: ring queue {} entry {}: {}", qid, e.id, Errno.name(-res));
+            }
+            return;
+        }
+        e.registered = true;
+        MemorySegment h = e.header;
+        int len = h.get(JAVA_INT, 0);
+        int payload = h.get(JAVA_INT, ENT_IN_OUT + 16);
+        int opSize = len - Wire.IN_HEADER_SIZE - payload;
+        if (opSize < 0 || opSize > OP_IN || payload > payloadSize) {
+            log.warn("fuse: ring request unique {} with len {} and payload {} dropped", h.get(JAVA_LONG, 8), len, payload);
+            reply(e, Wire.OUT_HEADER_SIZE, -Errno.EIO);
+            return;
+        }
+        long start = PREFIX - opSize - Wire.IN_HEADER_SIZE;
+        MemorySegment.copy(h, 0, e.area, start, Wire.IN_HEADER_SIZE);
+        MemorySegment.copy(h, OP_IN, e.area, PREFIX - opSize, opSize);
+        ByteBuffer in = Wire.le(e.area.asSlice(start, len).asByteBuffer());
+        ByteBuffer out = Wire.le(e.out.asByteBuffer());
+        if (h.get(JAVA_INT, 4) == Wire.SETLKW) {
+            parked++;
+            slow.execute(() -> {
+                e.replyLen = dispatcher.handle(in, out);
+                answered.add(e);
+                wake();
+            });
+            if (live - parked < 2) { // keep this CPU served while the lock waits
+                try {
+                    register(addEntry());
+                } catch (IOException ex) {
+                    log.warn("fuse: ring queue {}: no entry to replace a waiting lock: {}", qid, ex.toString());
+                }
+            }
+            return;
+        }
+        e.replyLen = dispatcher.handle(in, out);
+        commit(e);
+    }
+
+    private void wake() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocate(8, 8);
+            one.set(JAVA_LONG, 0, 1L);
+            Native.write(eventFd, one, 8);
+        }
+    }
+
+    /** Hands the dispatcher's reply to the kernel and asks for the next request. */
+    private void commit(Entry e) {
+        int m = e.replyLen;
+        if (m < Wire.OUT_HEADER_SIZE) { // every ring request needs an answer
+            reply(e, Wire.OUT_HEADER_SIZE, -Errno.EIO);
+            return;
+        }
+        MemorySegment.copy(e.out, 0, e.header, 0, Wire.OUT_HEADER_SIZE);
+        if (m > Wire.OUT_HEADER_SIZE) {
+            MemorySegment.copy(e.out, Wire.OUT_HEADER_SIZE, e.area, PREFIX, m - Wire.OUT_HEADER_SIZE);
+        }
+        send(e, m - Wire.OUT_HEADER_SIZE);
+    }
+
+    private void reply(Entry e, int len, int error) {
+        long unique = e.header.get(JAVA_LONG, 8);
+        e.header.set(JAVA_INT, 0, len);
+        e.header.set(JAVA_INT, 4, error);
+        e.header.set(JAVA_LONG, 8, unique);
+        send(e, 0);
+    }
+
+    private void send(Entry e, int payloadLen) {
+        e.header.set(JAVA_INT, ENT_IN_OUT + 16, payloadLen);
+        MemorySegment sqe = ring.cmd(devFd, CMD_COMMIT_AND_FETCH, e.id);
+        sqe.set(JAVA_LONG, 56, e.header.get(JAVA_LONG, ENT_IN_OUT + 8));
+        sqe.set(JAVA_SHORT, 64, (short) qid);
+    }
+}

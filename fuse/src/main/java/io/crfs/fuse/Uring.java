@@ -1,0 +1,153 @@
+package io.crfs.fuse;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One io_uring instance with 128-byte submission entries, used by one thread (the kernel is
+ * told so: SINGLE_ISSUER). Only what the FUSE ring transport needs: fill entries, submit and
+ * wait, walk completions. Layouts are those of {@code <linux/io_uring.h>}.
+ */
+final class Uring implements AutoCloseable {
+    static final int SQE_SIZE = 128;
+    static final int OP_READ = 22, OP_URING_CMD = 46;
+    private static final int SETUP_COOP_TASKRUN = 1 << 8, SETUP_SQE128 = 1 << 10, SETUP_SINGLE_ISSUER = 1 << 12;
+    private static final int FEAT_SINGLE_MMAP = 1;
+    private static final int ENTER_GETEVENTS = 1;
+    private static final long OFF_SQES = 0x10000000L;
+    private static final VarHandle INT = JAVA_INT.varHandle();
+
+    private final int fd;
+    private final MemorySegment rings;
+    private final MemorySegment sqes;
+    private final long sqHead, sqTail, cqHead, cqTail, cqes;
+    private final int sqMask, cqMask, sqEntries;
+    private int tail; // next submission slot (ours alone)
+    private int submitted; // tail as last given to the kernel
+
+    private Uring(int fd, MemorySegment rings, MemorySegment sqes, MemorySegment p) {
+        this.fd = fd;
+        this.rings = rings;
+        this.sqes = sqes;
+        sqEntries = p.get(JAVA_INT, 0);
+        sqHead = p.get(JAVA_INT, 40);
+        sqTail = p.get(JAVA_INT, 44);
+        sqMask = rings.get(JAVA_INT, p.get(JAVA_INT, 48));
+        long sqArray = p.get(JAVA_INT, 64);
+        cqHead = p.get(JAVA_INT, 80);
+        cqTail = p.get(JAVA_INT, 84);
+        cqMask = rings.get(JAVA_INT, p.get(JAVA_INT, 88));
+        cqes = p.get(JAVA_INT, 100);
+        for (int i = 0; i < sqEntries; i++) { // slot i always holds entry i
+            rings.set(JAVA_INT, sqArray + 4L * i, i);
+        }
+        tail = (int) INT.getAcquire(rings, sqTail);
+        submitted = tail;
+    }
+
+    static Uring open(int entries) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(120, 8);
+            p.set(JAVA_INT, 8, SETUP_SQE128 | SETUP_COOP_TASKRUN | SETUP_SINGLE_ISSUER);
+            int fd = Native.ioUringSetup(entries, p);
+            if (fd < 0) {
+                throw new IOException("io_uring_setup: " + Errno.name(-fd));
+            }
+            if ((p.get(JAVA_INT, 20) & FEAT_SINGLE_MMAP) == 0) {
+                Native.close(fd);
+                throw new IOException("io_uring: kernel lacks IORING_FEAT_SINGLE_MMAP");
+            }
+            int sqN = p.get(JAVA_INT, 0), cqN = p.get(JAVA_INT, 4);
+            long ringSize = Math.max(p.get(JAVA_INT, 64) + 4L * sqN, p.get(JAVA_INT, 100) + 16L * cqN);
+            MemorySegment rings = Native.mmap(ringSize, Native.MAP_SHARED | Native.MAP_POPULATE, fd, 0);
+            MemorySegment sqes = rings.address() < 0 ? rings
+                : Native.mmap((long) SQE_SIZE * sqN, Native.MAP_SHARED | Native.MAP_POPULATE, fd, OFF_SQES);
+            if (rings.address() < 0 || sqes.address() < 0) {
+                if (rings.address() >= 0) {
+                    Native.munmap(rings);
+                }
+                Native.close(fd);
+                throw new IOException("io_uring mmap: " + Errno.name((int) -Math.min(rings.address(), sqes.address())));
+            }
+            return new Uring(fd, rings, sqes, p);
+        }
+    }
+
+    /** A zeroed submission entry, handed to the kernel by the next {@link #submitAndWait}. */
+    MemorySegment sqe() {
+        if (tail - (int) INT.getAcquire(rings, sqHead) >= sqEntries) {
+            throw new IllegalStateException("io_uring submission queue full");
+        }
+        MemorySegment e = sqes.asSlice((long) (tail & sqMask) * SQE_SIZE, SQE_SIZE);
+        e.fill((byte) 0);
+        tail++;
+        return e;
+    }
+
+    /** Fills a URING_CMD entry for {@code fd} with {@code cmdOp}; the command area starts at byte 48. */
+    MemorySegment cmd(int devFd, int cmdOp, long userData) {
+        MemorySegment e = sqe();
+        e.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) OP_URING_CMD);
+        e.set(JAVA_INT, 4, devFd);
+        e.set(JAVA_INT, 8, cmdOp);
+        e.set(JAVA_LONG, 32, userData);
+        return e;
+    }
+
+    /** Fills a READ of {@code len} bytes from {@code fd} into {@code buf}. */
+    void read(int rfd, MemorySegment buf, int len, long userData) {
+        MemorySegment e = sqe();
+        e.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) OP_READ);
+        e.set(JAVA_INT, 4, rfd);
+        e.set(JAVA_LONG, 8, -1L); // current file position (an eventfd has none)
+        e.set(JAVA_LONG, 16, buf.address());
+        e.set(JAVA_INT, 24, len);
+        e.set(JAVA_LONG, 32, userData);
+    }
+
+    /**
+     * Gives the kernel every entry filled since the last call and waits until at least one
+     * completion is there. Returns 0, or {@code -errno} (EINTR: call again).
+     */
+    int submitAndWait() {
+        INT.setRelease(rings, sqTail, tail);
+        int n = tail - submitted;
+        int r = Native.ioUringEnter(fd, n, 1, ENTER_GETEVENTS, MemorySegment.NULL, 0);
+        if (r >= 0) {
+            submitted += r;
+            return 0;
+        }
+        return r;
+    }
+
+    /** Completions, oldest first: {@code user_data} and {@code res} of each, until none is left. */
+    interface Completion {
+        void on(long userData, int res);
+    }
+
+    int drain(Completion c) {
+        int head = (int) INT.get(rings, cqHead);
+        int end = (int) INT.getAcquire(rings, cqTail);
+        int n = end - head;
+        for (; head != end; head++) {
+            long off = cqes + 16L * (head & cqMask);
+            long user = rings.get(JAVA_LONG, off);
+            int res = rings.get(JAVA_INT, off + 8);
+            INT.setRelease(rings, cqHead, head + 1);
+            c.on(user, res);
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        Native.munmap(sqes);
+        Native.munmap(rings);
+        Native.close(fd);
+    }
+}
