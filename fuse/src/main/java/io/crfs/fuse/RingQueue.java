@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * the operation's fixed argument, {@code ring_ent_in_out}) and a payload buffer. The request is
  * laid out in front of the payload so that the {@link Dispatcher} sees the same contiguous
  * bytes as from read(2) on /dev/fuse, without copying a write's data. Requests are answered on
- * this thread, in order, except a blocking lock request (SETLKW): it waits on another thread,
- * and its entry is replaced meanwhile so that this CPU's other requests (the unlock it may be
- * waiting for among them) still get through. Forgets, interrupts and notifications keep using
+ * this thread, in order, except a blocking lock request (SETLKW), which waits on another
+ * thread while a new entry takes its place (so that this CPU's other requests, the unlock it may
+ * be waiting for among them, still get through), and a large read, copied on another CPU. Forgets, interrupts and notifications keep using
  * /dev/fuse.
  */
 final class RingQueue {
@@ -37,18 +37,21 @@ final class RingQueue {
     private static final int PREFIX = Wire.IN_HEADER_SIZE + OP_IN; // request header + largest fixed argument
     private static final long WAKE = -1;
     private static final int ENTRIES = 4;
+    /** Reads this large go to the bulk pool, while this queue has fewer entries than MAX_ENTRIES. */
+    private static final int BIG_READ = 128 << 10, MAX_ENTRIES = 16;
 
     private final int qid;
     private final int devFd;
     private final Dispatcher dispatcher;
     private final int payloadSize;
-    private final ExecutorService slow;
+    private final ExecutorService lockWaits;
+    private final ExecutorService bulk;
     private final List<Entry> entries = new ArrayList<>();
     private final ConcurrentLinkedQueue<Entry> answered = new ConcurrentLinkedQueue<>();
     private final Arena arena = Arena.ofShared();
     private int eventFd = -1;
     private int live; // entries the kernel holds or we work on
-    private int parked; // entries waiting on the slow executor
+    private int parked; // entries answered on another thread
     private Uring ring;
 
     /** One ring entry's buffers (mapped lazily: an idle entry costs address space, not memory). */
@@ -59,6 +62,7 @@ final class RingQueue {
         final MemorySegment out; // the reply as the dispatcher writes it: out header, then body
         final MemorySegment iov;
         int replyLen;
+        boolean inPlace; // the reply was written into area, not out
         boolean registered;
 
         Entry(int id) throws IOException {
@@ -74,12 +78,14 @@ final class RingQueue {
         }
     }
 
-    RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService slow) {
+    RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService lockWaits,
+              ExecutorService bulk) {
         this.qid = qid;
         this.devFd = devFd;
         this.dispatcher = dispatcher;
         this.payloadSize = payloadSize;
-        this.slow = slow;
+        this.lockWaits = lockWaits;
+        this.bulk = bulk;
     }
 
     private MemorySegment map(long size) throws IOException {
@@ -186,25 +192,45 @@ final class RingQueue {
         MemorySegment.copy(h, 0, e.area, start, Wire.IN_HEADER_SIZE);
         MemorySegment.copy(h, OP_IN, e.area, PREFIX - opSize, opSize);
         ByteBuffer in = Wire.le(e.area.asSlice(start, len).asByteBuffer());
-        ByteBuffer out = Wire.le(e.out.asByteBuffer());
-        if (h.get(JAVA_INT, 4) == Wire.SETLKW) {
-            parked++;
-            slow.execute(() -> {
-                e.replyLen = dispatcher.handle(in, out);
-                answered.add(e);
-                wake();
-            });
-            if (live - parked < 2) { // keep this CPU served while the lock waits
-                try {
-                    register(addEntry());
-                } catch (IOException ex) {
-                    log.warn("fuse: ring queue {}: no entry to replace a waiting lock: {}", qid, ex.toString());
-                }
-            }
+        // With no payload in the request (READ, READDIR, GETATTR...), the reply is written in
+        // place: its body straight into the payload buffer, its header over the request's last
+        // 16 bytes, which the dispatcher has read by the time it writes the header.
+        e.inPlace = payload == 0;
+        ByteBuffer out = Wire.le(e.inPlace ? e.area.asSlice(PREFIX - Wire.OUT_HEADER_SIZE).asByteBuffer()
+            : e.out.asByteBuffer());
+        int opcode = h.get(JAVA_INT, 4);
+        if (opcode == Wire.SETLKW) {
+            park(e, in, out, lockWaits);
+            return;
+        }
+        if (opcode == Wire.READ && h.get(JAVA_INT, OP_IN + 16) >= BIG_READ && live < MAX_ENTRIES) {
+            park(e, in, out, bulk);
             return;
         }
         e.replyLen = dispatcher.handle(in, out);
         commit(e);
+    }
+
+    /**
+     * Answers the request on another thread. A lock wait must (the unlock it waits for may come
+     * from this CPU); a large read (read-ahead, which the caller does not wait for) is better
+     * copied on another CPU while this one goes on. A new entry replaces one that leaves, so
+     * that at least two stay in the kernel's hands.
+     */
+    private void park(Entry e, ByteBuffer in, ByteBuffer out, ExecutorService on) {
+        parked++;
+        on.execute(() -> {
+            e.replyLen = dispatcher.handle(in, out);
+            answered.add(e);
+            wake();
+        });
+        if (live - parked < 2) {
+            try {
+                register(addEntry());
+            } catch (IOException ex) {
+                log.warn("fuse: ring queue {}: no new entry while {} wait: {}", qid, parked, ex.toString());
+            }
+        }
     }
 
     private void wake() {
@@ -220,6 +246,11 @@ final class RingQueue {
         int m = e.replyLen;
         if (m < Wire.OUT_HEADER_SIZE) { // every ring request needs an answer
             reply(e, Wire.OUT_HEADER_SIZE, -Errno.EIO);
+            return;
+        }
+        if (e.inPlace) {
+            MemorySegment.copy(e.area, PREFIX - Wire.OUT_HEADER_SIZE, e.header, 0, Wire.OUT_HEADER_SIZE);
+            send(e, m - Wire.OUT_HEADER_SIZE);
             return;
         }
         MemorySegment.copy(e.out, 0, e.header, 0, Wire.OUT_HEADER_SIZE);

@@ -115,12 +115,16 @@ final class Session {
     }
 
     private void startRings() {
-        java.util.concurrent.ExecutorService slow = java.util.concurrent.Executors.newCachedThreadPool(
-            r -> Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-lockwait").unstarted(r));
+        String name = "fuse-" + mountPoint.getFileName();
+        java.util.concurrent.ExecutorService lockWaits = java.util.concurrent.Executors.newCachedThreadPool(
+            r -> Thread.ofPlatform().daemon().name(name + "-lockwait").unstarted(r));
+        java.util.concurrent.ExecutorService bulk = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            r -> Thread.ofPlatform().daemon().name(name + "-bulk").unstarted(r));
         int payload = options.maxWrite() + Wire.PAGE_SIZE;
         List<Integer> cpus = possibleCpus();
         for (int cpu : cpus) {
-            RingQueue q = new RingQueue(cpu, fd, dispatcher, payload, slow);
+            RingQueue q = new RingQueue(cpu, fd, dispatcher, payload, lockWaits, bulk);
             Thread t = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-ring" + cpu)
                 .unstarted(q::run);
             workers.add(t);
