@@ -2,13 +2,18 @@
 # crfs's FUSE mount against a kernel btrfs loop mount and sshfs over loopback, in one run, with
 # the shared peer workloads (../shared/bench-peers): fio (seq 1 MiB write/read, 4 KiB random)
 # and the metadata suite (create/stat/readdir/unlink of N files, tar xf + rm -rf of /usr/include).
-# Needs root. Usage: bench/fuse-vs-peers.sh [N files] ; env SIZE (fio file, default 512M), RUNTIME (s, default 10).
+# Needs root. Usage: bench/fuse-vs-peers.sh [N files] ; env SIZE (fio file, default 512M), RUNTIME (s, default 10),
+# ROUNDS (default 2: every file system runs both suites again, labelled NAME-r2; crfs's first round
+# includes its JVMs' warm-up, the JIT compiling the hot paths, the second shows a mount in use).
+# FUSE-over-io_uring is turned on first (scripts/fuse-uring.sh), as `crfs up` does.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEERS="${PEERS:-$ROOT/../shared/bench-peers}"
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 export SIZE="${SIZE:-512M}" RUNTIME="${RUNTIME:-10}" PEER_WORK="${PEER_WORK:-/var/tmp/crfs-peers}"
 N="${1:-10000}"
+ROUNDS="${ROUNDS:-2}"
+bash "$ROOT/scripts/fuse-uring.sh"
 command -v fio >/dev/null || apt-get install -y -q fio >/dev/null
 W=$(mktemp -d /var/tmp/crfs-fusebench.XXXXXX)
 mkdir -p "$W/crfs" "$W/loop" "$W/ssh" "$W/export"
@@ -29,10 +34,13 @@ nohup "$ROOT/crfs" mount 127.0.0.1:7391 "$W/crfs" >"$W/mount.log" 2>&1 &
 for _ in $(seq 1 100); do grep -q " $W/crfs fuse" /proc/mounts && break; sleep 0.1; done
 truncate -s 8G "$W/loop.img" && mkfs.btrfs -q -f "$W/loop.img" && mount -o loop "$W/loop.img" "$W/loop"
 bash "$PEERS/setup-sshfs.sh" up "$W/export" "$W/ssh" >/dev/null
-for fs in loop crfs ssh; do
-  echo "== $fs"
-  bash "$PEERS/meta-suite.sh" "$W/$fs" "$fs" "$N" 2>&1 | grep -v '^#'
-  bash "$PEERS/fio-suite.sh" "$W/$fs" "$fs" "$W/fio-$fs" 2>&1 | grep -v '^#'
+for r in $(seq 1 "$ROUNDS"); do
+  for fs in loop crfs ssh; do
+    label=$fs; [ "$r" = 1 ] || label="$fs-r$r"
+    echo "== $label"
+    bash "$PEERS/meta-suite.sh" "$W/$fs" "$label" "$N" 2>&1 | grep -v '^#'
+    bash "$PEERS/fio-suite.sh" "$W/$fs" "$label" "$W/fio-$label" 2>&1 | grep -v '^#'
+  done
 done
 # The fio suite's seqread follows its own seqwrite and drop_caches; crfs's client keeps file data
 # in its JVM (up to 512 MiB), which drop_caches does not touch. So, for crfs, also a read of data

@@ -167,13 +167,4 @@ final class Connection implements AutoCloseable {
     }
 
     /** An ERROR reply from the server. */
-    static final class RemoteException extends IOException {
-        private static final long serialVersionUID = 1L;
-        final ErrorCode code;
-
-        RemoteException(ErrorCode code, String message) {
-            super(code + ": " + message);
-            this.code = code;
-        }
-    }
 }

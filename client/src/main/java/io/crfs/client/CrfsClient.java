@@ -118,7 +118,8 @@ public final class CrfsClient implements AutoCloseable {
      * unlock. With {@code block} it waits until granted; clearing the same owner's range from
      * another thread cancels the wait (the waiting call then fails with EINTR).
      *
-     * @throws IOException "LOCKED: ..." when a non-blocking request conflicts
+     * @throws RemoteException with code LOCKED when a non-blocking request conflicts, INTERRUPTED
+     *         when the wait was cancelled
      */
     public void lock(long ino, long owner, long start, long end, int type, boolean block, boolean flock)
             throws IOException {

@@ -697,7 +697,7 @@ final class RemoteStore implements ItemStore {
         Message.Applied a;
         try {
             a = (Message.Applied) session.await(f.batch(), f.reply());
-        } catch (Connection.RemoteException e) {
+        } catch (RemoteException e) {
             // the server refused the batch: what we cached no longer matches it, so forget it all
             int lost = dropAll();
             throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + lost
@@ -842,8 +842,8 @@ final class RemoteStore implements ItemStore {
     private Message call(Message m) {
         try {
             return session.call(m);
-        } catch (Connection.RemoteException e) {
-            StoreException.Kind k = switch (e.code) {
+        } catch (RemoteException e) {
+            StoreException.Kind k = switch (e.code()) {
                 case NO_SPACE -> StoreException.Kind.NO_SPACE;
                 case TOO_BIG -> StoreException.Kind.TOO_BIG;
                 case STALE -> StoreException.Kind.STALE;

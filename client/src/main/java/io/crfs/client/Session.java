@@ -74,9 +74,9 @@ final class Session implements AutoCloseable {
         Message r;
         try {
             r = c.call(h, CALL_TIMEOUT_MS);
-        } catch (Connection.RemoteException e) {
+        } catch (RemoteException e) {
             c.close();
-            if (e.code == ErrorCode.EVICTED || e.code == ErrorCode.NO_SESSION) {
+            if (e.code() == ErrorCode.EVICTED || e.code() == ErrorCode.NO_SESSION) {
                 died("crfsd ended this client's session (" + e.getMessage() + "); its unflushed changes are lost; "
                         + "remount to continue");
             }
@@ -127,8 +127,8 @@ final class Session implements AutoCloseable {
             try {
                 count(m);
                 return c.call(m, CALL_TIMEOUT_MS);
-            } catch (Connection.RemoteException e) {
-                if (e.code == ErrorCode.EVICTED || e.code == ErrorCode.NO_SESSION) {
+            } catch (RemoteException e) {
+                if (e.code() == ErrorCode.EVICTED || e.code() == ErrorCode.NO_SESSION) {
                     died("crfsd evicted this client (" + e.getMessage() + "); its unflushed changes are lost; "
                             + "remount to continue");
                     throw new IOException(dead, e);
@@ -177,10 +177,10 @@ final class Session implements AutoCloseable {
             throw new IOException("interrupted while waiting for crfsd", e);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof io.crfs.protocol.ProtocolException p) {
-                throw new Connection.RemoteException(p.code(), p.getMessage());
+                throw new RemoteException(p.code(), p.getMessage());
             }
             if (e.getCause() instanceof io.netty.handler.codec.EncoderException x) { // sending again would fail again
-                throw new Connection.RemoteException(ErrorCode.TOO_BIG, "could not send " + m.getClass().getSimpleName()
+                throw new RemoteException(ErrorCode.TOO_BIG, "could not send " + m.getClass().getSimpleName()
                         + ": " + x.getMessage());
             }
             return call(m); // the connection went away with it: again, on a new one (as call does)
@@ -192,7 +192,7 @@ final class Session implements AutoCloseable {
                 died("crfsd evicted this client (" + e.message() + "); its unflushed changes are lost; remount to continue");
                 throw new IOException(dead);
             }
-            throw new Connection.RemoteException(e.code(), e.message());
+            throw new RemoteException(e.code(), e.message());
         }
         return r;
     }
@@ -229,7 +229,7 @@ final class Session implements AutoCloseable {
             try {
                 connect(sessionId);
                 return;
-            } catch (Connection.RemoteException e) {
+            } catch (RemoteException e) {
                 throw new IOException(dead != null ? dead : e.getMessage(), e);
             } catch (IOException e) {
                 last = e;

@@ -167,6 +167,9 @@ final class Session {
             } catch (InterruptedException e) {
                 return;
             }
+            if (dispatcher.uring()) {
+                return; // the ring queues serve requests; /dev/fuse brings only forgets and interrupts
+            }
             if (idle.get() == 0 && System.nanoTime() - allBusySince > GROW_AFTER_NANOS && !closed.get()) {
                 addWorker(cloneFd());
                 log.debug("fuse: {} workers on {}", workers.size(), mountPoint);

@@ -417,11 +417,15 @@ public final class CrfsFuse implements FuseFileSystem {
                 lockers.add(new LockKey(ino, owner, flock)); // before: a close racing the grant must still unlock
             }
             locks.lock(ino, owner, lock.start(), lock.end(), lock.type(), block, flock);
+        } catch (io.crfs.client.RemoteException e) {
+            int errno = switch (e.code()) {
+                case LOCKED -> io.crfs.fuse.Errno.EAGAIN;
+                case INTERRUPTED -> io.crfs.fuse.Errno.EINTR;
+                default -> io.crfs.fuse.Errno.EIO;
+            };
+            throw new FuseException(errno, e.getMessage());
         } catch (java.io.IOException e) {
-            String m = String.valueOf(e.getMessage());
-            int errno = m.startsWith("LOCKED") ? io.crfs.fuse.Errno.EAGAIN
-                    : m.startsWith("INTERRUPTED") ? io.crfs.fuse.Errno.EINTR : io.crfs.fuse.Errno.EIO;
-            throw new FuseException(errno, m);
+            throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
         }
     }
 

@@ -34,8 +34,8 @@ final class LockTable {
         try {
             client.lock(ino, OWNER, position, end(position, size), shared ? 0 : 1, block, false);
             return true;
-        } catch (java.io.IOException e) {
-            if (String.valueOf(e.getMessage()).startsWith("LOCKED")) {
+        } catch (io.crfs.client.RemoteException e) {
+            if (e.code() == io.crfs.protocol.ErrorCode.LOCKED) {
                 return false;
             }
             throw e;

@@ -34,8 +34,9 @@ final class DirectIo implements AutoCloseable {
             var libc = l.defaultLookup();
             open = l.downcallHandle(libc.find("open").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
             var io = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG);
-            pread = l.downcallHandle(libc.find("pread").orElseThrow(), io, Linker.Option.critical(true));
-            pwrite = l.downcallHandle(libc.find("pwrite").orElseThrow(), io, Linker.Option.critical(true));
+            var errno = Linker.Option.captureCallState("errno");
+            pread = l.downcallHandle(libc.find("pread").orElseThrow(), io, Linker.Option.critical(true), errno);
+            pwrite = l.downcallHandle(libc.find("pwrite").orElseThrow(), io, Linker.Option.critical(true), errno);
             close = l.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         } catch (RuntimeException | Error e) {
             open = null; // no native access: channels only
@@ -45,6 +46,12 @@ final class DirectIo implements AutoCloseable {
         PWRITE = pwrite;
         CLOSE = close;
     }
+
+    private static final java.lang.foreign.StructLayout STATE = Linker.Option.captureStateLayout();
+    private static final java.lang.invoke.VarHandle ERRNO =
+        STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> STATE_SEG = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATE));
+    private static final int EINTR = 4;
 
     private final int fd;
 
@@ -68,37 +75,67 @@ final class DirectIo implements AutoCloseable {
     /** At most this much per call: a critical downcall holds the collector off for its length. */
     private static final int MAX_CALL = 4 << 20;
 
-    /** Writes all of {@code src[off, off+len)} at {@code position}. */
+    /** Writes all of {@code src[off, off+len)} at {@code position}; retries calls a signal interrupted. */
     void write(long position, byte[] src, int off, int len) throws IOException {
         MemorySegment seg = MemorySegment.ofArray(src);
+        MemorySegment state = STATE_SEG.get();
         long done = 0;
         while (done < len) {
             long n;
             try {
-                n = (long) PWRITE.invokeExact(fd, seg.asSlice(off + done), (long) Math.min(MAX_CALL, len - done), position + done);
+                n = (long) PWRITE.invokeExact(state, fd, seg.asSlice(off + done), (long) Math.min(MAX_CALL, len - done),
+                    position + done);
             } catch (Throwable t) {
                 throw new IOException("pwrite failed: " + t, t);
             }
+            if (n < 0 && errno(state) == EINTR) {
+                continue;
+            }
             if (n <= 0) {
-                throw new IOException("pwrite of " + (len - done) + " bytes at " + (position + done) + " failed (returned " + n + ")");
+                throw new IOException("pwrite of " + (len - done) + " bytes at " + (position + done) + " failed: "
+                    + (n == 0 ? "nothing written" : describe(errno(state))));
             }
             done += n;
         }
     }
 
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** The errno with its name for the ones an image file can give. */
+    static String describe(int errno) {
+        String name = switch (errno) {
+            case 5 -> "EIO";
+            case 27 -> "EFBIG";
+            case 28 -> "ENOSPC";
+            case 122 -> "EDQUOT";
+            case 9 -> "EBADF";
+            case 22 -> "EINVAL";
+            default -> "errno";
+        };
+        return name + " (" + errno + ")";
+    }
+
     /** Reads {@code len} bytes at {@code position}; returns how many there were before end of file. */
     int read(long position, byte[] dst, int off, int len) throws IOException {
         MemorySegment seg = MemorySegment.ofArray(dst);
+        MemorySegment state = STATE_SEG.get();
         int done = 0;
         while (done < len) {
             long n;
             try {
-                n = (long) PREAD.invokeExact(fd, seg.asSlice(off + done), (long) Math.min(MAX_CALL, len - done), position + done);
+                n = (long) PREAD.invokeExact(state, fd, seg.asSlice(off + done), (long) Math.min(MAX_CALL, len - done),
+                    position + done);
             } catch (Throwable t) {
                 throw new IOException("pread failed: " + t, t);
             }
+            if (n < 0 && errno(state) == EINTR) {
+                continue;
+            }
             if (n < 0) {
-                throw new IOException("pread of " + (len - done) + " bytes at " + (position + done) + " failed");
+                throw new IOException("pread of " + (len - done) + " bytes at " + (position + done) + " failed: "
+                    + describe(errno(state)));
             }
             if (n == 0) {
                 break;
