@@ -36,7 +36,12 @@ final class Dispatcher {
         uringOffered = true;
     }
 
-    /** INIT agreed on FUSE-over-io_uring: ring queues must now be registered. */
+    /** The ring could not be set up and was turned off: requests come through /dev/fuse. */
+    void ringRefused() {
+        uring = false;
+    }
+
+    /** INIT agreed on FUSE-over-io_uring (and it was not turned off since): ring queues serve requests. */
     boolean uring() {
         return uring;
     }

@@ -78,7 +78,14 @@ final class RingQueue {
         }
     }
 
-    RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService lockWaits,
+    /** Tests: {@link #create} fails, as when the machine is out of memory or descriptors. */
+    static volatile boolean failForTest;
+
+    int qid() {
+        return qid;
+    }
+
+    private RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService lockWaits,
               ExecutorService bulk) {
         this.qid = qid;
         this.devFd = devFd;
@@ -86,6 +93,47 @@ final class RingQueue {
         this.payloadSize = payloadSize;
         this.lockWaits = lockWaits;
         this.bulk = bulk;
+    }
+
+    /**
+     * Makes the queue's ring, eventfd and first entries, so that a failure shows before any
+     * queue registers (the caller can then turn the ring off, see {@link #refuse}).
+     */
+    static RingQueue create(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService lockWaits,
+                            ExecutorService bulk) throws IOException {
+        RingQueue q = new RingQueue(qid, devFd, dispatcher, payloadSize, lockWaits, bulk);
+        try {
+            if (failForTest) {
+                throw new IOException("set up to fail (test)");
+            }
+            q.ring = Uring.open(16);
+            q.eventFd = Native.eventfd(Native.EFD_CLOEXEC);
+            if (q.eventFd < 0) {
+                throw new IOException("eventfd: " + Errno.name(-q.eventFd));
+            }
+            for (int i = 0; i < ENTRIES; i++) {
+                q.addEntry();
+            }
+            return q;
+        } catch (IOException | RuntimeException e) {
+            q.release();
+            throw e;
+        }
+    }
+
+    /**
+     * Turns FUSE-over-io_uring off for the connection behind {@code devFd}: the kernel holds
+     * requests until every queue has registered, and a failed registration makes it fall back
+     * to /dev/fuse. A registration for a queue that cannot exist fails.
+     */
+    static void refuse(int devFd) {
+        try (Uring r = Uring.open(2)) {
+            MemorySegment sqe = r.cmd(devFd, CMD_REGISTER, 0);
+            sqe.set(JAVA_SHORT, 64, (short) 0xffff);
+            r.submitAndWait();
+        } catch (IOException | RuntimeException e) {
+            log.error("fuse: could not turn io_uring off after a ring failed ({}); requests may hang", e.toString());
+        }
     }
 
     private MemorySegment map(long size) throws IOException {
@@ -96,21 +144,16 @@ final class RingQueue {
         return m;
     }
 
-    /** Serves the queue until the kernel ends the connection. */
+    /** Serves the queue until the kernel ends the connection, on the thread that calls it. */
     void run() {
         if (Native.pinToCpu(qid) < 0) {
             log.debug("fuse: ring queue {} not bound to its CPU", qid);
         }
-        try (Uring r = Uring.open(16)) {
-            ring = r;
-            eventFd = Native.eventfd(Native.EFD_CLOEXEC);
-            if (eventFd < 0) {
-                throw new IOException("eventfd: " + Errno.name(-eventFd));
-            }
+        try {
             MemorySegment wakeBuf = arena.allocate(8, 8);
             ring.read(eventFd, wakeBuf, 8, WAKE);
-            for (int i = 0; i < ENTRIES; i++) {
-                register(addEntry());
+            for (Entry e : List.copyOf(entries)) {
+                register(e);
             }
             while (live > 0) {
                 int e = ring.submitAndWait();
@@ -126,18 +169,25 @@ final class RingQueue {
                     }
                 });
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             log.warn("fuse: ring queue {} stopped: {}", qid, e.toString());
         } finally {
-            if (eventFd >= 0) {
-                Native.close(eventFd);
-            }
-            for (Entry en : entries) {
-                Native.munmap(en.area);
-                Native.munmap(en.out);
-            }
-            arena.close();
+            release();
         }
+    }
+
+    void release() {
+        if (ring != null) {
+            ring.close();
+        }
+        if (eventFd >= 0) {
+            Native.close(eventFd);
+        }
+        for (Entry en : entries) {
+            Native.munmap(en.area);
+            Native.munmap(en.out);
+        }
+        arena.close();
     }
 
     private Entry addEntry() throws IOException {

@@ -123,10 +123,21 @@ final class Session {
             r -> Thread.ofPlatform().daemon().name(name + "-bulk").unstarted(r));
         int payload = options.maxWrite() + Wire.PAGE_SIZE;
         List<Integer> cpus = possibleCpus();
-        for (int cpu : cpus) {
-            RingQueue q = new RingQueue(cpu, fd, dispatcher, payload, lockWaits, bulk);
-            Thread t = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-ring" + cpu)
-                .unstarted(q::run);
+        List<RingQueue> queues = new java.util.ArrayList<>();
+        try {
+            for (int cpu : cpus) {
+                queues.add(RingQueue.create(cpu, fd, dispatcher, payload, lockWaits, bulk));
+            }
+        } catch (IOException | RuntimeException e) {
+            queues.forEach(RingQueue::release);
+            RingQueue.refuse(fd);
+            dispatcher.ringRefused();
+            log.warn("fuse: io_uring queues could not be set up ({}); {} is served through /dev/fuse", e.toString(),
+                mountPoint);
+            return;
+        }
+        for (RingQueue q : queues) {
+            Thread t = Thread.ofPlatform().daemon().name(name + "-ring" + q.qid()).unstarted(q::run);
             workers.add(t);
             t.start();
         }

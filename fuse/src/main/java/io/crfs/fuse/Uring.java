@@ -9,14 +9,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
 /**
- * One io_uring instance with 128-byte submission entries, used by one thread (the kernel is
- * told so: SINGLE_ISSUER). Only what the FUSE ring transport needs: fill entries, submit and
+ * One io_uring instance with 128-byte submission entries, used by one thread at a time (made
+ * on one, then handed to the thread that serves it). Only what the FUSE ring transport needs: fill entries, submit and
  * wait, walk completions. Layouts are those of {@code <linux/io_uring.h>}.
  */
 final class Uring implements AutoCloseable {
     static final int SQE_SIZE = 128;
     static final int OP_READ = 22, OP_URING_CMD = 46;
-    private static final int SETUP_COOP_TASKRUN = 1 << 8, SETUP_SQE128 = 1 << 10, SETUP_SINGLE_ISSUER = 1 << 12;
+    private static final int SETUP_COOP_TASKRUN = 1 << 8, SETUP_SQE128 = 1 << 10;
     private static final int FEAT_SINGLE_MMAP = 1;
     private static final int ENTER_GETEVENTS = 1;
     private static final long OFF_SQES = 0x10000000L;
@@ -53,7 +53,7 @@ final class Uring implements AutoCloseable {
     static Uring open(int entries) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocate(120, 8);
-            p.set(JAVA_INT, 8, SETUP_SQE128 | SETUP_COOP_TASKRUN | SETUP_SINGLE_ISSUER);
+            p.set(JAVA_INT, 8, SETUP_SQE128 | SETUP_COOP_TASKRUN);
             int fd = Native.ioUringSetup(entries, p);
             if (fd < 0) {
                 throw new IOException("io_uring_setup: " + Errno.name(-fd));

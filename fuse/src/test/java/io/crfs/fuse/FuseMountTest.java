@@ -139,6 +139,23 @@ class FuseMountTest {
     }
 
     @Test
+    void shouldFallBackToDevFuseWhenTheRingCannotBeSetUp() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernelOffersUring(), "the kernel does not offer FUSE-over-io_uring");
+        RingQueue.failForTest = true;
+        try {
+            Path dir = Files.createDirectory(tmp.resolve("mnt"));
+            try (FuseMount m = FuseMount.mount(dir, new MemoryFs(), FuseMount.Options.defaults())) {
+                assertThat(m.usesUring()).isFalse();
+                Path f = dir.resolve("after-fallback");
+                Files.writeString(f, "served");
+                assertThat(Files.readString(f)).isEqualTo("served");
+            }
+        } finally {
+            RingQueue.failForTest = false;
+        }
+    }
+
+    @Test
     void shouldServeThroughFusermount3() throws Exception {
         exercise(FuseMount.Options.defaults().withFusermount(true).withReaddirplus(false).withWorkers(2));
     }
