@@ -1,11 +1,11 @@
 package io.crfs.fuse;
 
 /**
- * Attributes of one inode (struct fuse_attr). Times are nanoseconds since the epoch;
+ * Attributes of one inode (struct fuse_attr);
  * {@code mode} includes the file type bits (S_IFREG 0100000, S_IFDIR 0040000, ...).
  */
 public record Attr(long ino, int mode, int nlink, int uid, int gid, int rdev, long size, long blocks,
-                   int blksize, long atimeNs, long mtimeNs, long ctimeNs) {
+                   int blksize, FuseTime atime, FuseTime mtime, FuseTime ctime) {
     public static final int S_IFMT = 0170000;
     public static final int S_IFSOCK = 0140000;
     public static final int S_IFLNK = 0120000;

@@ -8,6 +8,6 @@ package io.crfs.fuse;
  */
 public record Entry(long nodeId, long generation, Attr attr, long entryValidNanos, long attrValidNanos) {
     public static Entry negative(long entryValidNanos) {
-        return new Entry(0, 0, new Attr(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), entryValidNanos, 0);
+        return new Entry(0, 0, new Attr(0, 0, 0, 0, 0, 0, 0, 0, 0, FuseTime.ZERO, FuseTime.ZERO, FuseTime.ZERO), entryValidNanos, 0);
     }
 }

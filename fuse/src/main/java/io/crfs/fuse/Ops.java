@@ -58,13 +58,20 @@ final class Ops {
         r.u32();
         long fh = r.u64(), size = r.u64(), lockOwner = r.u64();
         long atime = r.u64(), mtime = r.u64(), ctime = r.u64();
-        long an = r.u32() & 0xffffffffL, mn = r.u32() & 0xffffffffL, cn = r.u32() & 0xffffffffL;
+        FuseTime at = time(atime, r.u32()), mt = time(mtime, r.u32()), ct = time(ctime, r.u32());
         int mode = r.u32();
         r.u32();
         int uid = r.u32(), gid = r.u32();
-        var in = new SetAttrIn(valid, fh, size, lockOwner, atime * 1_000_000_000L + an,
-            mtime * 1_000_000_000L + mn, ctime * 1_000_000_000L + cn, mode, uid, gid);
+        var in = new SetAttrIn(valid, fh, size, lockOwner, at, mt, ct, mode, uid, gid);
         attrOut(r, d.fs.setattr(r.ctx, r.nodeId, in));
+    }
+
+    /** A time from the kernel; nanoseconds beyond a second (never sent by Linux) are refused. */
+    private static FuseTime time(long sec, int nsec) {
+        if (nsec < 0 || nsec > 999_999_999) {
+            throw new FuseException(Errno.EINVAL, "nanoseconds out of range: " + Integer.toUnsignedString(nsec));
+        }
+        return new FuseTime(sec, nsec);
     }
 
     static void readlink(Dispatcher d, Request r) {

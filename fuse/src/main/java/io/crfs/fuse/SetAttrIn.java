@@ -2,10 +2,10 @@ package io.crfs.fuse;
 
 /**
  * A SETATTR request (struct fuse_setattr_in): only the fields whose FATTR_* bit is in
- * {@code valid} are meaningful. Times are nanoseconds since the epoch; with
+ * {@code valid} are meaningful. With
  * {@link #atimeNow()}/{@link #mtimeNow()} the file system uses its own clock.
  */
-public record SetAttrIn(int valid, long fh, long size, long lockOwner, long atimeNs, long mtimeNs, long ctimeNs,
+public record SetAttrIn(int valid, long fh, long size, long lockOwner, FuseTime atime, FuseTime mtime, FuseTime ctime,
                         int mode, int uid, int gid) {
     public static final int FATTR_MODE = 1;
     public static final int FATTR_UID = 1 << 1;

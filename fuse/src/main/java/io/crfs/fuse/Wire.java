@@ -66,8 +66,8 @@ final class Wire {
 
     static void putAttr(ByteBuffer b, Attr a) {
         b.putLong(a.ino()).putLong(a.size()).putLong(a.blocks())
-            .putLong(sec(a.atimeNs())).putLong(sec(a.mtimeNs())).putLong(sec(a.ctimeNs()))
-            .putInt(nsec(a.atimeNs())).putInt(nsec(a.mtimeNs())).putInt(nsec(a.ctimeNs()))
+            .putLong(a.atime().sec()).putLong(a.mtime().sec()).putLong(a.ctime().sec())
+            .putInt(a.atime().nsec()).putInt(a.mtime().nsec()).putInt(a.ctime().nsec())
             .putInt(a.mode()).putInt(a.nlink()).putInt(a.uid()).putInt(a.gid()).putInt(a.rdev())
             .putInt(a.blksize()).putInt(0);
     }
@@ -75,12 +75,12 @@ final class Wire {
     static Attr getAttr(ByteBuffer b) {
         long ino = b.getLong(), size = b.getLong(), blocks = b.getLong();
         long as = b.getLong(), ms = b.getLong(), cs = b.getLong();
-        long an = b.getInt(), mn = b.getInt(), cn = b.getInt();
+        int an = b.getInt(), mn = b.getInt(), cn = b.getInt();
         int mode = b.getInt(), nlink = b.getInt(), uid = b.getInt(), gid = b.getInt(), rdev = b.getInt();
         int blksize = b.getInt();
         b.getInt();
         return new Attr(ino, mode, nlink, uid, gid, rdev, size, blocks, blksize,
-            as * 1_000_000_000L + an, ms * 1_000_000_000L + mn, cs * 1_000_000_000L + cn);
+            new FuseTime(as, an), new FuseTime(ms, mn), new FuseTime(cs, cn));
     }
 
     static void putEntry(ByteBuffer b, Entry e) {

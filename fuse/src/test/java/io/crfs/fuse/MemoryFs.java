@@ -58,7 +58,8 @@ class MemoryFs implements FuseFileSystem {
 
     Attr attr(Node n) {
         long size = n.target != null ? n.target.length() : n.data.length;
-        return new Attr(n.ino, n.mode, n.nlink, 0, 0, 0, size, (size + 511) / 512, 4096, n.mtime, n.mtime, n.mtime);
+        return new Attr(n.ino, n.mode, n.nlink, 0, 0, 0, size, (size + 511) / 512, 4096, FuseTime.ofNanos(n.mtime),
+            FuseTime.ofNanos(n.mtime), FuseTime.ofNanos(n.mtime));
     }
 
     Entry entry(Node n) {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Each operation's request body decodes into the right call, and its reply encodes as fuse.h says. */
 class OpDecodingTest {
-    private static final Attr ATTR = new Attr(9, Attr.S_IFREG | 0600, 1, 7, 8, 0, 5, 1, 4096, 1_500_000_000L,
-        2_000_000_001L, 3L);
+    private static final Attr ATTR = new Attr(9, Attr.S_IFREG | 0600, 1, 7, 8, 0, 5, 1, 4096, FuseTime.ofNanos(1_500_000_000L),
+        FuseTime.ofNanos(2_000_000_001L), FuseTime.ofNanos(3L));
     private static final Entry ENTRY = new Entry(9, 3, ATTR, 2_500_000_000L, 0);
 
     private final List<String> calls = new CopyOnWriteArrayList<>();
@@ -55,7 +55,7 @@ class OpDecodingTest {
         @Override
         public AttrOut setattr(FuseContext c, long ino, SetAttrIn in) {
             calls.add("setattr " + ino + " size=" + in.hasSize() + ":" + in.size() + " mode=" + in.hasMode() + ":"
-                + Integer.toOctalString(in.mode()) + " mtime=" + in.mtimeNs() + " now=" + in.mtimeNow());
+                + Integer.toOctalString(in.mode()) + " mtime=" + in.mtime() + " now=" + in.mtimeNow());
             return new AttrOut(ATTR, 1);
         }
 
@@ -170,7 +170,7 @@ class OpDecodingTest {
         ok(Wire.ACCESS, 9, body(8).putInt(6));
         ok(Wire.SETXATTR, 9, body(8 + 7 + 3).putInt(3).putInt(1).put(name("user.a")).put("abc".getBytes()));
         ok(Wire.REMOVEXATTR, 9, of(name("user.a")));
-        assertThat(calls).containsExactly("setattr 9 size=true:123 mode=true:640 mtime=2000000005 now=false",
+        assertThat(calls).containsExactly("setattr 9 size=true:123 mode=true:640 mtime=FuseTime[sec=2, nsec=5] now=false",
             "access 9 6 uid=1000 gid=100 pid=4242", "setxattr user.a=abc 1", "removexattr user.a");
         ByteBuffer r = ok(Wire.STATFS, 1, body(0));
         assertThat(r.remaining()).isEqualTo(Wire.KSTATFS_SIZE);

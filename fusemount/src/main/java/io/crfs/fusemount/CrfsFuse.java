@@ -156,17 +156,17 @@ public final class CrfsFuse implements FuseFileSystem {
         });
     }
 
-    private static long ns(Timespec t) {
-        return t.sec() * 1_000_000_000L + t.nsec();
+    private static Timespec ts(io.crfs.fuse.FuseTime t) {
+        return new Timespec(t.sec(), t.nsec());
     }
 
-    private static Timespec ts(long ns) {
-        return new Timespec(Math.floorDiv(ns, 1_000_000_000L), (int) Math.floorMod(ns, 1_000_000_000L));
+    private static io.crfs.fuse.FuseTime ft(Timespec t) {
+        return new io.crfs.fuse.FuseTime(t.sec(), t.nsec());
     }
 
     private static Attr attr(io.crfs.posix.Attr a) {
         return new Attr(node(a.ino()), a.mode(), (int) a.nlink(), a.uid(), a.gid(), (int) a.rdev(), a.size(), a.blocks(),
-                4096, ns(a.atime()), ns(a.mtime()), ns(a.ctime()));
+                4096, ft(a.atime()), ft(a.mtime()), ft(a.ctime()));
     }
 
     private Entry entry(io.crfs.posix.Attr a) {
@@ -213,9 +213,9 @@ public final class CrfsFuse implements FuseFileSystem {
             Integer mode = in.hasMode() ? in.mode() & 07777 : null;
             Integer uid = in.hasUid() ? in.uid() : null;
             Integer gid = in.hasGid() ? in.gid() : null;
-            Timespec at = in.hasAtime() && !in.atimeNow() ? ts(in.atimeNs()) : null;
-            Timespec mt = in.hasMtime() && !in.mtimeNow() ? ts(in.mtimeNs()) : null;
-            Timespec ct = in.hasCtime() ? ts(in.ctimeNs()) : null;
+            Timespec at = in.hasAtime() && !in.atimeNow() ? ts(in.atime()) : null;
+            Timespec mt = in.hasMtime() && !in.mtimeNow() ? ts(in.mtime()) : null;
+            Timespec ct = in.hasCtime() ? ts(in.ctime()) : null;
             if (mode != null || uid != null || gid != null || at != null || mt != null || in.atimeNow() || in.mtimeNow()
                     || ct != null) {
                 a = fs.setattr(c, ino, new SetAttr(mode, uid, gid, null, at, mt, in.atimeNow(), in.mtimeNow(), ct));

@@ -214,6 +214,26 @@ abstract class FilesContract {
         assertThat(Files.getLastModifiedTime(f)).isEqualTo(t);
         Files.writeString(f, "x");
         assertThat(Files.getLastModifiedTime(f).toMillis()).isGreaterThan(t.toMillis());
+        // times a 64-bit count of nanoseconds cannot hold (before 1677, after 2262); set with
+        // touch(1), as the JDK itself clamps a FileTime to that range when it sets one
+        for (String when : visibleToPrograms() ? List.of("2300-01-01 00:00:00.123456789", "1600-06-01 12:00:00.000000000")
+                : List.<String>of()) {
+            String out = shell("TZ=UTC touch -m -d '" + when + "' " + f + " && TZ=UTC stat -c %y " + f);
+            assertThat(out.trim()).as(when).isEqualTo(when + " +0000");
+        }
+    }
+
+    private static String shell(String script) throws IOException {
+        try {
+            Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 
     @Test
