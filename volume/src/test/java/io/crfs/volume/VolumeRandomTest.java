@@ -121,6 +121,17 @@ class VolumeRandomTest {
                 for (Map.Entry<Long, byte[]> f : files.entrySet()) {
                     assertThat(Files.readAllBytes(m.dir.resolve(names.get(f.getKey()))))
                             .as("kernel view of %s", names.get(f.getKey())).isEqualTo(f.getValue());
+                    var view = Files.getFileAttributeView(m.dir.resolve(names.get(f.getKey())),
+                            java.nio.file.attribute.UserDefinedFileAttributeView.class);
+                    Map<String, String> kernel = new java.util.TreeMap<>();
+                    for (String n : view.list()) {
+                        var buf = java.nio.ByteBuffer.allocate(view.size(n));
+                        view.read(n, buf);
+                        kernel.put("user." + n, java.util.HexFormat.of().formatHex(buf.array()));
+                    }
+                    Map<String, String> model = new java.util.TreeMap<>();
+                    xattrs.getOrDefault(f.getKey(), Map.of()).forEach((n, val) -> model.put(n, java.util.HexFormat.of().formatHex(val)));
+                    assertThat(kernel).as("kernel view of the xattrs of %s", names.get(f.getKey())).isEqualTo(model);
                 }
                 try (var listing = Files.list(m.dir)) {
                     assertThat(listing.count()).isEqualTo(files.size());
@@ -137,6 +148,19 @@ class VolumeRandomTest {
             assertThat(in.size()).as("size of %d", ino).isEqualTo(f.getValue().length);
             byte[] got = s.read(ino, 0, f.getValue().length);
             assertThat(Arrays.equals(got, f.getValue())).as("content of inode %d (%d bytes)", ino, got.length).isTrue();
+        }
+        for (Map.Entry<Long, Map<String, byte[]>> x : xattrs.entrySet()) {
+            long ino = x.getKey();
+            Map<String, String> stored = new java.util.TreeMap<>();
+            for (var it : s.scan(new Key(ino, ItemType.XATTR_ITEM, 0), new Key(ino, ItemType.XATTR_ITEM, -1L), Integer.MAX_VALUE)) {
+                for (io.crfs.format.DirEntry d : io.crfs.format.DirEntry.decodeAll(it.value())) {
+                    assertThat(stored.put(new String(d.name(), java.nio.charset.StandardCharsets.UTF_8),
+                        java.util.HexFormat.of().formatHex(d.data()))).as("xattr stored twice on inode %d", ino).isNull();
+                }
+            }
+            Map<String, String> model = new java.util.TreeMap<>();
+            x.getValue().forEach((n, val) -> model.put(n, java.util.HexFormat.of().formatHex(val)));
+            assertThat(stored).as("xattrs of inode %d", ino).isEqualTo(model);
         }
     }
 }
