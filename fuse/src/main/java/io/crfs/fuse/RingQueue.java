@@ -283,12 +283,14 @@ final class RingQueue {
         }
     }
 
+    private static final ThreadLocal<MemorySegment> ONE = ThreadLocal.withInitial(() -> {
+        MemorySegment one = Arena.ofAuto().allocate(8, 8);
+        one.set(JAVA_LONG, 0, 1L);
+        return one;
+    });
+
     private void wake() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment one = a.allocate(8, 8);
-            one.set(JAVA_LONG, 0, 1L);
-            Native.write(eventFd, one, 8);
-        }
+        Native.write(eventFd, ONE.get(), 8);
     }
 
     /** Hands the dispatcher's reply to the kernel and asks for the next request. */

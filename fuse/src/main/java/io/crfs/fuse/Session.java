@@ -39,6 +39,8 @@ final class Session {
     private final java.util.concurrent.atomic.AtomicInteger idle = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long allBusySince;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The ring queues' helper threads, stopped with the mount. */
+    private final List<java.util.concurrent.ExecutorService> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final FuseNotifier notifier;
     private final Thread hook;
@@ -116,11 +118,13 @@ final class Session {
 
     private void startRings() {
         String name = "fuse-" + mountPoint.getFileName();
-        java.util.concurrent.ExecutorService lockWaits = java.util.concurrent.Executors.newCachedThreadPool(
+        var lockWaits = java.util.concurrent.Executors.newCachedThreadPool(
             r -> Thread.ofPlatform().daemon().name(name + "-lockwait").unstarted(r));
-        java.util.concurrent.ExecutorService bulk = java.util.concurrent.Executors.newFixedThreadPool(
+        var bulk = java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             r -> Thread.ofPlatform().daemon().name(name + "-bulk").unstarted(r));
+        pools.add(lockWaits);
+        pools.add(bulk);
         int payload = options.maxWrite() + Wire.PAGE_SIZE;
         List<Integer> cpus = possibleCpus();
         List<RingQueue> queues = new java.util.ArrayList<>();
@@ -327,6 +331,7 @@ final class Session {
                 allDone &= !t.isAlive();
             }
         }
+        pools.forEach(java.util.concurrent.ExecutorService::shutdown);
         if (allDone) {
             fdLock.writeLock().lock();
             try {
