@@ -476,17 +476,17 @@ final class FileData {
         if (offset >= size) {
             return -1;
         }
-        for (Item it : extents(ino, offset, END)) {
-            FileExtent f = FileExtent.decode(it.value());
-            long k = it.key().offset();
+        long[] found = {-1};
+        walkExtents(ino, offset, (k, f) -> {
             long fe = k + f.length();
-            boolean data = f.isInline() || (f.type() == FileExtent.TYPE_REG && f.diskBytenr() != 0);
-            if (data && fe > offset) {
+            if (holds(f) && fe > offset) {
                 long r = Math.max(k, offset);
-                return r < size ? r : -1;
+                found[0] = r < size ? r : -1;
+                return false;
             }
-        }
-        return -1;
+            return k < size;
+        });
+        return found[0];
     }
 
     long seekHole(long ino, long offset) {
@@ -494,20 +494,52 @@ final class FileData {
         if (offset >= size) {
             return -1;
         }
-        long at = offset;
-        for (Item it : extents(ino, offset, END)) {
-            FileExtent f = FileExtent.decode(it.value());
-            long k = it.key().offset();
+        long[] at = {offset};
+        walkExtents(ino, offset, (k, f) -> {
             long fe = k + f.length();
-            boolean data = f.isInline() || (f.type() == FileExtent.TYPE_REG && f.diskBytenr() != 0);
-            if (fe <= at) {
-                continue;
+            if (fe <= at[0]) {
+                return true;
             }
-            if (k > at || !data) {
-                return Math.min(at, size);
+            if (k > at[0] || !holds(f)) {
+                return false; // a gap before this extent, or a hole extent: the hole starts at at[0]
             }
-            at = fe;
+            at[0] = fe;
+            return at[0] < size;
+        });
+        return Math.min(at[0], size);
+    }
+
+    private static boolean holds(FileExtent f) {
+        return f.isInline() || (f.type() == FileExtent.TYPE_REG && f.diskBytenr() != 0);
+    }
+
+    private interface ExtentVisitor {
+        /** False stops the walk. */
+        boolean visit(long key, FileExtent f);
+    }
+
+    /** Page size of {@link #walkExtents}: a seek reads what it needs, not every extent to end of file. */
+    static final int WALK_PAGE = 64;
+
+    /** The extent covering {@code from} (if any), then the following ones in order, a page at a time. */
+    private void walkExtents(long ino, long from, ExtentVisitor v) {
+        for (Item it : fs.scanBackward(ext(ino, 0), ext(ino, from), 1)) {
+            if (!v.visit(it.key().offset(), FileExtent.decode(it.value()))) {
+                return;
+            }
         }
-        return Math.min(at, size);
+        long next = from + 1;
+        while (next > 0) {
+            List<Item> page = fs.scan(ext(ino, next), ext(ino, END - 1), WALK_PAGE);
+            for (Item it : page) {
+                if (!v.visit(it.key().offset(), FileExtent.decode(it.value()))) {
+                    return;
+                }
+            }
+            if (page.size() < WALK_PAGE) {
+                return;
+            }
+            next = page.get(page.size() - 1).key().offset() + 1;
+        }
     }
 }
