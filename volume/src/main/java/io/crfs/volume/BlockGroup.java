@@ -74,13 +74,16 @@ final class BlockGroup {
     }
 
     private long scan(long from, long to, long len, long align) {
-        for (long[] g : avail.within(from, to)) {
-            long a = start() + ((g[0] - start() + align - 1) / align) * align;
-            if (a + len <= g[1]) {
-                return a;
+        long[] fit = {-1};
+        avail.walk(from, to, (gs, ge) -> {
+            long a = start() + ((gs - start() + align - 1) / align) * align;
+            if (a + len <= ge) {
+                fit[0] = a;
+                return true;
             }
-        }
-        return -1;
+            return false;
+        });
+        return fit[0];
     }
 
     /** Largest aligned available piece: {start, length}, or null. */

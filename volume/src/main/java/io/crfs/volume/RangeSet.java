@@ -99,6 +99,28 @@ final class RangeSet {
         return out;
     }
 
+    /** Stops a {@link #walk} when it returns true. */
+    interface RangeVisitor {
+        boolean found(long start, long end);
+    }
+
+    /**
+     * The ranges inside [start, end), clipped, in order, until {@code v} returns true; returns
+     * whether it did. Builds no list: allocation walks only as far as its first fit.
+     */
+    boolean walk(long start, long end, RangeVisitor v) {
+        Map.Entry<Long, Long> lo = map.lowerEntry(start);
+        if (lo != null && lo.getValue() > start && v.found(start, Math.min(end, lo.getValue()))) {
+            return true;
+        }
+        for (Map.Entry<Long, Long> e : map.subMap(start, true, end, false).entrySet()) {
+            if (v.found(e.getKey(), Math.min(end, e.getValue()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The complement of this set inside [start, end). */
     List<long[]> gaps(long start, long end) {
         List<long[]> out = new ArrayList<>();
