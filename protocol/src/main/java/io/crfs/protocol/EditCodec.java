@@ -26,41 +26,43 @@ final class EditCodec {
         int n = r.count("edits", MIN_EDIT);
         List<Edit> edits = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            edits.add(edit(r, "edits[" + i + "]"));
+            r.element("edits", i);
+            edits.add(edit(r));
         }
+        r.element(null, 0);
         return new Batch(Collections.unmodifiableList(edits));
     }
 
-    private static Edit edit(WireReader r, String at) {
-        int op = r.u8(at + " op");
+    private static Edit edit(WireReader r) {
+        int op = r.u8("op");
         return switch (op) {
             case Opcodes.EDIT_PUT -> {
-                Key key = r.key(at + " PUT key");
-                yield new Edit.Put(key, r.bytes(at + " PUT value"));
+                Key key = r.key("PUT key");
+                yield new Edit.Put(key, r.bytes("PUT value"));
             }
-            case Opcodes.EDIT_DELETE -> new Edit.Delete(r.key(at + " DELETE key"));
+            case Opcodes.EDIT_DELETE -> new Edit.Delete(r.key("DELETE key"));
             case Opcodes.EDIT_WRITE -> {
-                long ino = r.u64(at + " WRITE ino");
-                long offset = r.u64(at + " WRITE offset");
-                yield new Edit.Write(ino, offset, r.bytes(at + " WRITE data"));
+                long ino = r.u64("WRITE ino");
+                long offset = r.u64("WRITE offset");
+                yield new Edit.Write(ino, offset, r.bytes("WRITE data"));
             }
             case Opcodes.EDIT_TRUNCATE -> {
-                long ino = r.u64(at + " TRUNCATE ino");
-                yield new Edit.Truncate(ino, r.u64(at + " TRUNCATE size"));
+                long ino = r.u64("TRUNCATE ino");
+                yield new Edit.Truncate(ino, r.u64("TRUNCATE size"));
             }
             case Opcodes.EDIT_PUNCH -> {
-                long ino = r.u64(at + " PUNCH ino");
-                long offset = r.u64(at + " PUNCH offset");
-                yield new Edit.Punch(ino, offset, r.u64(at + " PUNCH length"));
+                long ino = r.u64("PUNCH ino");
+                long offset = r.u64("PUNCH offset");
+                yield new Edit.Punch(ino, offset, r.u64("PUNCH length"));
             }
             case Opcodes.EDIT_ALLOCATE -> {
-                long ino = r.u64(at + " ALLOCATE ino");
-                long offset = r.u64(at + " ALLOCATE offset");
-                long length = r.u64(at + " ALLOCATE length");
-                yield new Edit.Allocate(ino, offset, length, r.bool(at + " ALLOCATE keep-size"));
+                long ino = r.u64("ALLOCATE ino");
+                long offset = r.u64("ALLOCATE offset");
+                long length = r.u64("ALLOCATE length");
+                yield new Edit.Allocate(ino, offset, length, r.bool("ALLOCATE keep-size"));
             }
-            case Opcodes.EDIT_DROP_DATA -> new Edit.DropData(r.u64(at + " DROP_DATA ino"));
-            default -> throw r.fail(ErrorCode.BAD_FRAME, at + " op", "an edit op of 1..7", op);
+            case Opcodes.EDIT_DROP_DATA -> new Edit.DropData(r.u64("DROP_DATA ino"));
+            default -> throw r.fail(ErrorCode.BAD_FRAME, "op", "an edit op of 1..7", op);
         };
     }
 

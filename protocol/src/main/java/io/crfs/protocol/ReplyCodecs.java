@@ -137,9 +137,11 @@ final class ReplyCodecs {
         int n = r.count(field, MIN_ITEM);
         List<Item> items = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Key k = r.key(field + "[" + i + "] key");
-            items.add(new Item(k, r.bytes(field + "[" + i + "] value")));
+            r.element(field, i);
+            Key k = r.key("key");
+            items.add(new Item(k, r.bytes("value")));
         }
+        r.element(null, 0);
         return Collections.unmodifiableList(items);
     }
 

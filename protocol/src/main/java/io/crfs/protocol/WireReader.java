@@ -33,8 +33,22 @@ final class WireReader {
         return buf.readableBytes();
     }
 
+    /** The list element being read ("edits", 3 names fields "edits[3] ..."); null for none. */
+    private String list;
+    private int index;
+
+    /**
+     * Names the fields read next as parts of {@code list[index]} (null: of no list). Field
+     * names stay constants, and the element's name is built only if a read fails.
+     */
+    void element(String list, int index) {
+        this.list = list;
+        this.index = index;
+    }
+
     ProtocolException fail(ErrorCode code, String field, String expected, Object got) {
-        return new ProtocolException(code, type + " " + field + ": expected " + expected + ", got " + got, requestId);
+        String name = list == null ? field : list + "[" + index + "] " + field;
+        return new ProtocolException(code, type + " " + name + ": expected " + expected + ", got " + got, requestId);
     }
 
     private void need(String field, int size) {
@@ -81,7 +95,10 @@ final class WireReader {
 
     /** {@code bytes}: u32 length, then that many bytes, copied out of the frame. */
     byte[] bytes(String field) {
-        long len = Integer.toUnsignedLong(u32(field + " length"));
+        if (buf.readableBytes() < 4) {
+            throw fail(ErrorCode.BAD_FRAME, field + " length", "4 more bytes", buf.readableBytes() + " left in the frame");
+        }
+        long len = Integer.toUnsignedLong(buf.readIntLE());
         if (len > buf.readableBytes()) {
             throw fail(ErrorCode.BAD_FRAME, field + " length", "at most " + buf.readableBytes() + " (bytes left)", len);
         }
