@@ -8,6 +8,7 @@ import io.crfs.format.Key;
 import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import io.crfs.protocol.Edit;
+import io.crfs.protocol.ErrorCode;
 import io.crfs.protocol.Message;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -698,10 +699,15 @@ final class RemoteStore implements ItemStore {
         try {
             a = (Message.Applied) session.await(f.batch(), f.reply());
         } catch (RemoteException e) {
-            // the server refused the batch: what we cached no longer matches it, so forget it all
-            int lost = dropAll();
-            throw new StoreException(StoreException.Kind.IO, "crfsd rejected " + lost
-                    + " unflushed edits (" + e.getMessage() + "); they are lost and the cache was dropped", e);
+            // the server refused the batch: what we cached no longer matches it, so forget it all;
+            // the writes it held were acknowledged, so fsync and close of their files will say so
+            StoreException why = new StoreException(
+                    e.code() == ErrorCode.NO_SPACE ? StoreException.Kind.NO_SPACE : StoreException.Kind.IO,
+                    "crfsd rejected " + pendingEdits() + " unflushed edits (" + e.getMessage()
+                    + "); they are lost and the cache was dropped", e);
+            noteLost(why);
+            dropAll();
+            throw why;
         } catch (IOException e) {
             throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
         }
@@ -798,9 +804,42 @@ final class RemoteStore implements ItemStore {
     void lostSession() {
         lock.lock();
         try {
+            if (pendingEdits() > 0) {
+                noteLost(new StoreException(StoreException.Kind.IO, "the session with crfsd ended before "
+                        + pendingEdits() + " acknowledged edits reached it; they are lost"));
+            }
             dropAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Objects (inodes) whose acknowledged edits were dropped, and why: {@link #checkWritten}
+     * reports it once, as a local file system reports a failed write-back at fsync and close.
+     */
+    private final java.util.Map<Long, StoreException> lostWrites = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private int pendingEdits() {
+        int n = dirty.size();
+        for (InFlight x : inFlight) {
+            n += x.batch().edits().size();
+        }
+        return n;
+    }
+
+    private void noteLost(StoreException why) {
+        for (InFlight x : inFlight) {
+            x.batch().edits().forEach(e -> lostWrites.putIfAbsent(objectid(e), why));
+        }
+        dirty.forEach(e -> lostWrites.putIfAbsent(objectid(e), why));
+    }
+
+    /** Throws, once, why acknowledged edits of {@code objectid} were lost; nothing if none were. */
+    public void checkWritten(long objectid) {
+        StoreException why = lostWrites.remove(objectid);
+        if (why != null) {
+            throw why;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.crfs.fusemount;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.crfs.server.Crfsd;
@@ -26,6 +27,34 @@ class FuseMountTest {
 
     static boolean canMount() {
         return Oracles.isRoot() && Files.exists(Path.of("/dev/fuse"));
+    }
+
+    @Test
+    void aFullVolumeFailsTheWriteAndFsyncReportsWritesItLost() throws Exception {
+        assumeTrue(canMount(), "needs root and /dev/fuse");
+        Path img = tmp.resolve("full.img");
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path mnt = Files.createDirectories(tmp.resolve("full"));
+        try (Mounts.Mounted m = Mounts.local(img, mnt);
+             var ch = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.CREATE,
+                     StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer mib = java.nio.ByteBuffer.allocate(1 << 20);
+            String failure = null;
+            for (int i = 0; i < 400 && failure == null; i++) { // bounded: twice what fits
+                try {
+                    ch.write(mib.clear());
+                } catch (java.io.IOException e) {
+                    failure = String.valueOf(e.getMessage());
+                }
+            }
+            assertThat(failure).as("a write past the volume's space").isNotNull().contains("No space left");
+            // the writes acknowledged before the refused batch were lost with it: fsync must say so
+            assertThatThrownBy(() -> ch.force(true)).hasMessageContaining("No space left");
+            ch.force(true); // reported once
+        }
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(img)).isEmpty();
+        }
     }
 
     @Test
