@@ -225,6 +225,10 @@ final class RemoteStore implements ItemStore {
         if (dirty.isEmpty()) {
             dirtySince = System.nanoTime();
         }
+        if (dirtyFrees && freeSplit < 0 && o.edits.stream().anyMatch(RemoteStore::needsSpace)) {
+            freeSplit = dirty.size(); // an operation boundary
+        }
+        dirtyFrees |= o.edits.stream().anyMatch(RemoteStore::frees);
         dirty.addAll(o.edits);
         if (!writeBack) {
             flushLocked();
@@ -667,16 +671,47 @@ final class RemoteStore implements ItemStore {
             return;
         }
         Connection c = session.connection();
+        int parts = freeSplit > 0 ? 2 : 1;
         // the server applies what one connection carries in order; batches still out on an older
         // connection (lost, to be sent again by reapOldest) go first, or this one would overtake them
-        while (inFlight.size() >= MAX_IN_FLIGHT || !inFlight.isEmpty() && inFlight.peekFirst().conn() != c) {
+        while (inFlight.size() > MAX_IN_FLIGHT - parts || !inFlight.isEmpty() && inFlight.peekFirst().conn() != c) {
             reapOldest();
+            c = session.connection();
         }
-        c = session.connection();
-        Message.Batch b = new Message.Batch(new ArrayList<>(dirty));
+        List<Edit> edits = new ArrayList<>(dirty);
+        int split = freeSplit;
         dirty.clear();
         dirtyBytes = 0;
+        dirtyFrees = false;
+        freeSplit = -1;
+        if (split > 0) { // nothing between here and the last send may fail: the edits are out of dirty
+            send(c, edits.subList(0, split));
+            edits = edits.subList(split, edits.size());
+        }
+        send(c, edits);
+    }
+
+    private void send(Connection c, List<Edit> edits) {
+        Message.Batch b = new Message.Batch(new ArrayList<>(edits));
         inFlight.addLast(new InFlight(b, c, session.send(c, b)));
+    }
+
+    /**
+     * The pending edits hold an operation that frees space (unlink of a file's last name,
+     * truncate, punch); when writes follow, the batch is split before them. The server can
+     * then commit the first part when the writes need that space back, and a write refused for
+     * lack of space does not take the earlier operations (an rm, say) down with it.
+     */
+    private boolean dirtyFrees;
+    /** Index in {@link #dirty} of the first write after a freeing operation, or -1. */
+    private int freeSplit = -1;
+
+    private static boolean frees(Edit e) {
+        return e instanceof Edit.DropData || e instanceof Edit.Truncate || e instanceof Edit.Punch;
+    }
+
+    private static boolean needsSpace(Edit e) {
+        return e instanceof Edit.Write || e instanceof Edit.Allocate;
     }
 
     /** Takes the answers that have arrived; when nothing is left unapplied, no inode has pending data. */
@@ -857,6 +892,8 @@ final class RemoteStore implements ItemStore {
         dirty.clear();
         dirtyData.clear();
         dirtyBytes = 0;
+        dirtyFrees = false;
+        freeSplit = -1;
         items.clear();
         pages.clear();
         readers.clear();

@@ -51,6 +51,20 @@ class FuseMountTest {
             // the writes acknowledged before the refused batch were lost with it: fsync must say so
             assertThatThrownBy(() -> ch.force(true)).hasMessageContaining("No space left");
             ch.force(true); // reported once
+            // removing the file and writing again at once: the rm goes in its own batch before the
+            // writes, so the space it frees serves them (and the rm cannot be lost with them)
+            ch.close();
+            Files.delete(mnt.resolve("big"));
+            Files.write(mnt.resolve("again"), new byte[100 << 20]);
+            try (var again = java.nio.channels.FileChannel.open(mnt.resolve("again"), StandardOpenOption.WRITE)) {
+                again.force(true);
+            }
+        }
+        if (Oracles.isRoot() && Oracles.haveBtrfsTools()) {
+            try (Oracles.RoMount k = new Oracles.RoMount(img)) {
+                assertThat(Files.exists(k.dir.resolve("big"))).as("the rm reached the volume").isFalse();
+                assertThat(Files.size(k.dir.resolve("again"))).isEqualTo(100 << 20);
+            }
         }
         if (Oracles.haveBtrfsTools()) {
             assertThat(Oracles.btrfsCheck(img)).isEmpty();
