@@ -29,11 +29,17 @@ class FuseMountTest {
         return Oracles.isRoot() && Files.exists(Path.of("/dev/fuse"));
     }
 
+    /** Skips unless mounts work here; then a new 256 MiB volume in the test's directory. */
+    private Path freshImage(String name) throws Exception {
+        assumeTrue(canMount(), "needs root and /dev/fuse");
+        Path img = tmp.resolve(name);
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        return img;
+    }
+
     @Test
     void aFullVolumeFailsTheWriteAndFsyncReportsWritesItLost() throws Exception {
-        assumeTrue(canMount(), "needs root and /dev/fuse");
-        Path img = tmp.resolve("full.img");
-        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path img = freshImage("full.img");
         Path mnt = Files.createDirectories(tmp.resolve("full"));
         try (Mounts.Mounted m = Mounts.local(img, mnt);
              var ch = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.CREATE,
@@ -73,9 +79,7 @@ class FuseMountTest {
 
     @Test
     void localMountWorksForEveryProgram() throws Exception {
-        assumeTrue(canMount(), "needs root and /dev/fuse");
-        Path img = tmp.resolve("l.img");
-        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path img = freshImage("l.img");
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         try (Mounts.Mounted m = Mounts.local(img, mnt)) {
             Files.writeString(mnt.resolve("x"), "hi\n");
@@ -104,9 +108,7 @@ class FuseMountTest {
 
     @Test
     void twoMountsOfOneServerSeeEachOtherAtOnce() throws Exception {
-        assumeTrue(canMount(), "needs root and /dev/fuse");
-        Path img = tmp.resolve("n.img");
-        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path img = freshImage("n.img");
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path b = Files.createDirectories(tmp.resolve("b"));
         try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
@@ -194,9 +196,7 @@ class FuseMountTest {
      */
     @Test
     void whatTheKernelCachedIsDroppedWhenAnotherMountChangesIt() throws Exception {
-        assumeTrue(canMount(), "needs root and /dev/fuse");
-        Path img = tmp.resolve("k.img");
-        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path img = freshImage("k.img");
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path b = Files.createDirectories(tmp.resolve("b"));
         try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
