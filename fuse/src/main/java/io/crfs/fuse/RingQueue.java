@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * the operation's fixed argument, {@code ring_ent_in_out}) and a payload buffer. The request is
  * laid out in front of the payload so that the {@link Dispatcher} sees the same contiguous
  * bytes as from read(2) on /dev/fuse, without copying a write's data. Requests are answered on
- * this thread, in order, except a blocking lock request (SETLKW), which waits on another
- * thread while a new entry takes its place (so that this CPU's other requests, the unlock it may
- * be waiting for among them, still get through), and a large read, copied on another CPU. Forgets, interrupts and notifications keep using
+ * this thread, in order, except a blocking lock request (SETLKW) and an fsync, which wait on
+ * another thread while a new entry takes their place (so that this CPU's other requests, the
+ * unlock a lock may be waiting for among them, still get through), and a large read, copied on
+ * another CPU. Forgets, interrupts and notifications keep using
  * /dev/fuse.
  */
 final class RingQueue {
@@ -44,7 +45,7 @@ final class RingQueue {
     private final int devFd;
     private final Dispatcher dispatcher;
     private final int payloadSize;
-    private final ExecutorService lockWaits;
+    private final ExecutorService waits;
     private final ExecutorService bulk;
     private final List<Entry> entries = new ArrayList<>();
     private final ConcurrentLinkedQueue<Entry> answered = new ConcurrentLinkedQueue<>();
@@ -85,13 +86,13 @@ final class RingQueue {
         return qid;
     }
 
-    private RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService lockWaits,
+    private RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService waits,
               ExecutorService bulk) {
         this.qid = qid;
         this.devFd = devFd;
         this.dispatcher = dispatcher;
         this.payloadSize = payloadSize;
-        this.lockWaits = lockWaits;
+        this.waits = waits;
         this.bulk = bulk;
     }
 
@@ -99,9 +100,9 @@ final class RingQueue {
      * Makes the queue's ring, eventfd and first entries, so that a failure shows before any
      * queue registers (the caller can then turn the ring off, see {@link #refuse}).
      */
-    static RingQueue create(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService lockWaits,
+    static RingQueue create(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService waits,
                             ExecutorService bulk) throws IOException {
-        RingQueue q = new RingQueue(qid, devFd, dispatcher, payloadSize, lockWaits, bulk);
+        RingQueue q = new RingQueue(qid, devFd, dispatcher, payloadSize, waits, bulk);
         try {
             if (failForTest) {
                 throw new IOException("set up to fail (test)");
@@ -249,8 +250,8 @@ final class RingQueue {
         ByteBuffer out = Wire.le(e.inPlace ? e.area.asSlice(PREFIX - Wire.OUT_HEADER_SIZE).asByteBuffer()
             : e.out.asByteBuffer());
         int opcode = h.get(JAVA_INT, 4);
-        if (opcode == Wire.SETLKW) {
-            park(e, in, out, lockWaits);
+        if (opcode == Wire.SETLKW || opcode == Wire.FSYNC || opcode == Wire.FSYNCDIR) {
+            park(e, in, out, waits);
             return;
         }
         if (opcode == Wire.READ && h.get(JAVA_INT, OP_IN + 16) >= BIG_READ && live < MAX_ENTRIES) {
@@ -263,8 +264,9 @@ final class RingQueue {
 
     /**
      * Answers the request on another thread. A lock wait must (the unlock it waits for may come
-     * from this CPU); a large read (read-ahead, which the caller does not wait for) is better
-     * copied on another CPU while this one goes on. A new entry replaces one that leaves, so
+     * from this CPU); an fsync may wait for the server to write and commit much data, which
+     * the other processes on this CPU should not wait for; a large read (read-ahead, which the
+     * caller does not wait for) is better copied on another CPU while this one goes on. A new entry replaces one that leaves, so
      * that at least two stay in the kernel's hands.
      */
     private void park(Entry e, ByteBuffer in, ByteBuffer out, ExecutorService on) {

@@ -118,19 +118,19 @@ final class Session {
 
     private void startRings() {
         String name = "fuse-" + mountPoint.getFileName();
-        var lockWaits = java.util.concurrent.Executors.newCachedThreadPool(
-            r -> Thread.ofPlatform().daemon().name(name + "-lockwait").unstarted(r));
+        var waits = java.util.concurrent.Executors.newCachedThreadPool(
+            r -> Thread.ofPlatform().daemon().name(name + "-wait").unstarted(r));
         var bulk = java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             r -> Thread.ofPlatform().daemon().name(name + "-bulk").unstarted(r));
-        pools.add(lockWaits);
+        pools.add(waits);
         pools.add(bulk);
         int payload = options.maxWrite() + Wire.PAGE_SIZE;
         List<Integer> cpus = possibleCpus();
         List<RingQueue> queues = new java.util.ArrayList<>();
         try {
             for (int cpu : cpus) {
-                queues.add(RingQueue.create(cpu, fd, dispatcher, payload, lockWaits, bulk));
+                queues.add(RingQueue.create(cpu, fd, dispatcher, payload, waits, bulk));
             }
         } catch (IOException | RuntimeException e) {
             queues.forEach(RingQueue::release);
