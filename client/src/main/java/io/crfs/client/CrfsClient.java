@@ -137,16 +137,6 @@ public final class CrfsClient implements AutoCloseable {
         return ((Message.StatusText) session.call(new Message.Status())).text();
     }
 
-    /**
-     * Throws (a {@link io.crfs.format.StoreException}, once) if writes to inode {@code ino} that
-     * were acknowledged were later lost: the server refused their batch (NO_SPACE, say) or the
-     * session ended first. fsync and close call it, as a local file system reports a failed
-     * write-back there.
-     */
-    public void checkWritten(long ino) {
-        store.checkWritten(ino);
-    }
-
     /** Flushes dirty edits and makes everything durable on the server. */
     public void sync() {
         posix.sync();

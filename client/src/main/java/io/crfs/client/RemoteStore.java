@@ -8,7 +8,6 @@ import io.crfs.format.Key;
 import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import io.crfs.protocol.Edit;
-import io.crfs.protocol.ErrorCode;
 import io.crfs.protocol.Message;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -56,6 +55,14 @@ final class RemoteStore implements ItemStore {
     /** Inodes with data edits in {@link #dirty} or in flight: checked on every stat and read miss, so a set, not a scan. */
     private final java.util.Set<Long> dirtyData = new java.util.HashSet<>();
     private long dirtyBytes;
+    /**
+     * Whether {@link #dirty} holds an operation that frees space (an unlink's DropData, truncate,
+     * punch), and the index of the first operation after it that writes data (-1: none). The
+     * batch is split there: the server can commit the frees when the writes need the space
+     * back, and writes refused for lack of space do not take an earlier rm down with them.
+     */
+    private boolean dirtyFrees;
+    private int freeSplit = -1;
     private long dirtySince;
     private Overlay op;
     private long nextIno;
@@ -207,12 +214,26 @@ final class RemoteStore implements ItemStore {
                 items.put(e.getKey(), e.getValue());
             }
         }
+        boolean writes = false, frees = false;
         for (Edit e : o.edits) {
             switch (e) {
-                case Edit.Write w -> pages.write(w.ino(), w.offset(), w.data());
-                case Edit.Truncate t -> pages.truncate(t.ino(), t.size());
-                case Edit.Punch p -> pages.zero(p.ino(), p.offset(), p.offset() + p.length());
-                case Edit.DropData d -> pages.drop(d.ino());
+                case Edit.Write w -> {
+                    pages.write(w.ino(), w.offset(), w.data());
+                    writes = true;
+                }
+                case Edit.Allocate a -> writes = true;
+                case Edit.Truncate t -> {
+                    pages.truncate(t.ino(), t.size());
+                    frees = true;
+                }
+                case Edit.Punch p -> {
+                    pages.zero(p.ino(), p.offset(), p.offset() + p.length());
+                    frees = true;
+                }
+                case Edit.DropData d -> {
+                    pages.drop(d.ino());
+                    frees = true;
+                }
                 default -> { }
             }
             long dataIno = dataIno(e);
@@ -225,10 +246,10 @@ final class RemoteStore implements ItemStore {
         if (dirty.isEmpty()) {
             dirtySince = System.nanoTime();
         }
-        if (dirtyFrees && freeSplit < 0 && o.edits.stream().anyMatch(RemoteStore::needsSpace)) {
+        if (writes && dirtyFrees && freeSplit < 0) {
             freeSplit = dirty.size(); // an operation boundary
         }
-        dirtyFrees |= o.edits.stream().anyMatch(RemoteStore::frees);
+        dirtyFrees |= frees;
         dirty.addAll(o.edits);
         if (!writeBack) {
             flushLocked();
@@ -696,24 +717,6 @@ final class RemoteStore implements ItemStore {
         inFlight.addLast(new InFlight(b, c, session.send(c, b)));
     }
 
-    /**
-     * The pending edits hold an operation that frees space (unlink of a file's last name,
-     * truncate, punch); when writes follow, the batch is split before them. The server can
-     * then commit the first part when the writes need that space back, and a write refused for
-     * lack of space does not take the earlier operations (an rm, say) down with it.
-     */
-    private boolean dirtyFrees;
-    /** Index in {@link #dirty} of the first write after a freeing operation, or -1. */
-    private int freeSplit = -1;
-
-    private static boolean frees(Edit e) {
-        return e instanceof Edit.DropData || e instanceof Edit.Truncate || e instanceof Edit.Punch;
-    }
-
-    private static boolean needsSpace(Edit e) {
-        return e instanceof Edit.Write || e instanceof Edit.Allocate;
-    }
-
     /** Takes the answers that have arrived; when nothing is left unapplied, no inode has pending data. */
     private void reapAnswered() {
         while (!inFlight.isEmpty() && inFlight.peekFirst().reply().isDone()) {
@@ -736,9 +739,7 @@ final class RemoteStore implements ItemStore {
         } catch (RemoteException e) {
             // the server refused the batch: what we cached no longer matches it, so forget it all;
             // the writes it held were acknowledged, so fsync and close of their files will say so
-            StoreException why = new StoreException(
-                    e.code() == ErrorCode.NO_SPACE ? StoreException.Kind.NO_SPACE : StoreException.Kind.IO,
-                    "crfsd rejected " + pendingEdits() + " unflushed edits (" + e.getMessage()
+            StoreException why = new StoreException(kind(e), "crfsd rejected " + pendingEdits() + " unflushed edits (" + e.getMessage()
                     + "); they are lost and the cache was dropped", e);
             noteLost(why);
             dropAll();
@@ -817,7 +818,7 @@ final class RemoteStore implements ItemStore {
                 } else if (r.toMode() == 0) {
                     items.subMap(h.min(), true, h.max(), true).clear();
                     pages.dropRange(h.min().objectid(), h.max().objectid());
-                dropReaders(h.min().objectid(), h.max().objectid());
+                    dropReaders(h.min().objectid(), h.max().objectid());
                     grants.remove(h);
                     invalid = new long[] {h.min().objectid(), h.max().objectid()};
                 } else {
@@ -839,9 +840,10 @@ final class RemoteStore implements ItemStore {
     void lostSession() {
         lock.lock();
         try {
-            if (pendingEdits() > 0) {
+            int pending = pendingEdits();
+            if (pending > 0) {
                 noteLost(new StoreException(StoreException.Kind.IO, "the session with crfsd ended before "
-                        + pendingEdits() + " acknowledged edits reached it; they are lost"));
+                        + pending + " acknowledged edits reached it; they are lost"));
             }
             dropAll();
         } finally {
@@ -870,7 +872,7 @@ final class RemoteStore implements ItemStore {
         dirty.forEach(e -> lostWrites.putIfAbsent(objectid(e), why));
     }
 
-    /** Throws, once, why acknowledged edits of {@code objectid} were lost; nothing if none were. */
+    @Override
     public void checkWritten(long objectid) {
         StoreException why = lostWrites.remove(objectid);
         if (why != null) {
@@ -881,13 +883,9 @@ final class RemoteStore implements ItemStore {
     /**
      * Forgets every grant, item, page and unsent edit (the server refused a batch, or ended the
      * session) and tells the listeners that everything is invalid. Caller holds the lock; the
-     * listeners only queue or notify, they never wait for a grant. Returns the edits dropped.
+     * listeners only queue or notify, they never wait for a grant.
      */
-    private int dropAll() {
-        int lost = dirty.size();
-        for (InFlight x : inFlight) {
-            lost += x.batch().edits().size();
-        }
+    private void dropAll() {
         inFlight.clear();
         dirty.clear();
         dirtyData.clear();
@@ -900,7 +898,6 @@ final class RemoteStore implements ItemStore {
         grants.clear();
         inoLeft = 0;
         tell(0, Long.MAX_VALUE);
-        return lost;
     }
 
     /** Tells every listener; one that fails must not keep the revoke from being answered. */
@@ -915,17 +912,20 @@ final class RemoteStore implements ItemStore {
         }
     }
 
+    private static StoreException.Kind kind(RemoteException e) {
+        return switch (e.code()) {
+            case NO_SPACE -> StoreException.Kind.NO_SPACE;
+            case TOO_BIG -> StoreException.Kind.TOO_BIG;
+            case STALE -> StoreException.Kind.STALE;
+            default -> StoreException.Kind.IO;
+        };
+    }
+
     private Message call(Message m) {
         try {
             return session.call(m);
         } catch (RemoteException e) {
-            StoreException.Kind k = switch (e.code()) {
-                case NO_SPACE -> StoreException.Kind.NO_SPACE;
-                case TOO_BIG -> StoreException.Kind.TOO_BIG;
-                case STALE -> StoreException.Kind.STALE;
-                default -> StoreException.Kind.IO;
-            };
-            throw new StoreException(k, e.getMessage(), e);
+            throw new StoreException(kind(e), e.getMessage(), e);
         } catch (IOException e) {
             throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
         }

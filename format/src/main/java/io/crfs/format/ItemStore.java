@@ -112,6 +112,13 @@ public interface ItemStore {
     /** Makes every edit so far durable (fsync / sync). */
     void sync();
 
+    /**
+     * Throws, once, the {@link StoreException} that cost acknowledged edits of {@code objectid}
+     * (a store that writes back later may lose them: no space, a lost server); nothing if none
+     * were lost. fsync and close report it, as a local file system reports a failed write-back.
+     */
+    default void checkWritten(long objectid) {}
+
     /** Sizes for statfs. */
     record SpaceInfo(long totalBytes, long freeBytes, int blockSize, long files, long freeFiles) {}
 }

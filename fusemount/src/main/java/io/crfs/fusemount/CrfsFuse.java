@@ -340,7 +340,7 @@ public final class CrfsFuse implements FuseFileSystem {
         if (locks != null && lockers.remove(new LockKey(ino(ino), lockOwner, false))) {
             unlock(ino(ino), lockOwner, false);
         }
-        written(ino(ino));
+        run(() -> fs.checkWritten(ino(ino))); // close(2) reports writes lost since (ENOSPC, EIO)
     }
 
     @Override
@@ -432,21 +432,7 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void fsync(FuseContext ctx, long ino, long fh, boolean datasync) {
-        run(fs::sync);
-        written(ino(ino));
-    }
-
-    /** A write-back failure of this inode's acknowledged writes, reported once (fsync, close). */
-    private void written(long ino) {
-        if (locks == null) {
-            return;
-        }
-        try {
-            locks.checkWritten(ino);
-        } catch (io.crfs.format.StoreException e) {
-            throw new FuseException(e.kind() == io.crfs.format.StoreException.Kind.NO_SPACE
-                    ? io.crfs.fuse.Errno.ENOSPC : io.crfs.fuse.Errno.EIO, e.getMessage());
-        }
+        run(() -> fs.fsync(ino(ino)));
     }
 
     @Override

@@ -224,7 +224,7 @@ final class CrfsFileChannel extends FileChannel {
     public void force(boolean metaData) throws IOException {
         ensureOpen();
         io(() -> {
-            view.posix().sync();
+            view.posix().fsync(ino);
             return null;
         });
     }
@@ -342,6 +342,7 @@ final class CrfsFileChannel extends FileChannel {
                 }
             }
             view.posix().release(ino);
+            view.posix().checkWritten(ino); // writes this channel had acknowledged and the store lost
         } catch (PosixException e) {
             throw Errors.map(e, path, null);
         }

@@ -248,4 +248,16 @@ public final class PosixFs {
 
     /** Durability: everything so far reaches the volume (delegates to the store). */
     public void sync() { run(store::sync); }
+
+    /**
+     * fsync(2) of {@code ino}: {@link #sync}, then the error (ENOSPC, EIO) that cost writes to
+     * it acknowledged earlier, if the store lost any since the last report.
+     */
+    public void fsync(long ino) {
+        sync();
+        checkWritten(ino);
+    }
+
+    /** close(2) of {@code ino}: the lost-write error of {@link #fsync}, if there is one, without syncing. */
+    public void checkWritten(long ino) { run(() -> store.checkWritten(ino)); }
 }

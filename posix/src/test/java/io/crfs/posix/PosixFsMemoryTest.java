@@ -36,6 +36,29 @@ class PosixFsMemoryTest {
     }
 
     @Test
+    void writesTheStoreLostAreReportedOnceByFsyncAndCloseOfTheirFile() {
+        java.util.Map<Long, StoreException> lost = new java.util.HashMap<>();
+        MemoryItemStore store = new MemoryItemStore() {
+            @Override
+            public void checkWritten(long objectid) {
+                StoreException why = lost.remove(objectid);
+                if (why != null) {
+                    throw why;
+                }
+            }
+        };
+        PosixFs fs = fresh(store);
+        long f = fs.create(Caller.ROOT, PosixFs.ROOT, b("f"), 0644, true).ino();
+        long g = fs.create(Caller.ROOT, PosixFs.ROOT, b("g"), 0644, true).ino();
+        lost.put(f, new StoreException(StoreException.Kind.NO_SPACE, "write-back refused"));
+        lost.put(g, new StoreException(StoreException.Kind.IO, "session ended"));
+        assertThat(errno(() -> fs.fsync(f))).isEqualTo(Errno.ENOSPC);
+        fs.fsync(f); // once
+        assertThat(errno(() -> fs.checkWritten(g))).isEqualTo(Errno.EIO);
+        fs.checkWritten(g);
+    }
+
+    @Test
     void noSpace_isENOSPC() {
         MemoryItemStore store = new MemoryItemStore(64 * 1024);
         PosixFs fs = fresh(store);
