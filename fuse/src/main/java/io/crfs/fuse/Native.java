@@ -230,8 +230,8 @@ final class Native {
         }
     }
 
-    @SuppressWarnings("restricted")
     /** mmap; a negative {@code -errno} as the address on failure ({@code MAP_FAILED} is -1). */
+    @SuppressWarnings("restricted")
     static MemorySegment mmap(long length, int flags, int fd, long offset) {
         MemorySegment s = STATE_SEG.get();
         try {

@@ -28,8 +28,7 @@ import org.slf4j.LoggerFactory;
  * this thread, in order, except a blocking lock request (SETLKW) and an fsync, which wait on
  * another thread while a new entry takes their place (so that this CPU's other requests, the
  * unlock a lock may be waiting for among them, still get through), and a large read, copied on
- * another CPU. Forgets, interrupts and notifications keep using
- * /dev/fuse.
+ * another CPU. Forgets, interrupts and notifications keep using /dev/fuse.
  */
 final class RingQueue {
     private static final Logger log = LoggerFactory.getLogger(RingQueue.class);
@@ -50,6 +49,10 @@ final class RingQueue {
     private final List<Entry> entries = new ArrayList<>();
     private final ConcurrentLinkedQueue<Entry> answered = new ConcurrentLinkedQueue<>();
     private final Arena arena = Arena.ofShared();
+    /** Where a reply to a request with payload is written before it is copied into the entry's payload (this thread only). */
+    private MemorySegment out;
+    private final MemorySegment wakeBuf = arena.allocate(8, 8);
+    private final Uring.Completion onCompletion = this::completion;
     private int eventFd = -1;
     private int live; // entries the kernel holds or we work on
     private int parked; // entries answered on another thread
@@ -60,17 +63,15 @@ final class RingQueue {
         final int id;
         final MemorySegment header;
         final MemorySegment area; // PREFIX bytes, then the payload buffer the kernel fills and reads
-        final MemorySegment out; // the reply as the dispatcher writes it: out header, then body
         final MemorySegment iov;
         int replyLen;
-        boolean inPlace; // the reply was written into area, not out
+        boolean inPlace; // the reply was written into area, not the queue's out
         boolean registered;
 
         Entry(int id) throws IOException {
             this.id = id;
             header = arena.allocate(HEADER_SIZE, 64);
             area = map(PREFIX + payloadSize);
-            out = map(Wire.OUT_HEADER_SIZE + payloadSize);
             iov = arena.allocate(32, 8);
             iov.set(JAVA_LONG, 0, header.address());
             iov.set(JAVA_LONG, 8, HEADER_SIZE);
@@ -108,6 +109,7 @@ final class RingQueue {
                 throw new IOException("set up to fail (test)");
             }
             q.ring = Uring.open(16);
+            q.out = map(Wire.OUT_HEADER_SIZE + payloadSize);
             q.eventFd = Native.eventfd(Native.EFD_CLOEXEC);
             if (q.eventFd < 0) {
                 throw new IOException("eventfd: " + Errno.name(-q.eventFd));
@@ -137,7 +139,7 @@ final class RingQueue {
         }
     }
 
-    private MemorySegment map(long size) throws IOException {
+    private static MemorySegment map(long size) throws IOException {
         MemorySegment m = Native.mmap(size, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
         if (m.address() < 0) {
             throw new IOException("mmap " + size + " bytes: " + Errno.name((int) -m.address()));
@@ -151,7 +153,6 @@ final class RingQueue {
             log.debug("fuse: ring queue {} not bound to its CPU", qid);
         }
         try {
-            MemorySegment wakeBuf = arena.allocate(8, 8);
             ring.read(eventFd, wakeBuf, 8, WAKE);
             for (Entry e : List.copyOf(entries)) {
                 register(e);
@@ -162,18 +163,20 @@ final class RingQueue {
                     log.warn("fuse: io_uring_enter on queue {}: {}; queue stops", qid, Errno.name(-e));
                     break;
                 }
-                ring.drain((user, res) -> {
-                    if (user == WAKE) {
-                        woken(wakeBuf, res);
-                    } else {
-                        completed(entries.get((int) user), res);
-                    }
-                });
+                ring.drain(onCompletion);
             }
         } catch (RuntimeException e) {
             log.warn("fuse: ring queue {} stopped: {}", qid, e.toString());
         } finally {
             release();
+        }
+    }
+
+    private void completion(long user, int res) {
+        if (user == WAKE) {
+            woken(res);
+        } else {
+            completed(entries.get((int) user), res);
         }
     }
 
@@ -184,9 +187,11 @@ final class RingQueue {
         if (eventFd >= 0) {
             Native.close(eventFd);
         }
+        if (out != null) {
+            Native.munmap(out);
+        }
         for (Entry en : entries) {
             Native.munmap(en.area);
-            Native.munmap(en.out);
         }
         arena.close();
     }
@@ -205,7 +210,7 @@ final class RingQueue {
         live++;
     }
 
-    private void woken(MemorySegment wakeBuf, int res) {
+    private void woken(int res) {
         for (Entry e; (e = answered.poll()) != null; ) {
             parked--;
             commit(e);
@@ -246,19 +251,20 @@ final class RingQueue {
         // With no payload in the request (READ, READDIR, GETATTR...), the reply is written in
         // place: its body straight into the payload buffer, its header over the request's last
         // 16 bytes, which the dispatcher has read by the time it writes the header.
+        // Requests with a payload are answered here only, through the queue's one out buffer;
+        // the ones that go to a pool have none, so their reply is always in place.
         e.inPlace = payload == 0;
-        ByteBuffer out = Wire.le(e.inPlace ? e.area.asSlice(PREFIX - Wire.OUT_HEADER_SIZE).asByteBuffer()
-            : e.out.asByteBuffer());
+        ByteBuffer reply = Wire.le((e.inPlace ? e.area.asSlice(PREFIX - Wire.OUT_HEADER_SIZE) : out).asByteBuffer());
         int opcode = h.get(JAVA_INT, 4);
-        if (opcode == Wire.SETLKW || opcode == Wire.FSYNC || opcode == Wire.FSYNCDIR) {
-            park(e, in, out, waits);
+        if (e.inPlace && (opcode == Wire.SETLKW || opcode == Wire.FSYNC || opcode == Wire.FSYNCDIR)) {
+            park(e, in, reply, waits);
             return;
         }
-        if (opcode == Wire.READ && h.get(JAVA_INT, OP_IN + 16) >= BIG_READ && live < MAX_ENTRIES) {
-            park(e, in, out, bulk);
+        if (e.inPlace && opcode == Wire.READ && h.get(JAVA_INT, OP_IN + 16) >= BIG_READ && live < MAX_ENTRIES) {
+            park(e, in, reply, bulk);
             return;
         }
-        e.replyLen = dispatcher.handle(in, out);
+        e.replyLen = dispatcher.handle(in, reply);
         commit(e);
     }
 
@@ -266,8 +272,8 @@ final class RingQueue {
      * Answers the request on another thread. A lock wait must (the unlock it waits for may come
      * from this CPU); an fsync may wait for the server to write and commit much data, which
      * the other processes on this CPU should not wait for; a large read (read-ahead, which the
-     * caller does not wait for) is better copied on another CPU while this one goes on. A new entry replaces one that leaves, so
-     * that at least two stay in the kernel's hands.
+     * caller does not wait for) is better copied on another CPU while this one goes on. A new
+     * entry replaces one that leaves, so that at least two stay in the kernel's hands.
      */
     private void park(Entry e, ByteBuffer in, ByteBuffer out, ExecutorService on) {
         parked++;
@@ -302,23 +308,18 @@ final class RingQueue {
             reply(e, Wire.OUT_HEADER_SIZE, -Errno.EIO);
             return;
         }
-        if (e.inPlace) {
-            MemorySegment.copy(e.area, PREFIX - Wire.OUT_HEADER_SIZE, e.header, 0, Wire.OUT_HEADER_SIZE);
-            send(e, m - Wire.OUT_HEADER_SIZE);
-            return;
-        }
-        MemorySegment.copy(e.out, 0, e.header, 0, Wire.OUT_HEADER_SIZE);
-        if (m > Wire.OUT_HEADER_SIZE) {
-            MemorySegment.copy(e.out, Wire.OUT_HEADER_SIZE, e.area, PREFIX, m - Wire.OUT_HEADER_SIZE);
+        MemorySegment written = e.inPlace ? e.area.asSlice(PREFIX - Wire.OUT_HEADER_SIZE) : out;
+        MemorySegment.copy(written, 0, e.header, 0, Wire.OUT_HEADER_SIZE);
+        if (!e.inPlace && m > Wire.OUT_HEADER_SIZE) {
+            MemorySegment.copy(out, Wire.OUT_HEADER_SIZE, e.area, PREFIX, m - Wire.OUT_HEADER_SIZE);
         }
         send(e, m - Wire.OUT_HEADER_SIZE);
     }
 
+    /** An error answer: the in header's unique stays where the out header keeps it (bytes 8-15). */
     private void reply(Entry e, int len, int error) {
-        long unique = e.header.get(JAVA_LONG, 8);
         e.header.set(JAVA_INT, 0, len);
         e.header.set(JAVA_INT, 4, error);
-        e.header.set(JAVA_LONG, 8, unique);
         send(e, 0);
     }
 

@@ -130,10 +130,9 @@ final class Uring implements AutoCloseable {
         void on(long userData, int res);
     }
 
-    int drain(Completion c) {
+    void drain(Completion c) {
         int head = (int) INT.get(rings, cqHead);
         int end = (int) INT.getAcquire(rings, cqTail);
-        int n = end - head;
         for (; head != end; head++) {
             long off = cqes + 16L * (head & cqMask);
             long user = rings.get(JAVA_LONG, off);
@@ -141,7 +140,6 @@ final class Uring implements AutoCloseable {
             INT.setRelease(rings, cqHead, head + 1);
             c.on(user, res);
         }
-        return n;
     }
 
     @Override
