@@ -90,6 +90,21 @@ final class AgentProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** What another agent does while this one is stopped (it cannot answer a revoke or renew its lease). */
+    interface Meanwhile {
+        void run() throws Exception;
+    }
+
+    /** Stops this agent (SIGSTOP), runs {@code meanwhile}, then lets it go on (SIGCONT), even on failure. */
+    void frozenWhile(Meanwhile meanwhile) throws Exception {
+        new ProcessBuilder("kill", "-STOP", Long.toString(pid())).start().waitFor();
+        try {
+            meanwhile.run();
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(pid())).start().waitFor();
+        }
+    }
+
     @Override
     public void close() {
         try {
