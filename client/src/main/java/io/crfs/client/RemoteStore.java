@@ -47,7 +47,17 @@ final class RemoteStore implements ItemStore {
     private final TreeMap<Key, byte[]> items = new TreeMap<>();
     private final Grants grants = new Grants();
     private final PageCache pages = new PageCache();
+    /**
+     * For this long after the server refused edits for lack of space or said it is short of it,
+     * operations that add items or data are sent at once and wait for the answer, so that the
+     * one that does not fit fails itself with ENOSPC (as on a local disk) instead of being
+     * dropped with its batch.
+     */
+    static final long SPACE_SHORT_NANOS = 5_000_000_000L;
+    private long spaceShortSince = System.nanoTime() - 2 * SPACE_SHORT_NANOS;
     private final List<Edit> dirty = new ArrayList<>();
+    /** Where each operation in {@link #dirty} ends (sent with the batch: the server splits only there). */
+    private final IntList dirtyOpEnds = new IntList();
     /** Batches sent and not yet answered, oldest first. */
     private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
 
@@ -215,7 +225,13 @@ final class RemoteStore implements ItemStore {
             }
         }
         boolean writes = false, frees = false;
+        int grows = 0; // items put minus items deleted
         for (Edit e : o.edits) {
+            switch (e) {
+                case Edit.Put p -> grows++;
+                case Edit.Delete d -> grows--;
+                default -> { }
+            }
             switch (e) {
                 case Edit.Write w -> {
                     pages.write(w.ino(), w.offset(), w.data());
@@ -251,8 +267,11 @@ final class RemoteStore implements ItemStore {
         }
         dirtyFrees |= frees;
         dirty.addAll(o.edits);
-        if (!writeBack) {
-            flushLocked();
+        if (!o.edits.isEmpty()) {
+            dirtyOpEnds.add(dirty.size());
+        }
+        if (!writeBack || (writes || grows > 0) && System.nanoTime() - spaceShortSince < SPACE_SHORT_NANOS) {
+            flushLocked(); // near full, an operation that needs space learns at once whether it fit
         } else if (dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
             sendLocked();
         }
@@ -700,20 +719,31 @@ final class RemoteStore implements ItemStore {
             c = session.connection();
         }
         List<Edit> edits = new ArrayList<>(dirty);
+        int[] ends = dirtyOpEnds.toArray();
         int split = freeSplit;
         dirty.clear();
+        dirtyOpEnds.clear();
         dirtyBytes = 0;
         dirtyFrees = false;
         freeSplit = -1;
         if (split > 0) { // nothing between here and the last send may fail: the edits are out of dirty
-            send(c, edits.subList(0, split));
-            edits = edits.subList(split, edits.size());
+            int k = 0;
+            while (ends[k] < split) {
+                k++;
+            }
+            send(c, edits.subList(0, split), java.util.Arrays.copyOf(ends, k + 1));
+            int[] rest = new int[ends.length - k - 1];
+            for (int i = 0; i < rest.length; i++) {
+                rest[i] = ends[k + 1 + i] - split;
+            }
+            send(c, edits.subList(split, edits.size()), rest);
+        } else {
+            send(c, edits, ends);
         }
-        send(c, edits);
     }
 
-    private void send(Connection c, List<Edit> edits) {
-        Message.Batch b = new Message.Batch(new ArrayList<>(edits));
+    private void send(Connection c, List<Edit> edits, int[] opEnds) {
+        Message.Batch b = new Message.Batch(new ArrayList<>(edits), opEnds);
         inFlight.addLast(new InFlight(b, c, session.send(c, b)));
     }
 
@@ -737,10 +767,14 @@ final class RemoteStore implements ItemStore {
         try {
             a = (Message.Applied) session.await(f.batch(), f.reply());
         } catch (RemoteException e) {
+            if (e.code() == io.crfs.protocol.ErrorCode.NO_SPACE) {
+                spaceShortSince = System.nanoTime();
+            }
             // the server refused the batch: what we cached no longer matches it, so forget it all;
             // the writes it held were acknowledged, so fsync and close of their files will say so
-            StoreException why = new StoreException(kind(e), "crfsd rejected " + pendingEdits() + " unflushed edits (" + e.getMessage()
-                    + "); they are lost and the cache was dropped", e);
+            StoreException why = new StoreException(kind(e), "crfsd refused " + pendingEdits() + " unflushed edits, "
+                    + "or those after a first part it had room for (" + e.getMessage()
+                    + "); what it did not apply is lost, and the cache was dropped", e);
             noteLost(why);
             dropAll();
             throw why;
@@ -749,6 +783,9 @@ final class RemoteStore implements ItemStore {
         }
         inFlight.removeFirst();
         session.transid = a.transid();
+        if (a.spaceShort()) {
+            spaceShortSince = System.nanoTime();
+        }
         java.util.Set<Long> later = a.inodes().isEmpty() ? java.util.Set.of() : editedObjectids();
         for (Item it : a.inodes()) {
             if (grants.covers(it.key(), 1) && !later.contains(it.key().objectid())) {
@@ -888,6 +925,7 @@ final class RemoteStore implements ItemStore {
     private void dropAll() {
         inFlight.clear();
         dirty.clear();
+        dirtyOpEnds.clear();
         dirtyData.clear();
         dirtyBytes = 0;
         dirtyFrees = false;
@@ -953,5 +991,26 @@ final class RemoteStore implements ItemStore {
 
     long cachedBytes() {
         return pages.bytes();
+    }
+
+    /** A growable list of ints (operation ends), without boxing one per operation. */
+    private static final class IntList {
+        private int[] a = new int[64];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
+        }
+
+        void clear() {
+            n = 0;
+        }
     }
 }

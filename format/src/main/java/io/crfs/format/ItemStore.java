@@ -104,10 +104,31 @@ public interface ItemStore {
 
     /**
      * Called before the first edit of an operation that writes about {@code dataBytes} bytes of
-     * file data (0 for metadata only): throws {@link StoreException} NO_SPACE if the operation
-     * might not be able to finish, so that it fails before changing anything.
+     * file data (0 for metadata only) and about {@code itemBytes} bytes of items (0 or less for an
+     * operation that removes more items than it adds: it may use space held back from the
+     * others, as rm on a full volume must):
+     * throws {@link StoreException} NO_SPACE if the operation might not be able to finish, so
+     * that it fails before changing anything.
      */
-    default void checkSpace(long dataBytes) {}
+    default void checkSpace(long dataBytes, long itemBytes) {}
+
+    /**
+     * Checks space as {@link #checkSpace} does, then runs {@code body}, a group of edits that
+     * belong together (a client's batch) and edit about {@code itemEdits} items. A store that can
+     * undo a group that fails half-way does so; the default only checks.
+     */
+    default <T> T atomically(long dataBytes, long itemBytes, int itemEdits, java.util.function.Supplier<T> body) {
+        checkSpace(dataBytes, itemBytes);
+        return body.get();
+    }
+
+    /**
+     * Whether the store is nearly full, so that a writer who batches edits should send those
+     * that need space one operation at a time, to learn at once which one does not fit.
+     */
+    default boolean spaceShort() {
+        return false;
+    }
 
     /** Makes every edit so far durable (fsync / sync). */
     void sync();

@@ -77,6 +77,65 @@ class FuseMountTest {
         }
     }
 
+    /**
+     * The data chunks hold the device, then directories are made until the metadata runs out:
+     * the volume refuses the names it has no room for (in whole operations) but never turns
+     * read-only, rm -rf of everything still works on the full volume, and new files after it
+     * reach the disk. Before, the server's store ran out half-way through a batch and refused
+     * every change until restarted, losing what it had not yet committed.
+     */
+    @Test
+    void aVolumeWithFullMetadataRefusesNewNamesButRmStillWorksAndItStaysWritable() throws Exception {
+        assumeTrue(canMount(), "needs root and /dev/fuse");
+        Path img = tmp.resolve("meta.img");
+        Volume.mkfs(img, 160L << 20, MkfsOptions.defaults());
+        Path mnt = Files.createDirectories(tmp.resolve("meta"));
+        try (Mounts.Mounted m = Mounts.local(img, mnt)) {
+            try (var ch = java.nio.channels.FileChannel.open(mnt.resolve("data"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer mib = java.nio.ByteBuffer.allocate(1 << 20);
+                for (int i = 0; i < 320; i++) { // bounded: twice what fits
+                    ch.write(mib.clear());
+                }
+            } catch (java.io.IOException e) {
+                assertThat(e.getMessage()).contains("No space left");
+            }
+            Files.delete(mnt.resolve("data")); // its data chunks stay: no new metadata chunk fits
+            String refused = null;
+            int made = 0;
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            for (; made < 300_000 && refused == null && System.nanoTime() < deadline; made++) {
+                try {
+                    Files.createDirectories(mnt.resolve("d/" + made % 20 + "/" + made));
+                } catch (java.io.IOException e) {
+                    refused = e.toString();
+                }
+            }
+            assertThat(refused).as("a name past the metadata space (after %d)", made).contains("No space left");
+            try (var walk = Files.walk(mnt.resolve("d"))) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.write(mnt.resolve("after"), "still writable\n".getBytes(StandardCharsets.UTF_8));
+            try (var after = java.nio.channels.FileChannel.open(mnt.resolve("after"), StandardOpenOption.WRITE)) {
+                after.force(true);
+            }
+            try (var list = Files.list(mnt)) {
+                assertThat(list.map(p -> p.getFileName().toString()).toList()).containsExactly("after");
+            }
+        }
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(img)).isEmpty();
+        }
+        if (Oracles.isRoot() && Oracles.haveBtrfsTools()) {
+            try (Oracles.RoMount k = new Oracles.RoMount(img); var list = Files.list(k.dir)) {
+                assertThat(list.map(p -> p.getFileName().toString()).toList()).containsExactly("after");
+                assertThat(Files.readString(k.dir.resolve("after"))).isEqualTo("still writable\n");
+            }
+        }
+    }
+
     @Test
     void localMountWorksForEveryProgram() throws Exception {
         Path img = freshImage("l.img");

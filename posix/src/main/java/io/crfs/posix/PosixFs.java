@@ -94,19 +94,34 @@ public final class PosixFs {
         }
     }
 
+    /** About what the items of one operation that adds some take (an inode, its name, a ref). */
+    private static final long FEW_ITEMS = 512;
+
     /**
      * An operation that edits: the store first confirms there is room for it (about
      * {@code dataBytes} of file data plus a few items), so that ENOSPC comes before any edit.
      */
     private <T> T edit(long dataBytes, Supplier<T> body) {
+        return edit(dataBytes, FEW_ITEMS, body);
+    }
+
+    private <T> T edit(long dataBytes, long itemBytes, Supplier<T> body) {
         return op(() -> {
-            store.checkSpace(dataBytes);
+            store.checkSpace(dataBytes, itemBytes);
             return body.get();
         });
     }
 
     private void edit(Runnable body) {
         edit(0, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /** An operation that removes items: it may use the space the store keeps back for that. */
+    private void remove(Runnable body) {
+        edit(0, 0, () -> {
             body.run();
             return null;
         });
@@ -147,8 +162,8 @@ public final class PosixFs {
     public Attr mkdir(Caller c, long dir, byte[] name, int mode) { return edit(0, () -> names.mkdir(c, dir, name, mode)); }
     public Attr symlink(Caller c, long dir, byte[] name, byte[] target) { return edit(target.length, () -> names.symlink(c, dir, name, target)); }
     public Attr link(Caller c, long ino, long newDir, byte[] newName) { return edit(0, () -> names.link(c, ino, newDir, newName)); }
-    public void unlink(Caller c, long dir, byte[] name) { edit(() -> names.unlink(c, dir, name)); }
-    public void rmdir(Caller c, long dir, byte[] name) { edit(() -> names.rmdir(c, dir, name)); }
+    public void unlink(Caller c, long dir, byte[] name) { remove(() -> names.unlink(c, dir, name)); }
+    public void rmdir(Caller c, long dir, byte[] name) { remove(() -> names.rmdir(c, dir, name)); }
     public void rename(Caller c, long srcDir, byte[] srcName, long dstDir, byte[] dstName, int flags) {
         edit(() -> renamer.rename(c, srcDir, srcName, dstDir, dstName, flags));
     }
@@ -223,7 +238,7 @@ public final class PosixFs {
         edit(() -> xattrs.set(c, ino, name, value, flags));
     }
     public List<byte[]> listxattr(Caller c, long ino) { return op(() -> xattrs.list(ino)); }
-    public void removexattr(Caller c, long ino, byte[] name) { edit(() -> xattrs.remove(c, ino, name)); }
+    public void removexattr(Caller c, long ino, byte[] name) { remove(() -> xattrs.remove(c, ino, name)); }
 
     public void access(Caller c, long ino, int mask) { run(() -> files.access(c, ino, mask)); }
 
@@ -238,7 +253,7 @@ public final class PosixFs {
 
     /** An open file handle was created; unlinked-while-open files live until the last release. */
     public void open(long ino) { run(() -> orphans.open(ino)); }
-    public void release(long ino) { edit(() -> orphans.release(ino)); }
+    public void release(long ino) { remove(() -> orphans.release(ino)); }
 
     /**
      * Deletes every inode a crash left orphaned (ORPHAN_ITEMs of files unlinked while open) and

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * BATCH payload: {@code list<edit>}, each edit {@code op u8} then its fields (docs/protocol.md,
- * edit table). The encoder switches over the sealed {@link Edit}, so the compiler insists on
+ * edit table), then {@code list<u32>} op-ends. The encoder switches over the sealed {@link Edit}, so the compiler insists on
  * every op; the decoder checks the op byte and each record's {@code op()} against
  * {@link Opcodes} (see {@link #OPS_CHECKED}).
  */
@@ -30,7 +30,20 @@ final class EditCodec {
             edits.add(edit(r));
         }
         r.element(null, 0);
-        return new Batch(Collections.unmodifiableList(edits));
+        int m = r.count("op-ends", 4);
+        int[] ends = new int[m];
+        int last = 0;
+        for (int i = 0; i < m; i++) {
+            ends[i] = r.u32("op-ends");
+            if (ends[i] <= last || ends[i] > n) {
+                throw r.fail(ErrorCode.BAD_FRAME, "op-ends", "increasing edit counts in " + (last + 1) + ".." + n, ends[i]);
+            }
+            last = ends[i];
+        }
+        if (last != n) {
+            throw r.fail(ErrorCode.BAD_FRAME, "op-ends", "a last op-end equal to the edit count " + n, last);
+        }
+        return new Batch(Collections.unmodifiableList(edits), ends);
     }
 
     private static Edit edit(WireReader r) {
@@ -88,6 +101,10 @@ final class EditCodec {
                 }
                 case Edit.DropData d -> out.writeLongLE(d.ino());
             }
+        }
+        out.writeIntLE(m.opEnds().length);
+        for (int end : m.opEnds()) {
+            out.writeIntLE(end);
         }
     }
 

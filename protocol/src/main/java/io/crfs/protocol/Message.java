@@ -40,8 +40,33 @@ public sealed interface Message {
         public int type() { return 5; }
     }
 
-    record Batch(List<Edit> edits) implements Message {
+    /**
+     * Edits in order; {@code opEnds} are the indexes just past each operation's last edit
+     * (strictly increasing, the last one {@code edits.size()}): the server applies whole
+     * operations only, so it may split a batch between them when space runs short.
+     */
+    record Batch(List<Edit> edits, int[] opEnds) implements Message {
+        /** One operation. */
+        public Batch(List<Edit> edits) {
+            this(edits, edits.isEmpty() ? new int[0] : new int[] {edits.size()});
+        }
+
         public int type() { return 6; }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Batch b && edits.equals(b.edits) && java.util.Arrays.equals(opEnds, b.opEnds);
+        }
+
+        @Override
+        public int hashCode() {
+            return edits.hashCode() * 31 + java.util.Arrays.hashCode(opEnds);
+        }
+
+        @Override
+        public String toString() {
+            return "Batch[edits=" + edits + ", opEnds=" + java.util.Arrays.toString(opEnds) + "]";
+        }
     }
 
     record ReadData(long ino, long offset, int length) implements Message {
@@ -111,7 +136,8 @@ public sealed interface Message {
         public int type() { return 68; }
     }
 
-    record Applied(long transid, List<Item> inodes) implements Message {
+    /** {@code spaceShort}: the volume is nearly full, so edits that need space should be sent one operation at a time. */
+    record Applied(long transid, List<Item> inodes, boolean spaceShort) implements Message {
         public int type() { return 69; }
     }
 

@@ -75,16 +75,18 @@ final class ReplyCodecs {
         items(out, m.items());
     }
 
-    // APPLIED: transid u64, inodes list<(key, value bytes)>
+    // APPLIED: transid u64, inodes list<(key, value bytes)>, space-short bool
 
     static Applied applied(WireReader r) {
         long transid = r.u64("transid");
-        return new Applied(transid, items(r, "inodes"));
+        List<Item> inodes = items(r, "inodes");
+        return new Applied(transid, inodes, r.bool("space-short"));
     }
 
     static void applied(Applied m, ByteBuf out) {
         out.writeLongLE(m.transid());
         items(out, m.inodes());
+        WireWriter.bool(out, m.spaceShort());
     }
 
     // INODES: first u64, count u32

@@ -38,27 +38,24 @@ final class BatchApplier {
         this.grants = grants;
     }
 
-    /** Validates and applies; returns the INODE_ITEMs of the touched inodes as they now are. */
-    List<Item> apply(long session, ItemStore fs, List<Edit> edits) {
+    /**
+     * Validates and applies; returns the INODE_ITEMs of the touched inodes as they now are.
+     * When the volume has no space for the whole batch, applies as many of its first
+     * operations as fit (in pieces, each whole or not at all) and throws NO_SPACE saying how
+     * many.
+     */
+    List<Item> apply(long session, ItemStore fs, List<Edit> edits, int[] opEnds) {
         Set<Long> touched = validate(session, fs, edits);
-        long dataBytes = 0;
-        for (Edit e : edits) {
-            if (e instanceof Edit.Write w) {
-                dataBytes += w.data().length;
-            } else if (e instanceof Edit.Allocate a) {
-                dataBytes += a.length();
+        try {
+            applyRange(fs, edits, 0, edits.size());
+        } catch (StoreException x) {
+            if (x.kind() != StoreException.Kind.NO_SPACE || opEnds.length < 2) {
+                throw x;
             }
-        }
-        fs.checkSpace(dataBytes);
-        for (Edit e : edits) {
-            switch (e) {
-                case Edit.Put p -> fs.put(p.key(), serverFields(fs, p.key(), p.value()));
-                case Edit.Delete d -> fs.delete(d.key());
-                case Edit.Write w -> fs.write(w.ino(), w.offset(), w.data(), 0, w.data().length);
-                case Edit.Truncate t -> fs.truncate(t.ino(), t.size());
-                case Edit.Punch p -> fs.punchHole(p.ino(), p.offset(), p.length());
-                case Edit.Allocate a -> fs.allocate(a.ino(), a.offset(), a.length(), a.keepSize());
-                case Edit.DropData d -> fs.dropData(d.ino());
+            int ops = applyOps(fs, edits, opEnds, 0, opEnds.length);
+            if (ops < opEnds.length) {
+                throw new StoreException(StoreException.Kind.NO_SPACE, "the volume had room for the first " + ops
+                        + " of " + opEnds.length + " operations of the batch (" + x.getMessage() + ")", x);
             }
         }
         if (LOG.isDebugEnabled()) {
@@ -78,6 +75,78 @@ final class BatchApplier {
             }
         }
         return out;
+    }
+
+    /**
+     * About how many bytes of items an edit adds to the trees: the item with its header, for
+     * data its extent items (one per 128 KiB) and checksums (4 bytes per 4 KiB); a deleted item
+     * counts as a small one removed, so a batch of removals comes out negative.
+     */
+    private static long itemBytes(Edit e) {
+        return switch (e) {
+            case Edit.Put p -> 25 + p.value().length;
+            case Edit.Delete d -> -64;
+            case Edit.Write w -> 200 + (w.data().length >> 17) * 200 + (w.data().length >> 10);
+            case Edit.Allocate a -> 200 + (a.length() >> 17) * 200;
+            case Edit.Truncate t -> -64; // removes extents, if any
+            case Edit.Punch p -> -64;
+            case Edit.DropData d -> -64;
+        };
+    }
+
+    /**
+     * Applies operations {@code lo..hi-1} as two halves, each whole or, if it does not fit,
+     * split again; returns how many applied, stopping at the first single operation that does
+     * not fit.
+     */
+    private static int applyOps(ItemStore fs, List<Edit> edits, int[] ends, int lo, int hi) {
+        int mid = (lo + hi) >>> 1;
+        int first = applyPiece(fs, edits, ends, lo, mid);
+        return first < mid - lo ? first : first + applyPiece(fs, edits, ends, mid, hi);
+    }
+
+    private static int applyPiece(ItemStore fs, List<Edit> edits, int[] ends, int lo, int hi) {
+        try {
+            applyRange(fs, edits, lo == 0 ? 0 : ends[lo - 1], ends[hi - 1]);
+            return hi - lo;
+        } catch (StoreException x) {
+            if (x.kind() != StoreException.Kind.NO_SPACE) {
+                throw x;
+            }
+            return hi - lo == 1 ? 0 : applyOps(fs, edits, ends, lo, hi);
+        }
+    }
+
+    /** Applies edits {@code from..to-1} whole or not at all. */
+    private static void applyRange(ItemStore fs, List<Edit> all, int from, int to) {
+        List<Edit> edits = all.subList(from, to);
+        long dataBytes = 0;
+        long itemBytes = 0;
+        int itemEdits = 0;
+        for (Edit e : edits) {
+            long data = switch (e) {
+                case Edit.Write w -> w.data().length;
+                case Edit.Allocate a -> a.length();
+                default -> 0;
+            };
+            dataBytes += data;
+            itemBytes += itemBytes(e);
+            itemEdits += 1 + (int) Math.min(1 << 20, data >> 17); // an extent item per 128 KiB
+        }
+        fs.atomically(dataBytes, itemBytes, itemEdits, () -> {
+            for (Edit e : edits) {
+                switch (e) {
+                    case Edit.Put p -> fs.put(p.key(), serverFields(fs, p.key(), p.value()));
+                    case Edit.Delete d -> fs.delete(d.key());
+                    case Edit.Write w -> fs.write(w.ino(), w.offset(), w.data(), 0, w.data().length);
+                    case Edit.Truncate t -> fs.truncate(t.ino(), t.size());
+                    case Edit.Punch p -> fs.punchHole(p.ino(), p.offset(), p.length());
+                    case Edit.Allocate a -> fs.allocate(a.ino(), a.offset(), a.length(), a.keepSize());
+                    case Edit.DropData d -> fs.dropData(d.ino());
+                }
+            }
+            return null;
+        });
     }
 
     /**

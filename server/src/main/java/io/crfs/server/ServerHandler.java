@@ -80,9 +80,9 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
                     }
                 }
                 answer(ctx, id, server.backend.submit(() -> {
-                    List<Item> inodes = server.applier.apply(sid, server.backend.fs(), b.edits());
+                    List<Item> inodes = server.applier.apply(sid, server.backend.fs(), b.edits(), b.opEnds());
                     server.backend.batches.incrementAndGet();
-                    return new Message.Applied(server.backend.fs().transid(), inodes);
+                    return new Message.Applied(server.backend.fs().transid(), inodes, server.backend.fs().spaceShort());
                 }));
             }
             case Message.ReadData r -> {

@@ -14,18 +14,26 @@ import java.util.List;
  * running transaction; EXTENT_DATA items are the data operations' alone (they carry disk
  * addresses, which only the volume may write). An unexpected failure in the middle of an edit
  * leaves the in-memory transaction untrustworthy, so the store then refuses further edits and
- * commits (the volume stays at its last commit), like the kernel's forced read-only mode.
+ * commits (the volume stays at its last commit), like the kernel's forced read-only mode;
+ * except that a group of edits run by {@link #atomically} right after a commit (it commits first
+ * when space is short) is undone by going back to that commit, and the store stays writable.
+ *
+ * <p>Space: edits that add items must leave a reserve for edits that remove them (rm on a full
+ * volume), and every edit room for the commit after it; see {@link #checkSpace}.
  */
 final class FsStore implements ItemStore {
     /** Below this much free metadata space a new metadata chunk is allocated. */
     static final long META_LOW = 8L << 20;
-    /** Below this an operation is refused with ENOSPC before it edits anything. */
+    /** The least metadata space kept for a commit (more as the transaction grows). */
     static final long META_MIN = 1L << 20;
+    /** A batch whose data would leave less than this free first commits what is pending. */
+    static final long DATA_SLACK = 16L << 20;
 
     private final Volume volume;
-    private final Engine e;
-    private final BTree fs;
-    private final FileData data;
+
+    private Engine e;
+    private BTree fs;
+    private FileData data;
     private long nextInode = -1;
     private String failure;
 
@@ -164,7 +172,7 @@ final class FsStore implements ItemStore {
         checkSize(offset, length);
         writable();
         // refusing for lack of space happens before anything is edited, so it does not poison the store
-        checkSpace(length);
+        checkSpace(length, 0);
         edit(() -> {
             data.allocate(ino, offset, length, keepSize);
             return null;
@@ -214,28 +222,154 @@ final class FsStore implements ItemStore {
     }
 
     /**
-     * Makes sure an operation that writes about {@code dataBytes} of data can finish: allocates
-     * chunks while it is still safe to, commits to release pinned space if that is what it
-     * takes, and refuses with NO_SPACE before anything is edited otherwise.
+     * Makes sure an operation that writes about {@code dataBytes} of data and about
+     * {@code itemBytes} of items (0 or less for one that removes more than it adds) can finish,
+     * with room left for the commit that follows: allocates metadata chunks while it still
+     * can, commits to release pinned space if that is what it takes, and refuses with NO_SPACE
+     * before anything is edited otherwise.
      */
     @Override
-    public void checkSpace(long dataBytes) {
+    public void checkSpace(long dataBytes, long itemBytes) {
         writable();
-        if (e.metadataAvail() < META_LOW) {
-            Chunks.allocate(e, Chunk.TYPE_METADATA);
+        long metaNeed = metaNeed(itemBytes);
+        while (e.metadataAvail() < metaNeed + META_LOW && Chunks.allocate(e, Chunk.TYPE_METADATA)) {
+            // each new chunk is usable at once
         }
         long dataFree = dataBytes > 0 ? e.dataAvail() + Chunks.unallocated(e) : Long.MAX_VALUE;
-        if ((e.metadataAvail() < META_MIN || dataFree < dataBytes) && !e.pinned.isEmpty()) {
+        if ((e.metadataAvail() < metaNeed || dataFree < dataBytes) && !e.pinned.isEmpty()) {
             sync(); // pinned space comes back at commit
             dataFree = dataBytes > 0 ? e.dataAvail() + Chunks.unallocated(e) : Long.MAX_VALUE;
         }
-        if (e.metadataAvail() < META_MIN) {
-            throw new StoreException(StoreException.Kind.NO_SPACE, "the volume's metadata space is full");
+        if (e.metadataAvail() < metaNeed) {
+            throw new StoreException(StoreException.Kind.NO_SPACE, "the volume's metadata space is full ("
+                    + e.metadataAvail() + " bytes free, " + metaNeed + " needed)");
         }
         if (dataFree < dataBytes) {
             throw new StoreException(StoreException.Kind.NO_SPACE, "the volume has "
                     + dataFree + " bytes free, " + dataBytes + " needed");
         }
+    }
+
+    /**
+     * Metadata an edit of {@code itemBytes} may take: the items twice over (leaves split and are
+     * copied on write), a few paths of new blocks, and the reserve the next commit needs to
+     * record every dirty block in the extent and free-space trees.
+     */
+    private long metaNeed(long itemBytes) {
+        long grow = itemBytes > 0 ? freeingReserve() + 2 * itemBytes : 0;
+        return commitReserve() + grow + 16L * e.nodesize;
+    }
+
+    /**
+     * Metadata kept back from edits that add items, so that edits that remove them (rm on a
+     * full volume) can still copy their leaves on write: a thirty-second of the metadata
+     * chunks, from 2 MiB to 64 MiB.
+     */
+    private long freeingReserve() {
+        long total = 0;
+        for (BlockGroup g : e.groups.values()) {
+            if (g.chunk.isMetadata()) {
+                total += g.chunk.length();
+            }
+        }
+        return Math.max(2L << 20, Math.min(64L << 20, total / 32));
+    }
+
+    /**
+     * Metadata the commit of the running transaction may allocate: extent-tree and free-space
+     * records for every new and freed tree block (measured at well under a sixteenth of a block
+     * each), data extent items and checksums for the data written.
+     */
+    private long commitReserve() {
+        long blocks = (long) e.dirty.size() + e.pendingAdd.size() + e.pendingDel.size();
+        return META_MIN + blocks * (e.nodesize / 8) + data.bytesWritten / 512;
+    }
+
+    /**
+     * Runs an edit that must apply whole or not at all (a client's batch). When space is short
+     * the running transaction is committed first, so that if the edit still runs out of space
+     * half-way, or leaves too little for its commit, the volume can go back to that commit and
+     * stay writable, losing nothing but the edit itself. Away from full, a failure half-way
+     * leaves the store read-only (see the class comment).
+     */
+    @Override
+    public <T> T atomically(long dataBytes, long itemBytes, int itemEdits, java.util.function.Supplier<T> body) {
+        checkSpace(dataBytes, itemBytes);
+        boolean tight = short_(dataBytes, itemBytes, itemEdits);
+        if (tight && volume.pendingBytes() > 0) {
+            sync(); // a savepoint
+        }
+        boolean clean = volume.pendingBytes() == 0 && e.dirty.isEmpty();
+        T result;
+        try {
+            result = body.get();
+        } catch (RuntimeException x) {
+            if (!clean) {
+                throw x;
+            }
+            String why = failure != null ? failure : x.toString();
+            throw rollback(why, x instanceof StoreException s ? s : new StoreException(StoreException.Kind.IO, why, x));
+        }
+        // an edit that grew the trees must leave the space held back for removals, and every
+        // edit room for its commit
+        long keep = commitReserve() + (itemBytes > 0 ? freeingReserve() : 0);
+        if (e.metadataAvail() < keep) {
+            StoreException full = new StoreException(StoreException.Kind.NO_SPACE, "the volume's metadata space "
+                    + "is full (" + e.metadataAvail() + " bytes would be left, " + keep + " must be)");
+            if (clean) {
+                throw rollback(full.getMessage(), full);
+            }
+            org.slf4j.LoggerFactory.getLogger(FsStore.class).warn("{}; committing at once", full.getMessage());
+            sync();
+        }
+        return result;
+    }
+
+    private StoreException rollback(String why, StoreException x) {
+        try {
+            volume.rollback();
+        } catch (IOException | RuntimeException r) {
+            x.addSuppressed(r);
+            return x;
+        }
+        org.slf4j.LoggerFactory.getLogger(FsStore.class).debug("an edit failed half-way ({}); the volume went "
+                + "back to generation {} and stays writable", why, volume.generation());
+        return x;
+    }
+
+    /**
+     * Whether a group of edits might not fit in the space left, counting chunks still to be
+     * allocated: its estimate, plus every leaf it edits copied on write (at most the blocks
+     * the trees have), plus a path of new nodes; or its data within {@link #DATA_SLACK} of full.
+     */
+    private boolean short_(long dataBytes, long itemBytes, int itemEdits) {
+        long unallocated = Chunks.unallocated(e); // new metadata chunks (two copies) may come from it
+        long blocks = 0;
+        for (BlockGroup g : e.groups.values()) {
+            if (g.chunk.isMetadata()) {
+                blocks += g.used.total() / e.nodesize;
+            }
+        }
+        long cow = (Math.min(itemEdits, blocks) + 16) * e.nodesize;
+        return e.metadataAvail() + unallocated / 2 < metaNeed(itemBytes) + cow
+                || dataBytes > 0 && e.dataAvail() + unallocated < dataBytes + DATA_SLACK;
+    }
+
+    /**
+     * Nearly full: a client's largest batch (4096 edits, 1 MiB of items, 8 MiB of data) might
+     * not fit without a commit first (see {@link #atomically}).
+     */
+    @Override
+    public boolean spaceShort() {
+        return short_(8L << 20, 1L << 20, 4096);
+    }
+
+    /** The store's running transaction was dropped: work on the volume as last committed. */
+    void reopened(Engine fresh, Csums csums) {
+        this.e = fresh;
+        this.fs = fresh.tree(ObjectIds.FS_TREE);
+        this.data = new FileData(fresh, csums, fs);
+        this.failure = null;
     }
 
     @Override

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 public final class Volume implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Volume.class);
 
-    private final Engine engine;
-    private final Csums csums;
+    private Engine engine;
+    private Csums csums;
     private final FsStore fs;
     private boolean closed;
 
@@ -67,6 +67,20 @@ public final class Volume implements AutoCloseable {
         } catch (StoreException x) {
             throw new VolumeException("commit failed: " + x.getMessage(), x);
         }
+    }
+
+    /**
+     * Drops the running transaction and reloads the volume as last committed (copy-on-write
+     * never overwrites committed blocks, so the device still holds it). The item store stays the
+     * same object and becomes writable again; inode numbers it handed out stay used.
+     */
+    void rollback() throws IOException {
+        checkOpen();
+        Engine fresh = Opener.open(engine.dev);
+        LOG.debug("rolled back from transaction {} to generation {}", engine.transid, fresh.sb.generation());
+        engine = fresh;
+        csums = new Csums(fresh);
+        fs.reopened(fresh, csums);
     }
 
     /** Last committed generation. */

@@ -41,7 +41,7 @@ class SpaceAndFeaturesTest {
                 byte[] d = new byte[i % 10 == 0 ? 3 << 20 : 20_000 + r.nextInt(200_000)];
                 r.nextBytes(d);
                 try {
-                    s.checkSpace(d.length);
+                    s.checkSpace(d.length, 0);
                     long ino = Fixtures.createFile(s, Fixtures.name("fill-" + i));
                     s.write(ino, 0, d, 0, d.length);
                     files.put(ino, d);
@@ -72,6 +72,118 @@ class SpaceAndFeaturesTest {
                 }
             }
         }
+    }
+
+    /**
+     * With the data chunks holding the device, files with xattrs are added in groups until the
+     * metadata runs out. The group that runs out (even half-way, its estimate too low) is undone
+     * whole, the store stays writable, removals still fit, and the volume matches the model.
+     */
+    @Test
+    void aGroupOfEditsThatRunsOutOfMetadataIsUndoneWholeAndTheStoreStaysWritable() throws Exception {
+        Path img = tmp.resolve("meta.img");
+        Volume.mkfs(img, 160L << 20, MkfsOptions.defaults());
+        Map<Long, String> model = new LinkedHashMap<>();
+        byte[] value = new byte[3000];
+        new Random(7).nextBytes(value);
+        try (Volume v = Volume.open(img)) {
+            ItemStore s = v.fsTree();
+            fillData(v, s);
+            int g = 0;
+            while (group(s, g++, 200, value, model) && g < 1000) {
+                // adding until the metadata runs out: the group that does is undone
+            }
+            assertThat(g).as("the metadata ran out").isLessThan(1000);
+            // far more than is left: this one runs out half-way through its edits
+            assertThat(group(s, g, 5000, value, model)).isFalse();
+            // removals may use the space held back for them, and the store takes edits again
+            List<Long> inos = new ArrayList<>(model.keySet());
+            s.atomically(0, -1, inos.size(), () -> {
+                for (long ino : inos.subList(0, inos.size() / 2)) {
+                    Fixtures.deleteFile(s, ino, Fixtures.name(model.remove(ino)));
+                }
+                return null;
+            });
+            v.commit();
+            long ino = Fixtures.createFile(s, Fixtures.name("after"));
+            model.put(ino, "after");
+        }
+        try (Volume v = Volume.open(img)) {
+            for (Map.Entry<Long, String> f : model.entrySet()) {
+                assertThat(lookup(v.fsTree(), f.getValue())).as(f.getValue()).isEqualTo(f.getKey());
+            }
+            v.abandon();
+        }
+        if (Fixtures.haveBtrfsTools()) {
+            assertThat(Fixtures.btrfsCheck(img)).isEmpty();
+        }
+        if (Fixtures.isRoot() && Fixtures.haveBtrfsTools()) {
+            try (Fixtures.RoMount m = new Fixtures.RoMount(img)) {
+                try (var list = Files.list(m.dir)) {
+                    assertThat(list.filter(p -> !p.getFileName().toString().startsWith("data-")).count())
+                            .isEqualTo(model.size());
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds {@code n} files with an xattr as one group, its bytes estimated as one small item so
+     * that only running out half-way can stop it; false if it ran out, after checking none of
+     * it stayed.
+     */
+    private static boolean group(ItemStore s, int g, int n, byte[] value, Map<Long, String> model) {
+        Map<Long, String> group = new LinkedHashMap<>();
+        try {
+            s.atomically(0, 100, 6 * n, () -> { // six item edits per file
+                for (int i = 0; i < n; i++) {
+                    String name = "g" + g + "-" + i;
+                    long ino = Fixtures.createFile(s, Fixtures.name(name));
+                    Fixtures.setXattr(s, ino, Fixtures.name("user.v"), value);
+                    group.put(ino, name);
+                }
+                return null;
+            });
+            model.putAll(group);
+            return true;
+        } catch (StoreException e) {
+            assertThat(e.kind()).as(e.getMessage()).isEqualTo(StoreException.Kind.NO_SPACE);
+            assertThat(group).as("the group failed after editing").isNotEmpty();
+            for (String name : group.values()) {
+                assertThat(lookup(s, name)).as("%s of the undone group", name).isNull();
+            }
+            return false;
+        }
+    }
+
+    /** Writes files until the data space is gone, so no metadata chunk can be added after. */
+    private static void fillData(Volume v, ItemStore s) throws Exception {
+        byte[] d = new byte[4 << 20];
+        for (int i = 0; i < 100; i++) {
+            try {
+                s.checkSpace(d.length, 0);
+                long ino = Fixtures.createFile(s, Fixtures.name("data-" + i));
+                s.write(ino, 0, d, 0, d.length);
+            } catch (StoreException e) {
+                v.commit();
+                return;
+            }
+        }
+        throw new AssertionError("the data space never ran out");
+    }
+
+    private static Long lookup(ItemStore s, String name) {
+        byte[] n = Fixtures.name(name);
+        byte[] v = s.get(new io.crfs.format.Key(256, io.crfs.format.ItemType.DIR_ITEM, io.crfs.format.Hashes.nameHash(n)));
+        if (v == null) {
+            return null;
+        }
+        for (io.crfs.format.DirEntry d : io.crfs.format.DirEntry.decodeAll(v)) {
+            if (Arrays.equals(d.name(), n)) {
+                return d.location().objectid();
+            }
+        }
+        return null;
     }
 
     @Test
