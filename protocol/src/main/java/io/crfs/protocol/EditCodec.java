@@ -36,12 +36,12 @@ final class EditCodec {
         for (int i = 0; i < m; i++) {
             ends[i] = r.u32("op-ends");
             if (ends[i] <= last || ends[i] > n) {
-                throw r.fail(ErrorCode.BAD_FRAME, "op-ends", "increasing edit counts in " + (last + 1) + ".." + n, ends[i]);
+                throw r.fail(ErrorCode.BAD_FRAME, "op-ends", "an op end above " + last + " and at most " + n, ends[i]);
             }
             last = ends[i];
         }
         if (last != n) {
-            throw r.fail(ErrorCode.BAD_FRAME, "op-ends", "a last op-end equal to the edit count " + n, last);
+            throw r.fail(ErrorCode.BAD_FRAME, "op-ends", "a last op end equal to the edit count " + n, last);
         }
         return new Batch(Collections.unmodifiableList(edits), ends);
     }

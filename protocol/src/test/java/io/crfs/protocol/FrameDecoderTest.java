@@ -211,6 +211,23 @@ class FrameDecoderTest {
     }
 
     @Test
+    void shouldRejectOpEndsOutOfOrder() {
+        // two DROP_DATA edits; op ends 2 then 1
+        ch.writeInbound(buf(hex("2e000000 4352 01 06 0100000000000000 02000000 07 0101000000000000 07 0201000000000000"
+                + " 02000000 02000000 01000000")));
+        assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage())
+                .isEqualTo("BATCH op-ends: expected an op end above 2 and at most 2, got 1");
+    }
+
+    @Test
+    void shouldRejectOpEndsThatStopShortOfTheLastEdit() {
+        ch.writeInbound(buf(hex("2a000000 4352 01 06 0100000000000000 02000000 07 0101000000000000 07 0201000000000000"
+                + " 01000000 01000000")));
+        assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage())
+                .isEqualTo("BATCH op-ends: expected a last op end equal to the edit count 2, got 1");
+    }
+
+    @Test
     void shouldRejectBoolOtherThanZeroOrOne() {
         ch.writeInbound(buf(hex("""
                 2a000000 4352 01 06 0100000000000000 01000000
