@@ -152,4 +152,27 @@ class ReconnectTest {
         }
     }
 
+    /**
+     * As above, but the revoke is lost with the reader's connection, so only the eviction the
+     * reader learns of when it reconnects can stop it serving the file it still holds a grant on.
+     */
+    @Test
+    void anEvictedReaderWhoseRevokeWasLostStopsServingItsCache() throws Exception {
+        int lease = 1500;
+        try (TestServer server = new TestServer(tmp, lease); Relay relay = new Relay(server.port());
+             AgentProcess w = server.agent("writer"); AgentProcess r = new AgentProcess("127.0.0.1", relay.port(), "reader")) {
+            w.ok("create /f");
+            w.ok("write /f 0 00");
+            w.ok("sync");
+            assertThat(r.ok("cat /f")).isEqualTo("00");
+            r.frozenWhile(() -> {
+                relay.cutAll(); // the revoke below has nowhere to go
+                w.ok("write /f 0 6869");
+                Thread.sleep(lease * 2L);
+            });
+            Thread.sleep(lease); // the reader finds its connection gone, reconnects, and is told
+            assertThat(r.send("cat /f", 60)).startsWith("err").containsIgnoringCase("evicted");
+        }
+    }
+
 }
