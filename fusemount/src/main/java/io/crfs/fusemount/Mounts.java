@@ -129,8 +129,8 @@ public final class Mounts {
         c.onInvalidate((from, to) -> {
             CrfsFuse.HeldRange held = fs.held(from, to);
             List<Long> inos = held.inos();
-            if (inos.isEmpty()) {
-                return;
+            if (inos.isEmpty() || notifier.isShutdown()) {
+                return; // nothing cached, or unmounted: the kernel holds no caches of ours any more
             }
             try {
                 for (long ino : inos) { // attributes only: no page locks, done before the revoke is answered
@@ -142,11 +142,15 @@ public final class Mounts {
             } catch (RuntimeException e) {
                 LOG.warn("kernel cache invalidation of inodes {}..{} failed: {}", from, to, e.getMessage());
             }
-            notifier.execute(() -> {
-                for (long ino : inos) {
-                    m.notifier().notifyInvalInode(CrfsFuse.node(ino), 0, 0);
-                }
-            });
+            try {
+                notifier.execute(() -> {
+                    for (long ino : inos) {
+                        m.notifier().notifyInvalInode(CrfsFuse.node(ino), 0, 0);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("unmounted while invalidating {}..{}", from, to);
+            }
         });
         LOG.info("mounted crfs at {}", dir);
         return new Mounted(m, c, embedded, notifier);

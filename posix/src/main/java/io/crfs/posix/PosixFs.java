@@ -97,19 +97,20 @@ public final class PosixFs {
     /** About what the items of one operation that adds some take (an inode, its name, a ref). */
     private static final long FEW_ITEMS = 512;
 
+    /** The most items one operation edits (a rename over an existing name), for the store's space estimate. */
+    private static final int MAX_ITEM_EDITS = 16;
+
     /**
      * An operation that edits: the store first confirms there is room for it (about
-     * {@code dataBytes} of file data plus a few items), so that ENOSPC comes before any edit.
+     * {@code dataBytes} of file data plus a few items), so that ENOSPC comes before any edit,
+     * and a store that can undo an operation that still runs out half-way does.
      */
     private <T> T edit(long dataBytes, Supplier<T> body) {
         return edit(dataBytes, FEW_ITEMS, body);
     }
 
     private <T> T edit(long dataBytes, long itemBytes, Supplier<T> body) {
-        return op(() -> {
-            store.checkSpace(dataBytes, itemBytes);
-            return body.get();
-        });
+        return op(() -> store.atomically(dataBytes, itemBytes, MAX_ITEM_EDITS + (int) (dataBytes >> 17), body));
     }
 
     private void edit(Runnable body) {

@@ -172,7 +172,7 @@ final class FsStore implements ItemStore {
         checkSize(offset, length);
         writable();
         // refusing for lack of space happens before anything is edited, so it does not poison the store
-        checkSpace(length, 0);
+        checkSpace(length, 200 + (length >> 17) * 100); // an extent item per 128 KiB at most
         edit(() -> {
             data.allocate(ino, offset, length, keepSize);
             return null;
