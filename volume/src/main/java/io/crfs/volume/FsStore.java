@@ -28,6 +28,8 @@ final class FsStore implements ItemStore {
     static final long META_MIN = 1L << 20;
     /** A batch whose data would leave less than this free first commits what is pending. */
     static final long DATA_SLACK = 16L << 20;
+    /** Metadata space beyond a large batch's estimate below which the store says it is short. */
+    static final long SHORT_SLACK = 16L << 20;
 
     private final Volume volume;
 
@@ -304,11 +306,10 @@ final class FsStore implements ItemStore {
         try {
             result = body.get();
         } catch (RuntimeException x) {
-            if (!clean) {
-                throw x;
+            if (failure == null || !clean) {
+                throw x; // refused before editing (a caller's check), or nothing to go back to
             }
-            String why = failure != null ? failure : x.toString();
-            throw rollback(why, x instanceof StoreException s ? s : new StoreException(StoreException.Kind.IO, why, x));
+            throw rollback(failure, x instanceof StoreException s ? s : new StoreException(StoreException.Kind.IO, failure, x));
         }
         // an edit that grew the trees must leave the space held back for removals, and every
         // edit room for its commit
@@ -356,12 +357,17 @@ final class FsStore implements ItemStore {
     }
 
     /**
-     * Nearly full: a client's largest batch (4096 edits, 1 MiB of items, 8 MiB of data) might
-     * not fit without a commit first (see {@link #atomically}).
+     * Nearly full: less metadata space is left (counting chunks still to allocate) than a
+     * client's largest batch (1 MiB of items) needs plus {@link #SHORT_SLACK}, or less data
+     * space than 64 MiB. Not the worst case {@link #atomically} guards against (every edit in
+     * another leaf): that would call a volume whose chunks fill the device "short" long before
+     * it is, and clients would send one operation at a time for nothing.
      */
     @Override
     public boolean spaceShort() {
-        return short_(8L << 20, 1L << 20, 4096);
+        long unallocated = Chunks.unallocated(e);
+        return e.metadataAvail() + unallocated / 2 < metaNeed(1L << 20) + SHORT_SLACK
+                || e.dataAvail() + unallocated < 4 * DATA_SLACK;
     }
 
     /** The store's running transaction was dropped: work on the volume as last committed. */
