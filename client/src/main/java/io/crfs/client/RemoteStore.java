@@ -3,6 +3,7 @@ package io.crfs.client;
 import io.crfs.format.InodeItem;
 import io.crfs.format.Item;
 import io.crfs.format.ItemStore;
+import io.crfs.format.ItemStore.LostEdits;
 import io.crfs.format.ItemType;
 import io.crfs.format.Key;
 import io.crfs.format.ObjectIds;
@@ -889,10 +890,12 @@ final class RemoteStore implements ItemStore {
     }
 
     /**
-     * Objects (inodes) whose acknowledged edits were dropped, and why: {@link #checkWritten}
-     * reports it once, as a local file system reports a failed write-back at fsync and close.
+     * Objects (inodes) whose acknowledged edits were dropped: the latest failure for each, and
+     * why ({@link #lostEdits}; every open file is told of it once, at fsync or close, as a
+     * local file system reports a failed write-back). One entry per object that ever lost edits.
      */
-    private final java.util.Map<Long, StoreException> lostWrites = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Long, LostEdits> lostWrites = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
     private int pendingEdits() {
         int n = dirty.size();
@@ -903,18 +906,16 @@ final class RemoteStore implements ItemStore {
     }
 
     private void noteLost(StoreException why) {
+        LostEdits l = new LostEdits(failures.incrementAndGet(), why);
         for (InFlight x : inFlight) {
-            x.batch().edits().forEach(e -> lostWrites.putIfAbsent(objectid(e), why));
+            x.batch().edits().forEach(e -> lostWrites.put(objectid(e), l));
         }
-        dirty.forEach(e -> lostWrites.putIfAbsent(objectid(e), why));
+        dirty.forEach(e -> lostWrites.put(objectid(e), l));
     }
 
     @Override
-    public void checkWritten(long objectid) {
-        StoreException why = lostWrites.remove(objectid);
-        if (why != null) {
-            throw why;
-        }
+    public LostEdits lostEdits(long objectid) {
+        return lostWrites.get(objectid);
     }
 
     /**

@@ -134,11 +134,17 @@ public interface ItemStore {
     void sync();
 
     /**
-     * Throws, once, the {@link StoreException} that cost acknowledged edits of {@code objectid}
-     * (a store that writes back later may lose them: no space, a lost server); nothing if none
-     * were lost. fsync and close report it, as a local file system reports a failed write-back.
+     * The latest failure that lost edits of {@code objectid} the store had acknowledged (a store
+     * that writes back later may lose them: no space, a lost server), or null. Failures are
+     * numbered in the order they happen, so that each open file can be told of each one once,
+     * at its next fsync or close, as Linux tells every file description of a failed write-back.
      */
-    default void checkWritten(long objectid) {}
+    default LostEdits lostEdits(long objectid) {
+        return null;
+    }
+
+    /** A failure that lost acknowledged edits: its number in the store ({@code seq} > 0) and why. */
+    record LostEdits(long seq, StoreException why) {}
 
     /** Sizes for statfs. */
     record SpaceInfo(long totalBytes, long freeBytes, int blockSize, long files, long freeFiles) {}

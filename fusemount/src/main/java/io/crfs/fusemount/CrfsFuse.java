@@ -37,7 +37,10 @@ import java.util.function.Supplier;
 public final class CrfsFuse implements FuseFileSystem {
     static final long ROOT_NODE = 1;
     /** The file handle of a file opened with O_APPEND (others get 0). */
+    /** Bit 0 of a file handle: opened with O_APPEND. The rest numbers open files (see {@link #handles}). */
     static final long APPEND_FH = 1;
+    private final java.util.concurrent.atomic.AtomicLong nextFh = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Map<Long, PosixFs.ErrorMark> handles = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int O_APPEND = 02000;
 
     /**
@@ -281,7 +284,7 @@ public final class CrfsFuse implements FuseFileSystem {
             run(() -> fs.ftruncate(caller(ctx), ino(ino), 0));
         }
         run(() -> fs.open(ino(ino))); // last: a failed open gets no RELEASE, so nothing may fail after it
-        return openOut(flags);
+        return openOut(ino(ino), flags);
     }
 
     /**
@@ -289,11 +292,22 @@ public final class CrfsFuse implements FuseFileSystem {
      * another client may have moved; we append at the true end instead (see {@link #write}).
      * Otherwise the kernel keeps the pages it cached (they are invalidated when a grant is lost).
      */
-    private OpenOut openOut(int flags) {
+    private OpenOut openOut(long ino, int flags) {
+        long fh = nextFh.addAndGet(2);
+        handles.put(fh, fs.errorMark(ino));
         if ((flags & O_APPEND) != 0) {
-            return new OpenOut(APPEND_FH, OpenOut.FOPEN_DIRECT_IO);
+            return new OpenOut(fh | APPEND_FH, OpenOut.FOPEN_DIRECT_IO);
         }
-        return new OpenOut(0, caching.keepPages() ? OpenOut.FOPEN_KEEP_CACHE : 0);
+        return new OpenOut(fh, caching.keepPages() ? OpenOut.FOPEN_KEEP_CACHE : 0);
+    }
+
+    /** The open file description a FUSE file handle stands for: where it is in lost-edit reports. */
+    private PosixFs.ErrorMark mark(long fh) {
+        PosixFs.ErrorMark m = handles.get(fh & ~APPEND_FH);
+        if (m == null) {
+            throw new FuseException(io.crfs.fuse.Errno.EBADF, "no open file with handle " + fh);
+        }
+        return m;
     }
 
     @Override
@@ -321,7 +335,7 @@ public final class CrfsFuse implements FuseFileSystem {
         int n = data.remaining();
         byte[] buf = scratch(n); // stores keep no reference to written bytes (ItemStore.write)
         data.get(buf, 0, n);
-        if (fh == APPEND_FH) {
+        if ((fh & APPEND_FH) != 0) {
             call(() -> fs.append(caller(ctx), ino(ino), buf, 0, n));
             return n;
         }
@@ -340,7 +354,8 @@ public final class CrfsFuse implements FuseFileSystem {
         if (locks != null && lockers.remove(new LockKey(ino(ino), lockOwner, false))) {
             unlock(ino(ino), lockOwner, false);
         }
-        run(() -> fs.checkWritten(ino(ino))); // close(2) reports writes lost since (ENOSPC, EIO)
+        PosixFs.ErrorMark m = mark(fh);
+        run(() -> fs.checkWritten(ino(ino), m)); // close(2) reports writes lost since (ENOSPC, EIO)
     }
 
     @Override
@@ -349,6 +364,7 @@ public final class CrfsFuse implements FuseFileSystem {
                 && lockers.remove(new LockKey(ino(ino), lockOwner, true))) {
             unlock(ino(ino), lockOwner, true);
         }
+        handles.remove(fh & ~APPEND_FH);
         run(() -> fs.release(ino(ino)));
     }
 
@@ -432,7 +448,8 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void fsync(FuseContext ctx, long ino, long fh, boolean datasync) {
-        run(() -> fs.fsync(ino(ino)));
+        PosixFs.ErrorMark m = mark(fh);
+        run(() -> fs.fsync(ino(ino), m));
     }
 
     @Override
@@ -510,7 +527,7 @@ public final class CrfsFuse implements FuseFileSystem {
         io.crfs.posix.Attr a = (flags & 01000) != 0 && made.size() > 0
                 ? call(() -> fs.ftruncate(caller(ctx), made.ino(), 0)) : made;
         run(() -> fs.open(a.ino())); // last: a failed create gets no RELEASE
-        return new CreateOut(entry(a), openOut(flags));
+        return new CreateOut(entry(a), openOut(a.ino(), flags));
     }
 
     @Override

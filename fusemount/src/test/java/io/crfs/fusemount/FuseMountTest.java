@@ -43,7 +43,8 @@ class FuseMountTest {
         Path mnt = Files.createDirectories(tmp.resolve("full"));
         try (Mounts.Mounted m = Mounts.local(img, mnt);
              var ch = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.CREATE,
-                     StandardOpenOption.WRITE)) {
+                     StandardOpenOption.WRITE);
+             var reader = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.READ)) {
             java.nio.ByteBuffer mib = java.nio.ByteBuffer.allocate(1 << 20);
             String failure = null;
             for (int i = 0; i < 400 && failure == null; i++) { // bounded: twice what fits
@@ -56,7 +57,13 @@ class FuseMountTest {
             assertThat(failure).as("a write past the volume's space").isNotNull().contains("No space left");
             // the writes acknowledged before the refused batch were lost with it: fsync must say so
             assertThatThrownBy(() -> ch.force(true)).hasMessageContaining("No space left");
-            ch.force(true); // reported once
+            ch.force(true); // reported once to each file open when the writes were lost
+            assertThatThrownBy(() -> reader.force(true)).hasMessageContaining("No space left");
+            reader.force(true);
+            reader.close(); // open, it would keep the file's data when it is removed below
+            try (var later = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.READ)) {
+                later.force(true); // opened after the loss: not told of it
+            }
             // removing the file and writing again at once: the rm goes in its own batch before the
             // writes, so the space it frees serves them (and the rm cannot be lost with them)
             ch.close();

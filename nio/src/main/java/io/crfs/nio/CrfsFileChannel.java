@@ -30,6 +30,8 @@ final class CrfsFileChannel extends FileChannel {
     private final long parent;
     private final byte[] name;
     private final Object positionLock = new Object();
+    /** Lost-edit failures this channel has reported (each once, like a file description). */
+    private final io.crfs.posix.PosixFs.ErrorMark errors;
     private long position;
 
     CrfsFileChannel(CrfsFileSystemView view, CrfsPath path, Attr a, Options options, long parent, byte[] name) {
@@ -41,6 +43,7 @@ final class CrfsFileChannel extends FileChannel {
         this.parent = parent;
         this.name = name;
         view.posix().open(ino);
+        this.errors = view.posix().errorMark(ino);
     }
 
     private void ensureOpen() throws ClosedChannelException {
@@ -224,7 +227,7 @@ final class CrfsFileChannel extends FileChannel {
     public void force(boolean metaData) throws IOException {
         ensureOpen();
         io(() -> {
-            view.posix().fsync(ino);
+            view.posix().fsync(ino, errors);
             return null;
         });
     }
@@ -342,7 +345,7 @@ final class CrfsFileChannel extends FileChannel {
                 }
             }
             view.posix().release(ino);
-            view.posix().checkWritten(ino); // writes this channel had acknowledged and the store lost
+            view.posix().checkWritten(ino, errors); // writes the store acknowledged and lost
         } catch (PosixException e) {
             throw Errors.map(e, path, null);
         }

@@ -266,14 +266,44 @@ public final class PosixFs {
     public void sync() { run(store::sync); }
 
     /**
-     * fsync(2) of {@code ino}: {@link #sync}, then the error (ENOSPC, EIO) that cost writes to
-     * it acknowledged earlier, if the store lost any since the last report.
+     * Where one open file description of {@code ino} stands: lost-edit failures from now on
+     * are reported to it, each once, by {@link #fsync} and {@link #checkWritten}.
      */
-    public void fsync(long ino) {
-        sync();
-        checkWritten(ino);
+    public ErrorMark errorMark(long ino) {
+        ItemStore.LostEdits l = store.lostEdits(ino);
+        return new ErrorMark(l == null ? 0 : l.seq());
     }
 
-    /** close(2) of {@code ino}: the lost-write error of {@link #fsync}, if there is one, without syncing. */
-    public void checkWritten(long ino) { run(() -> store.checkWritten(ino)); }
+    /**
+     * fsync(2) of {@code ino} through the file description {@code mark}: {@link #sync}, then the
+     * error (ENOSPC, EIO) of a failure that lost edits to it acknowledged earlier, if this file
+     * description has not been told of it yet.
+     */
+    public void fsync(long ino, ErrorMark mark) {
+        sync();
+        checkWritten(ino, mark);
+    }
+
+    /** close(2) of {@code ino}: the lost-edit error of {@link #fsync}, if there is one, without syncing. */
+    public void checkWritten(long ino, ErrorMark mark) {
+        ItemStore.LostEdits l = store.lostEdits(ino);
+        if (l != null && mark.passes(l.seq())) {
+            throw Inodes.map(l.why());
+        }
+    }
+
+    /** The last lost-edit failure one open file description was told of (Linux's errseq). */
+    public static final class ErrorMark {
+        private final java.util.concurrent.atomic.AtomicLong seen;
+
+        ErrorMark(long seen) {
+            this.seen = new java.util.concurrent.atomic.AtomicLong(seen);
+        }
+
+        /** Moves past failure {@code seq}; true for the one caller that moved it. */
+        boolean passes(long seq) {
+            long was = seen.getAndAccumulate(seq, Math::max);
+            return was < seq;
+        }
+    }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.crfs.format.Hashes;
 import io.crfs.format.InodeItem;
 import io.crfs.format.Item;
+import io.crfs.format.ItemStore;
 import io.crfs.format.ItemType;
 import io.crfs.format.Key;
 import io.crfs.format.StoreException;
@@ -36,26 +37,35 @@ class PosixFsMemoryTest {
     }
 
     @Test
-    void writesTheStoreLostAreReportedOnceByFsyncAndCloseOfTheirFile() {
-        java.util.Map<Long, StoreException> lost = new java.util.HashMap<>();
+    void writesTheStoreLostAreReportedOnceToEachFileOpenWhenTheyWereLost() {
+        java.util.Map<Long, ItemStore.LostEdits> lost = new java.util.HashMap<>();
         MemoryItemStore store = new MemoryItemStore() {
             @Override
-            public void checkWritten(long objectid) {
-                StoreException why = lost.remove(objectid);
-                if (why != null) {
-                    throw why;
-                }
+            public LostEdits lostEdits(long objectid) {
+                return lost.get(objectid);
             }
         };
         PosixFs fs = fresh(store);
         long f = fs.create(Caller.ROOT, PosixFs.ROOT, b("f"), 0644, true).ino();
         long g = fs.create(Caller.ROOT, PosixFs.ROOT, b("g"), 0644, true).ino();
-        lost.put(f, new StoreException(StoreException.Kind.NO_SPACE, "write-back refused"));
-        lost.put(g, new StoreException(StoreException.Kind.IO, "session ended"));
-        assertThat(errno(() -> fs.fsync(f))).isEqualTo(Errno.ENOSPC);
-        fs.fsync(f); // once
-        assertThat(errno(() -> fs.checkWritten(g))).isEqualTo(Errno.EIO);
-        fs.checkWritten(g);
+        PosixFs.ErrorMark f1 = fs.errorMark(f);
+        PosixFs.ErrorMark f2 = fs.errorMark(f);
+        PosixFs.ErrorMark g1 = fs.errorMark(g);
+        lost.put(f, new ItemStore.LostEdits(1, new StoreException(StoreException.Kind.NO_SPACE, "write-back refused")));
+        lost.put(g, new ItemStore.LostEdits(1, new StoreException(StoreException.Kind.IO, "session ended")));
+        PosixFs.ErrorMark f3 = fs.errorMark(f); // opened after the loss: not told of it
+        assertThat(errno(() -> fs.fsync(f, f1))).isEqualTo(Errno.ENOSPC);
+        fs.fsync(f, f1); // once per open file
+        assertThat(errno(() -> fs.checkWritten(f, f2))).isEqualTo(Errno.ENOSPC);
+        fs.checkWritten(f, f2);
+        fs.fsync(f, f3);
+        assertThat(errno(() -> fs.checkWritten(g, g1))).isEqualTo(Errno.EIO);
+        fs.checkWritten(g, g1);
+        // a later failure reaches every open file again
+        lost.put(f, new ItemStore.LostEdits(2, new StoreException(StoreException.Kind.IO, "session ended")));
+        assertThat(errno(() -> fs.fsync(f, f1))).isEqualTo(Errno.EIO);
+        assertThat(errno(() -> fs.fsync(f, f3))).isEqualTo(Errno.EIO);
+        fs.fsync(f, f3);
     }
 
     @Test
