@@ -56,6 +56,8 @@ final class RemoteStore implements ItemStore {
      */
     static final long SPACE_SHORT_NANOS = 5_000_000_000L;
     private long spaceShortSince = System.nanoTime() - 2 * SPACE_SHORT_NANOS;
+    /** Edits of the operation being sent and waited for because space is short (0: none). */
+    private int syncOp;
     private final List<Edit> dirty = new ArrayList<>();
     /** Where each operation in {@link #dirty} ends (sent with the batch: the server splits only there). */
     private final IntList dirtyOpEnds = new IntList();
@@ -271,8 +273,17 @@ final class RemoteStore implements ItemStore {
         if (!o.edits.isEmpty()) {
             dirtyOpEnds.add(dirty.size());
         }
-        if (!writeBack || (writes || grows > 0) && System.nanoTime() - spaceShortSince < SPACE_SHORT_NANOS) {
-            flushLocked(); // near full, an operation that needs space learns at once whether it fit
+        if (!writeBack) {
+            flushLocked();
+        } else if ((writes || grows > 0) && System.nanoTime() - spaceShortSince < SPACE_SHORT_NANOS) {
+            // near full, an operation that needs space learns at once whether it fit: if not, it
+            // fails itself, and is not reported again as lost
+            syncOp = o.edits.size();
+            try {
+                flushLocked();
+            } finally {
+                syncOp = 0;
+            }
         } else if (dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
             sendLocked();
         }
@@ -687,7 +698,15 @@ final class RemoteStore implements ItemStore {
     public void sync() {
         lock.lock();
         try {
-            flushLocked();
+            try {
+                flushLocked();
+            } catch (StoreException e) {
+                if (e != lastNoted) {
+                    throw e;
+                }
+                // the edits the server refused are recorded (lostEdits): each open file of theirs
+                // is told at its fsync or close; what remains still has to become durable
+            }
             call(new Message.Fsync());
         } finally {
             lock.unlock();
@@ -773,14 +792,16 @@ final class RemoteStore implements ItemStore {
             }
             // the server refused the batch: what we cached no longer matches it, so forget it all;
             // the writes it held were acknowledged, so fsync and close of their files will say so
-            StoreException why = new StoreException(kind(e), "crfsd refused " + pendingEdits() + " unflushed edits, "
-                    + "or those after a first part it had room for (" + e.getMessage()
-                    + "); what it did not apply is lost, and the cache was dropped", e);
-            noteLost(why);
+            StoreException why = new StoreException(kind(e), "crfsd rejected " + pendingEdits() + " unflushed edits (" + e.getMessage()
+                    + "); they are lost and the cache was dropped", e);
+            noteLost(why, 0);
             dropAll();
             throw why;
         } catch (IOException e) {
             throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
+        }
+        if (a.refused() > 0) {
+            refused(f.batch(), a.refused());
         }
         inFlight.removeFirst();
         session.transid = a.transid();
@@ -793,6 +814,29 @@ final class RemoteStore implements ItemStore {
                 items.put(it.key(), it.value());
             }
         }
+    }
+
+    /**
+     * The server had no room for the last {@code refused} operations of batch {@code b} (the
+     * oldest in flight) and applied the others. What we cached no longer matches the volume, so
+     * it all goes; the refused edits and everything after them are lost, and fsync and close of
+     * their files will say so, except the one operation being sent because space is short,
+     * which fails itself.
+     */
+    private void refused(Message.Batch b, int refused) {
+        spaceShortSince = System.nanoTime();
+        int[] ends = b.opEnds();
+        int kept = Math.max(0, ends.length - refused);
+        int from = kept == 0 ? 0 : ends[kept - 1];
+        int lost = pendingEdits() - from; // b is still the oldest in flight
+        StoreException why = new StoreException(StoreException.Kind.NO_SPACE, "crfsd had no room for " + lost
+                + " unflushed edits (the last " + refused + " of " + ends.length + " operations of a batch, and "
+                + "what followed); they are lost, and the cache was dropped");
+        if (lost != syncOp) {
+            noteLost(why, from);
+        }
+        dropAll();
+        throw why;
     }
 
     /** Objectids edited in batches still in flight or not yet sent. */
@@ -881,7 +925,7 @@ final class RemoteStore implements ItemStore {
             int pending = pendingEdits();
             if (pending > 0) {
                 noteLost(new StoreException(StoreException.Kind.IO, "the session with crfsd ended before "
-                        + pending + " acknowledged edits reached it; they are lost"));
+                        + pending + " acknowledged edits reached it; they are lost"), 0);
             }
             dropAll();
         } finally {
@@ -896,6 +940,8 @@ final class RemoteStore implements ItemStore {
      */
     private final java.util.Map<Long, LostEdits> lostWrites = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    /** The failure {@link #noteLost} recorded last (under the lock): {@link #sync} need not throw it again. */
+    private StoreException lastNoted;
 
     private int pendingEdits() {
         int n = dirty.size();
@@ -905,10 +951,15 @@ final class RemoteStore implements ItemStore {
         return n;
     }
 
-    private void noteLost(StoreException why) {
+    /** Records a failure for the objects of every edit in flight or unsent, except the oldest batch's first {@code applied}. */
+    private void noteLost(StoreException why, int applied) {
+        lastNoted = why;
         LostEdits l = new LostEdits(failures.incrementAndGet(), why);
+        int skip = applied;
         for (InFlight x : inFlight) {
-            x.batch().edits().forEach(e -> lostWrites.put(objectid(e), l));
+            List<Edit> edits = x.batch().edits();
+            edits.subList(Math.min(skip, edits.size()), edits.size()).forEach(e -> lostWrites.put(objectid(e), l));
+            skip = 0;
         }
         dirty.forEach(e -> lostWrites.put(objectid(e), l));
     }

@@ -37,37 +37,49 @@ class FuseMountTest {
         return img;
     }
 
+    /**
+     * Near full, a write that does not fit fails itself with ENOSPC. Writes acknowledged
+     * before the server could refuse them (write-back, after the space-short window) are lost,
+     * and fsync says so once to each file description open at the time. An rm followed at once
+     * by writes frees the space they need.
+     */
     @Test
     void aFullVolumeFailsTheWriteAndFsyncReportsWritesItLost() throws Exception {
         Path img = freshImage("full.img");
         Path mnt = Files.createDirectories(tmp.resolve("full"));
-        try (Mounts.Mounted m = Mounts.local(img, mnt);
-             var ch = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.CREATE,
-                     StandardOpenOption.WRITE);
-             var reader = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.READ)) {
-            java.nio.ByteBuffer mib = java.nio.ByteBuffer.allocate(1 << 20);
-            String failure = null;
-            for (int i = 0; i < 400 && failure == null; i++) { // bounded: twice what fits
+        try (Mounts.Mounted m = Mounts.local(img, mnt)) {
+            try (var ch = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE)) {
+                String failure = writeUntilFull(ch, 1 << 20, 400); // bounded: twice what fits
+                assertThat(failure).as("a write past the volume's space").isNotNull().contains("No space left");
+                // each write is now sent at once: fill up to the last few KiB
+                writeUntilFull(ch, 64 << 10, 2000);
                 try {
-                    ch.write(mib.clear());
-                } catch (java.io.IOException e) {
-                    failure = String.valueOf(e.getMessage());
+                    ch.force(true);
+                } catch (java.io.IOException e) { // writes acknowledged before the server said it was short
+                    assertThat(e.getMessage()).contains("No space left");
                 }
             }
-            assertThat(failure).as("a write past the volume's space").isNotNull().contains("No space left");
-            // the writes acknowledged before the refused batch were lost with it: fsync must say so
-            assertThatThrownBy(() -> ch.force(true)).hasMessageContaining("No space left");
-            ch.force(true); // reported once to each file open when the writes were lost
-            assertThatThrownBy(() -> reader.force(true)).hasMessageContaining("No space left");
-            reader.force(true);
-            reader.close(); // open, it would keep the file's data when it is removed below
-            try (var later = java.nio.channels.FileChannel.open(mnt.resolve("big"), StandardOpenOption.READ)) {
-                later.force(true); // opened after the loss: not told of it
+            Thread.sleep(5_500); // RemoteStore.SPACE_SHORT_NANOS without a batch: writes are write-back again
+            Path late = mnt.resolve("late");
+            try (var w = java.nio.channels.FileChannel.open(late, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 var r = java.nio.channels.FileChannel.open(late, StandardOpenOption.READ)) {
+                w.write(java.nio.ByteBuffer.allocate(2 << 20)); // acknowledged, then refused by the server
+                assertThatThrownBy(() -> w.force(true)).hasMessageContaining("No space left");
+                w.force(true); // once per file description open when the writes were lost
+                assertThatThrownBy(() -> r.force(true)).hasMessageContaining("No space left");
+                r.force(true);
+                try (var after = java.nio.channels.FileChannel.open(late, StandardOpenOption.READ)) {
+                    after.force(true); // opened after the loss: not told of it
+                }
+                assertThatThrownBy(() -> w.write(java.nio.ByteBuffer.allocate(64 << 10)))
+                        .as("short of space again: the write is sent at once and fails itself")
+                        .hasMessageContaining("No space left");
             }
-            // removing the file and writing again at once: the rm goes in its own batch before the
+            // removing the files and writing again at once: the rm goes in its own batch before the
             // writes, so the space it frees serves them (and the rm cannot be lost with them)
-            ch.close();
             Files.delete(mnt.resolve("big"));
+            Files.delete(late);
             Files.write(mnt.resolve("again"), new byte[100 << 20]);
             try (var again = java.nio.channels.FileChannel.open(mnt.resolve("again"), StandardOpenOption.WRITE)) {
                 again.force(true);
@@ -84,13 +96,19 @@ class FuseMountTest {
         }
     }
 
-    /**
-     * The data chunks hold the device, then directories are made until the metadata runs out:
-     * the volume refuses the names it has no room for (in whole operations) but never turns
-     * read-only, rm -rf of everything still works on the full volume, and new files after it
-     * reach the disk. Before, the server's store ran out half-way through a batch and refused
-     * every change until restarted, losing what it had not yet committed.
-     */
+    /** Writes blocks of {@code size} until one fails (at most {@code max}); the failure's message, or null. */
+    private static String writeUntilFull(java.nio.channels.FileChannel ch, int size, int max) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
+        for (int i = 0; i < max; i++) {
+            try {
+                ch.write(b.clear());
+            } catch (java.io.IOException e) {
+                return String.valueOf(e.getMessage());
+            }
+        }
+        return null;
+    }
+
     @Test
     void aVolumeWithFullMetadataRefusesNewNamesButRmStillWorksAndItStaysWritable() throws Exception {
         assumeTrue(canMount(), "needs root and /dev/fuse");

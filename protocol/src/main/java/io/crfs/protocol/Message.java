@@ -136,8 +136,13 @@ public sealed interface Message {
         public int type() { return 68; }
     }
 
-    /** {@code spaceShort}: the volume is nearly full, so edits that need space should be sent one operation at a time. */
-    record Applied(long transid, List<Item> inodes, boolean spaceShort) implements Message {
+    /**
+     * {@code spaceShort}: the volume is nearly full, so edits that need space should be sent one
+     * operation at a time. {@code refused}: how many operations at the end of the batch did not
+     * fit and were not applied (0 normally); then {@code inodes} is empty, and the client must
+     * drop what it cached.
+     */
+    record Applied(long transid, List<Item> inodes, boolean spaceShort, int refused) implements Message {
         public int type() { return 69; }
     }
 

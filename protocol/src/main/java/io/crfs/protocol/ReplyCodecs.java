@@ -75,18 +75,20 @@ final class ReplyCodecs {
         items(out, m.items());
     }
 
-    // APPLIED: transid u64, inodes list<(key, value bytes)>, space-short bool
+    // APPLIED: transid u64, inodes list<(key, value bytes)>, space-short bool, refused u32
 
     static Applied applied(WireReader r) {
         long transid = r.u64("transid");
         List<Item> inodes = items(r, "inodes");
-        return new Applied(transid, inodes, r.bool("space-short"));
+        boolean spaceShort = r.bool("space-short");
+        return new Applied(transid, inodes, spaceShort, r.u32("refused"));
     }
 
     static void applied(Applied m, ByteBuf out) {
         out.writeLongLE(m.transid());
         items(out, m.inodes());
         WireWriter.bool(out, m.spaceShort());
+        out.writeIntLE(m.refused());
     }
 
     // INODES: first u64, count u32

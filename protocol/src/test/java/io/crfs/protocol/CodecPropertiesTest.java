@@ -165,7 +165,7 @@ class CodecPropertiesTest {
                 Combinators.combine(Arbitraries.of(ErrorCode.class), strings()).as(Message.Error::new),
                 Combinators.combine(l, grantModes(), keys(), keys(), items()).as(Message.Granted::new),
                 bytes().map(Message.Data::new),
-                Combinators.combine(l, items(), Arbitraries.of(true, false)).as(Message.Applied::new),
+                Combinators.combine(l, items(), Arbitraries.of(true, false), i).as(Message.Applied::new),
                 Combinators.combine(l, i).as(Message.Inodes::new),
                 Combinators.combine(l, l, keys(), keys(), toModes()).as(Message.Revoke::new),
                 l.map(Message.SeekResult::new),

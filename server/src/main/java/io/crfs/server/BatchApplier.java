@@ -38,24 +38,26 @@ final class BatchApplier {
         this.grants = grants;
     }
 
+    /** What a batch did: the touched inodes' INODE_ITEMs as they now are, or, if {@code refused} > 0, nothing. */
+    record Result(List<Item> inodes, int refused) {}
+
     /**
-     * Validates and applies; returns the INODE_ITEMs of the touched inodes as they now are.
-     * When the volume has no space for the whole batch, applies as many of its first
-     * operations as fit (in pieces, each whole or not at all) and throws NO_SPACE saying how
-     * many.
+     * Validates and applies. When the volume has no space for the whole batch, applies as many
+     * of its first operations as fit (in pieces, each whole or not at all) and says how many of
+     * the rest it refused.
      */
-    List<Item> apply(long session, ItemStore fs, List<Edit> edits, int[] opEnds) {
+    Result apply(long session, ItemStore fs, List<Edit> edits, int[] opEnds) {
         Set<Long> touched = validate(session, fs, edits);
         try {
             applyRange(fs, edits, 0, edits.size());
         } catch (StoreException x) {
-            if (x.kind() != StoreException.Kind.NO_SPACE || opEnds.length < 2) {
+            if (x.kind() != StoreException.Kind.NO_SPACE) {
                 throw x;
             }
-            int ops = applyOps(fs, edits, opEnds, 0, opEnds.length);
-            if (ops < opEnds.length) {
-                throw new StoreException(StoreException.Kind.NO_SPACE, "the volume had room for the first " + ops
-                        + " of " + opEnds.length + " operations of the batch (" + x.getMessage() + ")", x);
+            int ops = opEnds.length < 2 ? 0 : applyOps(fs, edits, opEnds, 0, opEnds.length);
+            if (ops < opEnds.length || opEnds.length == 0) {
+                LOG.debug("session {}: room for {} of {} operations ({})", session, ops, opEnds.length, x.getMessage());
+                return new Result(List.of(), Math.max(1, opEnds.length - ops));
             }
         }
         if (LOG.isDebugEnabled()) {
@@ -74,7 +76,7 @@ final class BatchApplier {
                 out.add(new Item(k, v));
             }
         }
-        return out;
+        return new Result(out, 0);
     }
 
     /**

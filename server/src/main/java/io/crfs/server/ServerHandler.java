@@ -80,9 +80,10 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
                     }
                 }
                 answer(ctx, id, server.backend.submit(() -> {
-                    List<Item> inodes = server.applier.apply(sid, server.backend.fs(), b.edits(), b.opEnds());
+                    BatchApplier.Result r = server.applier.apply(sid, server.backend.fs(), b.edits(), b.opEnds());
                     server.backend.batches.incrementAndGet();
-                    return new Message.Applied(server.backend.fs().transid(), inodes, server.backend.fs().spaceShort());
+                    return new Message.Applied(server.backend.fs().transid(), r.inodes(), server.backend.fs().spaceShort(),
+                            r.refused());
                 }));
             }
             case Message.ReadData r -> {
