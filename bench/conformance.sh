@@ -16,6 +16,11 @@
 #       concurrent read-after-write check: writer on mount A, reader on mount B.
 #   bench/conformance.sh alternate FILE_A FILE_B ROUNDS SEED
 #       sequential (non-overlapping) write-on-one-mount / read-on-the-other check.
+#   bench/conformance.sh enospc MOUNT ROUNDS SEED
+#       fills the (small) volume behind MOUNT until ENOSPC three ways per round (small files
+#       with xattrs, one big file, directories), removes each fill and checks that a new file
+#       can still be written and fsynced; fails if an fsync after a removal fails or if
+#       anything but the probe files is left. Then stop the server and run btrfs check.
 set -u
 py=${PYTHON:-/usr/bin/python3}
 mode=${1:?mode: pjd|fsx|twomount|coherence|alternate}; shift
@@ -173,6 +178,64 @@ for i in range(n):
             d = next(j for j in range(min(len(got), size)) if j >= len(got) or got[j] != model[j]) if len(got) == size else -1
             print('round %d: mismatch (len %d, first diff at %d, write %d+%d)' % (i, len(got), d, off, ln))
 print('rounds=%d mismatches=%d' % (n, bad)); sys.exit(1 if bad else 0)
+PY
+    ;;
+enospc)
+    mnt=$1 rounds=$2 seed=$3
+    "$py" - "$mnt" "$rounds" "$seed" <<'PY'
+import errno, os, random, sys, time
+d, rounds, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(seed); print("seed", seed, flush=True); failed = 0
+def why(e): return errno.errorcode.get(e.errno, str(e.errno))
+def fill(kind, tag):
+    n = 0
+    try:
+        if kind == "files":
+            os.makedirs(f"{d}/{tag}")
+            for i in range(1_000_000):
+                p = f"{d}/{tag}/f{i}"
+                with open(p, "wb") as f:
+                    f.write(os.urandom(rnd.choice([100, 3000, 5000, 70000])))
+                os.setxattr(p, "user.k", os.urandom(rnd.choice([10, 1000, 3000]))); n += 1
+        elif kind == "big":
+            with open(f"{d}/{tag}", "wb") as f:
+                for i in range(1_000_000):
+                    f.write(os.urandom(1 << 20)); n += 1
+        else:
+            for i in range(10_000_000):
+                os.makedirs(f"{d}/{tag}/{i % 50}/{i}"); n += 1
+    except OSError as e:
+        return n, why(e)
+    return n, "never full (bounded)"
+def remove(p):
+    if os.path.isdir(p):
+        for root, dirs, files in os.walk(p, topdown=False):
+            for x in files: os.unlink(os.path.join(root, x))
+            for x in dirs: os.rmdir(os.path.join(root, x))
+        os.rmdir(p)
+    elif os.path.exists(p):
+        os.unlink(p)
+def probe(tag):
+    global failed
+    try:
+        with open(f"{d}/probe-{tag}", "wb") as f:
+            f.write(b"x" * 4096); os.fsync(f.fileno())
+        return "probe ok"
+    except OSError as e:
+        failed += 1; return "PROBE FAILED " + why(e)
+for r in range(rounds):
+    for kind in ("files", "big", "dirs"):
+        tag = f"{kind}{r}"; t = time.time(); n, stop = fill(kind, tag)
+        t1 = time.time()
+        try:
+            remove(f"{d}/{tag}"); gone = "removed"
+        except OSError as e:
+            failed += 1; gone = "REMOVE FAILED " + why(e)
+        print(f"round {r} {kind}: {n} until {stop} ({t1 - t:.1f} s); {gone} ({time.time() - t1:.1f} s); {probe(tag)}", flush=True)
+left = sorted(x for x in os.listdir(d) if not x.startswith("probe-"))
+if left:
+    failed += 1; print("LEFT OVER:", left[:10])
+print("enospc failures=%d" % failed); sys.exit(1 if failed else 0)
 PY
     ;;
 *) echo "unknown mode $mode" >&2; exit 2 ;;
