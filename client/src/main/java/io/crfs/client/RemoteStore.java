@@ -233,9 +233,6 @@ final class RemoteStore implements ItemStore {
             switch (e) {
                 case Edit.Put p -> grows++;
                 case Edit.Delete d -> grows--;
-                default -> { }
-            }
-            switch (e) {
                 case Edit.Write w -> {
                     pages.write(w.ino(), w.offset(), w.data());
                     writes = true;
@@ -253,7 +250,6 @@ final class RemoteStore implements ItemStore {
                     pages.drop(d.ino());
                     frees = true;
                 }
-                default -> { }
             }
             long dataIno = dataIno(e);
             if (dataIno != -1) {
@@ -266,7 +262,7 @@ final class RemoteStore implements ItemStore {
             dirtySince = System.nanoTime();
         }
         if (writes && dirtyFrees && freeSplit < 0) {
-            freeSplit = dirty.size(); // an operation boundary
+            freeSplit = dirtyOpEnds.size(); // the operations before this one go first
         }
         dirtyFrees |= frees;
         dirty.addAll(o.edits);
@@ -747,16 +743,13 @@ final class RemoteStore implements ItemStore {
         dirtyFrees = false;
         freeSplit = -1;
         if (split > 0) { // nothing between here and the last send may fail: the edits are out of dirty
-            int k = 0;
-            while (ends[k] < split) {
-                k++;
-            }
-            send(c, edits.subList(0, split), java.util.Arrays.copyOf(ends, k + 1));
-            int[] rest = new int[ends.length - k - 1];
+            int at = ends[split - 1];
+            send(c, edits.subList(0, at), java.util.Arrays.copyOf(ends, split));
+            int[] rest = new int[ends.length - split];
             for (int i = 0; i < rest.length; i++) {
-                rest[i] = ends[k + 1 + i] - split;
+                rest[i] = ends[split + i] - at;
             }
-            send(c, edits.subList(split, edits.size()), rest);
+            send(c, edits.subList(at, edits.size()), rest);
         } else {
             send(c, edits, ends);
         }
@@ -1059,6 +1052,10 @@ final class RemoteStore implements ItemStore {
 
         int[] toArray() {
             return java.util.Arrays.copyOf(a, n);
+        }
+
+        int size() {
+            return n;
         }
 
         void clear() {

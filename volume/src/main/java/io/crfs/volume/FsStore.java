@@ -172,9 +172,8 @@ final class FsStore implements ItemStore {
     @Override
     public void allocate(long ino, long offset, long length, boolean keepSize) {
         checkSize(offset, length);
-        writable();
-        // refusing for lack of space happens before anything is edited, so it does not poison the store
-        checkSpace(length, 200 + (length >> 17) * 100); // an extent item per 128 KiB at most
+        // callers check space before the operation (PosixFs, the server's batches): a check here,
+        // inside a group of edits, could commit half of it
         edit(() -> {
             data.allocate(ino, offset, length, keepSize);
             return null;
@@ -237,10 +236,10 @@ final class FsStore implements ItemStore {
         while (e.metadataAvail() < metaNeed + META_LOW && Chunks.allocate(e, Chunk.TYPE_METADATA)) {
             // each new chunk is usable at once
         }
-        long dataFree = dataBytes > 0 ? e.dataAvail() + Chunks.unallocated(e) : Long.MAX_VALUE;
+        long dataFree = dataFree(dataBytes);
         if ((e.metadataAvail() < metaNeed || dataFree < dataBytes) && !e.pinned.isEmpty()) {
             sync(); // pinned space comes back at commit
-            dataFree = dataBytes > 0 ? e.dataAvail() + Chunks.unallocated(e) : Long.MAX_VALUE;
+            dataFree = dataFree(dataBytes);
         }
         if (e.metadataAvail() < metaNeed) {
             throw new StoreException(StoreException.Kind.NO_SPACE, "the volume's metadata space is full ("
@@ -250,6 +249,11 @@ final class FsStore implements ItemStore {
             throw new StoreException(StoreException.Kind.NO_SPACE, "the volume has "
                     + dataFree + " bytes free, " + dataBytes + " needed");
         }
+    }
+
+    /** Data space free now or in chunks still to allocate; not counted (MAX_VALUE) for no data. */
+    private long dataFree(long dataBytes) {
+        return dataBytes > 0 ? e.dataAvail() + Chunks.unallocated(e) : Long.MAX_VALUE;
     }
 
     /**
@@ -297,11 +301,10 @@ final class FsStore implements ItemStore {
     @Override
     public <T> T atomically(long dataBytes, long itemBytes, int itemEdits, java.util.function.Supplier<T> body) {
         checkSpace(dataBytes, itemBytes);
-        boolean tight = short_(dataBytes, itemBytes, itemEdits);
-        if (tight && volume.pendingBytes() > 0) {
+        if (volume.pendingBytes() > 0 && mightNotFit(dataBytes, itemBytes, itemEdits)) {
             sync(); // a savepoint
         }
-        boolean clean = volume.pendingBytes() == 0 && e.dirty.isEmpty();
+        boolean clean = volume.pendingBytes() == 0; // nothing to lose by going back to the last commit
         T result;
         try {
             result = body.get();
@@ -343,7 +346,13 @@ final class FsStore implements ItemStore {
      * allocated: its estimate, plus every leaf it edits copied on write (at most the blocks
      * the trees have), plus a path of new nodes; or its data within {@link #DATA_SLACK} of full.
      */
-    private boolean short_(long dataBytes, long itemBytes, int itemEdits) {
+    private boolean mightNotFit(long dataBytes, long itemBytes, int itemEdits) {
+        long need = metaNeed(itemBytes);
+        long metaAvail = e.metadataAvail();
+        long dataAvail = e.dataAvail();
+        if (metaAvail >= need + (itemEdits + 16L) * e.nodesize && (dataBytes == 0 || dataAvail >= dataBytes + DATA_SLACK)) {
+            return false; // far from full, the usual case: no walk over the chunks
+        }
         long unallocated = Chunks.unallocated(e); // new metadata chunks (two copies) may come from it
         long blocks = 0;
         for (BlockGroup g : e.groups.values()) {
@@ -352,8 +361,8 @@ final class FsStore implements ItemStore {
             }
         }
         long cow = (Math.min(itemEdits, blocks) + 16) * e.nodesize;
-        return e.metadataAvail() + unallocated / 2 < metaNeed(itemBytes) + cow
-                || dataBytes > 0 && e.dataAvail() + unallocated < dataBytes + DATA_SLACK;
+        return metaAvail + unallocated / 2 < need + cow
+                || dataBytes > 0 && dataAvail + unallocated < dataBytes + DATA_SLACK;
     }
 
     /**
