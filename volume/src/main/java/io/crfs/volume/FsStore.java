@@ -374,9 +374,14 @@ final class FsStore implements ItemStore {
      */
     @Override
     public boolean spaceShort() {
+        long metaWant = metaNeed(1L << 20) + SHORT_SLACK;
+        long metaAvail = e.metadataAvail();
+        long dataAvail = e.dataAvail();
+        if (metaAvail >= metaWant && dataAvail >= 4 * DATA_SLACK) {
+            return false; // asked after every batch: no walk over the chunks while far from full
+        }
         long unallocated = Chunks.unallocated(e);
-        return e.metadataAvail() + unallocated / 2 < metaNeed(1L << 20) + SHORT_SLACK
-                || e.dataAvail() + unallocated < 4 * DATA_SLACK;
+        return metaAvail + unallocated / 2 < metaWant || dataAvail + unallocated < 4 * DATA_SLACK;
     }
 
     /** The store's running transaction was dropped: work on the volume as last committed. */
