@@ -36,9 +36,13 @@ final class InodeLinks {
     private final List<DirEntry> dirItems = new ArrayList<>();
     private final List<DirEntry> hashedDirItems = new ArrayList<>();
     private final List<Name> names = new ArrayList<>();
+    /** For a directory checked on the names a change touched only; null to check it whole. */
+    private final DirectoryDelta delta;
 
-    InodeLinks(ItemStore view, long ino, InodeItem inode, boolean dir, String who, List<String> out) {
+    InodeLinks(ItemStore view, long ino, InodeItem inode, boolean dir, String who, List<String> out,
+            DirectoryDelta delta) {
         this.view = view;
+        this.delta = delta;
         this.ino = ino;
         this.inode = inode;
         this.dir = dir;
@@ -64,7 +68,10 @@ final class InodeLinks {
     }
 
     void check() {
-        if (dir) {
+        if (dir && delta != null) {
+            checkNlink();
+            delta.check(inode, this, who, out);
+        } else if (dir) {
             checkDirectory();
         } else if (!indexes.isEmpty() || !dirItems.isEmpty()) {
             out.add(who + "dir entries: expected none in a non-directory, got " + indexes.size() + " DIR_INDEX and "
@@ -73,10 +80,14 @@ final class InodeLinks {
         checkNames();
     }
 
-    private void checkDirectory() {
+    private void checkNlink() {
         if (inode.nlink() != 1) {
             out.add(who + "dir nlink: expected 1 for a directory, got " + inode.nlink());
         }
+    }
+
+    private void checkDirectory() {
+        checkNlink();
         long size = 0;
         for (Index i : indexes) {
             size += 2L * i.entry.name().length;
@@ -88,7 +99,9 @@ final class InodeLinks {
         java.util.Map<java.nio.ByteBuffer, Index> byName = new java.util.HashMap<>();
         java.util.Map<java.nio.ByteBuffer, DirEntry> hashed = new java.util.HashMap<>();
         for (DirEntry d : hashedDirItems) {
-            hashed.putIfAbsent(java.nio.ByteBuffer.wrap(d.name()), d);
+            if (hashed.putIfAbsent(java.nio.ByteBuffer.wrap(d.name()), d) != null) {
+                out.add(who + "duplicate name: " + show(d.name()) + " expected once, got several DIR_ITEM entries");
+            }
         }
         for (Index i : indexes) {
             DirEntry e = i.entry;
@@ -98,15 +111,7 @@ final class InodeLinks {
                         + " and " + i.index);
                 continue;
             }
-            DirEntry d = hashed.get(java.nio.ByteBuffer.wrap(e.name()));
-            if (d == null) {
-                out.add(who + "dir index without dir item: DIR_INDEX " + i.index + " " + show(e.name())
-                        + " expected a DIR_ITEM entry at offset " + Hashes.nameHash(e.name()) + ", got none");
-            } else if (!d.location().equals(e.location()) || d.type() != e.type()) {
-                out.add(who + "dir entry mismatch: " + show(e.name()) + " DIR_INDEX " + i.index + " says "
-                        + e.location() + " type " + e.type() + ", DIR_ITEM says " + d.location() + " type " + d.type());
-            }
-            checkChild(i.index, e);
+            checkPair(i.index, e, hashed.get(java.nio.ByteBuffer.wrap(e.name())));
         }
         for (DirEntry d : dirItems) {
             if (!byName.containsKey(java.nio.ByteBuffer.wrap(d.name()))) {
@@ -114,6 +119,18 @@ final class InodeLinks {
                         + " expected a DIR_INDEX with that name, got none");
             }
         }
+    }
+
+    /** A DIR_INDEX entry against the DIR_ITEM entry of its name (null: none), then against its child. */
+    void checkPair(long index, DirEntry e, DirEntry d) {
+        if (d == null) {
+            out.add(who + "dir index without dir item: DIR_INDEX " + index + " " + show(e.name())
+                    + " expected a DIR_ITEM entry at offset " + Hashes.nameHash(e.name()) + ", got none");
+        } else if (!d.location().equals(e.location()) || d.type() != e.type()) {
+            out.add(who + "dir entry mismatch: " + show(e.name()) + " DIR_INDEX " + index + " says "
+                    + e.location() + " type " + e.type() + ", DIR_ITEM says " + d.location() + " type " + d.type());
+        }
+        checkChild(index, e);
     }
 
     /** The child an entry names exists, has the entry's type and a back reference with the same index. */
@@ -137,7 +154,7 @@ final class InodeLinks {
             }
         }
         try {
-            Long refIndex = backRef(child, e.name());
+            Long refIndex = backRef(view, child, ino, e.name());
             if (refIndex == null) {
                 out.add(who + "missing back ref: " + what + " expected an INODE_REF/EXTREF in inode "
                         + Long.toUnsignedString(child) + ", got none");
@@ -151,9 +168,9 @@ final class InodeLinks {
         }
     }
 
-    /** The index of child's back reference to (this dir, name), or null. */
-    private Long backRef(long child, byte[] name) {
-        byte[] ref = view.get(new Key(child, ItemType.INODE_REF, ino));
+    /** The index of child's back reference to (dir, name) in view, or null. */
+    static Long backRef(ItemStore view, long child, long dir, byte[] name) {
+        byte[] ref = view.get(new Key(child, ItemType.INODE_REF, dir));
         if (ref != null) {
             for (InodeRef r : InodeRef.decodeAll(ref)) {
                 if (Arrays.equals(r.name(), name)) {
@@ -161,10 +178,10 @@ final class InodeLinks {
                 }
             }
         }
-        byte[] ext = view.get(new Key(child, ItemType.INODE_EXTREF, Hashes.extrefHash(ino, name)));
+        byte[] ext = view.get(new Key(child, ItemType.INODE_EXTREF, Hashes.extrefHash(dir, name)));
         if (ext != null) {
             for (InodeExtref r : InodeExtref.decodeAll(ext)) {
-                if (r.parent() == ino && Arrays.equals(r.name(), name)) {
+                if (r.parent() == dir && Arrays.equals(r.name(), name)) {
                     return r.index();
                 }
             }
@@ -211,6 +228,10 @@ final class InodeLinks {
             if (ie.size() != 1 || !Arrays.equals(ie.get(0).name(), n.name) || !ie.get(0).location().equals(me)) {
                 out.add(who + "ref without dir entry: " + what + " expected the matching DIR_INDEX, got "
                         + (ie.isEmpty() ? "none" : show(ie.get(0).name()) + " -> " + ie.get(0).location()));
+            } else if (ie.get(0).type() != DirEntry.typeOfMode(inode.mode())) {
+                // also checked from the directory's side, which a change to this inode alone does not visit
+                out.add(who + "filetype mismatch: " + what + " has type " + ie.get(0).type() + ", this inode's mode says "
+                        + DirEntry.typeOfMode(inode.mode()));
             }
             byte[] item = view.get(new Key(n.parent, ItemType.DIR_ITEM, Hashes.nameHash(n.name)));
             DirEntry d = item == null ? null : find(DirEntry.decodeAll(item), n.name);

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.NavigableSet;
 import java.util.TreeSet;
 
 /**
@@ -51,12 +52,29 @@ public final class ItemRules {
         order.addAll(inodes);
         List<String> out = new ArrayList<>();
         for (long ino : order) {
-            checkInode(view, ino, out);
+            checkInode(view, ino, out, null);
         }
         return out;
     }
 
-    private static void checkInode(ItemStore view, long ino, List<String> out) {
+    /**
+     * The rules after a change, on every inode it touched or pointed at (before or after):
+     * {@code after} is {@code before} with the items under {@code changed} replaced or deleted.
+     * {@code before} is taken to hold the rules (it is the committed volume, made by mkfs, by
+     * crfs or by the kernel), so a directory that was one before is checked on the names the
+     * change touched only ({@link DirectoryDelta}): a batch costs what it changes, not what its
+     * directories hold. Same violations as {@link #check} on those inodes, for a valid before.
+     */
+    public static List<String> checkChange(ItemStore before, ItemStore after, NavigableSet<Key> changed) {
+        ChangedItems change = new ChangedItems(before, after, changed);
+        List<String> out = new ArrayList<>();
+        for (long ino : change.inodes()) {
+            checkInode(after, ino, out, change);
+        }
+        return out;
+    }
+
+    private static void checkInode(ItemStore view, long ino, List<String> out, ChangedItems change) {
         String who = "inode " + Long.toUnsignedString(ino) + ": ";
         byte[] raw = view.get(new Key(ino, ItemType.INODE_ITEM, 0));
         if (raw == null) {
@@ -73,17 +91,27 @@ public final class ItemRules {
             out.add(who + "bad item: INODE_ITEM expected " + InodeItem.SIZE + " bytes, got " + raw.length);
             return;
         }
-        // the items the rules are about end with DIR_INDEX; a file's extents (the server's) are not read
-        List<Item> items = view.scan(Key.first(ino), new Key(ino, ItemType.DIR_INDEX, -1L), Integer.MAX_VALUE);
         InodeItem inode = new InodeItem(raw);
         int ft = DirEntry.typeOfMode(inode.mode());
         if (ft == DirEntry.FT_UNKNOWN) {
             out.add(who + "file type: expected a valid S_IFMT in mode, got 0" + Integer.toOctalString(inode.mode()));
             return;
         }
-        InodeLinks links = new InodeLinks(view, ino, inode, ft == DirEntry.FT_DIR, who, out);
-        for (Item item : items) {
+        DirectoryDelta delta = change == null || ft != DirEntry.FT_DIR ? null : DirectoryDelta.of(change, ino);
+        InodeLinks links = new InodeLinks(view, ino, inode, ft == DirEntry.FT_DIR, who, out, delta);
+        // the items the rules are about end with DIR_INDEX; a file's extents (the server's) are not read
+        // (a directory checked by delta: its entries only where the change put them)
+        Key end = new Key(ino, delta == null ? ItemType.DIR_INDEX : ItemType.DIR_ITEM - 1, -1L);
+        for (Item item : view.scan(Key.first(ino), end, Integer.MAX_VALUE)) {
             parseItem(item, links, who, out);
+        }
+        if (delta != null) {
+            for (Key k : change.entryKeys(ino)) {
+                byte[] v = view.get(k);
+                if (v != null) {
+                    parseItem(new Item(k, v), links, who, out);
+                }
+            }
         }
         links.check();
     }

@@ -21,7 +21,10 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Valid trees made by PosixFs pass; each single corrupt item is reported naming the inode and the rule. */
+/**
+ * Valid trees made by PosixFs pass; each single corrupt item is reported naming the inode and the
+ * rule, both by the whole check and by the check of the change since the valid tree.
+ */
 class ItemRulesTest {
     private static final long ROOT = PosixFs.ROOT;
     private final Caller c = Caller.ROOT;
@@ -30,6 +33,8 @@ class ItemRulesTest {
     private long dir;
     private long file;
     private long link;
+    /** The valid tree, before each test changes it. */
+    private MemoryItemStore before;
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -56,6 +61,35 @@ class ItemRulesTest {
         fs.rename(c, dir, b("sub"), ROOT, b("sub2"), 0);
         fs.rename(c, ROOT, b("sub2"), dir, b("sym"), PosixFs.RENAME_EXCHANGE);
         assertThat(gone).isGreaterThan(file);
+        before = copy(store);
+    }
+
+    static MemoryItemStore copy(MemoryItemStore s) {
+        MemoryItemStore c = new MemoryItemStore();
+        for (Item i : s.allItems()) {
+            c.put(i.key(), i.value());
+        }
+        return c;
+    }
+
+    /** The keys whose items differ between two stores. */
+    static TreeSet<Key> changed(MemoryItemStore a, MemoryItemStore b) {
+        TreeSet<Key> keys = new TreeSet<>();
+        for (Item i : a.allItems()) {
+            if (!Arrays.equals(i.value(), b.get(i.key()))) {
+                keys.add(i.key());
+            }
+        }
+        for (Item i : b.allItems()) {
+            if (a.get(i.key()) == null) {
+                keys.add(i.key());
+            }
+        }
+        return keys;
+    }
+
+    private List<String> changeViolations() {
+        return ItemRules.checkChange(before, store, changed(before, store));
     }
 
     /** Every inode present plus any objectid the tests deleted (all in the fs tree's id range). */
@@ -74,6 +108,12 @@ class ItemRulesTest {
 
     private void assertReported(long ino, String rule) {
         assertThat(violations()).anySatisfy(v -> assertThat(v).startsWith("inode " + ino + ": " + rule));
+        assertThat(changeViolations()).as("the change's check").anySatisfy(v -> assertThat(v).startsWith("inode " + ino + ": " + rule));
+    }
+
+    private void assertValid() {
+        assertThat(violations()).isEmpty();
+        assertThat(changeViolations()).as("the change's check").isEmpty();
     }
 
     private InodeItem inode(long ino) {
@@ -95,8 +135,11 @@ class ItemRulesTest {
 
     @Test
     void validTree_hasNoViolations() {
-        assertThat(violations()).isEmpty();
+        assertValid();
         assertThat(ItemRules.check(store, List.of())).isEmpty();
+        MemoryItemStore empty = new MemoryItemStore();
+        new PosixFs(empty).initRoot(0755, 0, 0);
+        assertThat(ItemRules.checkChange(empty, store, changed(empty, store))).isEmpty();
     }
 
     @Test
@@ -106,11 +149,11 @@ class ItemRulesTest {
         fs.unlink(c, ROOT, b("hard"));
         fs.unlink(c, dir, b("hard2"));
         assertThat(inode(file).nlink()).isZero();
-        assertThat(violations()).isEmpty();
+        assertValid();
         store.delete(Orphans.key(file));
         assertReported(file, "orphan");
         fs.release(file);
-        assertThat(violations()).isEmpty();
+        assertValid();
     }
 
     @Test
@@ -120,7 +163,7 @@ class ItemRulesTest {
             fs.link(c, file, dir, b(base + i));
         }
         assertThat(store.scan(new Key(file, ItemType.INODE_EXTREF, 0), new Key(file, ItemType.INODE_EXTREF, -1L), 10)).isNotEmpty();
-        assertThat(violations()).isEmpty();
+        assertValid();
         Item ext = store.scan(new Key(file, ItemType.INODE_EXTREF, 0), new Key(file, ItemType.INODE_EXTREF, -1L), 1).get(0);
         store.delete(ext.key());
         store.put(new Key(file, ItemType.INODE_EXTREF, ext.key().offset() + 1), ext.value());
@@ -135,7 +178,7 @@ class ItemRulesTest {
         long second = fs.create(c, dir, pair[1], 0644, true).ino();
         Key k = new Key(dir, ItemType.DIR_ITEM, Hashes.nameHash(pair[0]));
         assertThat(DirEntry.decodeAll(store.get(k))).hasSize(2);
-        assertThat(violations()).isEmpty();
+        assertValid();
         store.put(k, DirEntry.decodeAll(store.get(k)).get(0).encode());
         assertReported(dir, "dir index without dir item");
         assertReported(second, "ref without dir entry");
@@ -260,13 +303,16 @@ class ItemRulesTest {
         save(lone, inode(lone).nlink(0));
         assertThat(violations()).containsExactly("inode " + lone + ": orphan: nlink 0 expected an ORPHAN_ITEM "
                 + Orphans.key(lone) + ", got none");
+        assertThat(changeViolations()).containsExactly("inode " + lone + ": orphan: nlink 0 expected an ORPHAN_ITEM "
+                + Orphans.key(lone) + ", got none");
     }
 
     @Test
     void leftoverItemsOfADeletedInode() {
         store.delete(new Key(link, ItemType.INODE_ITEM, 0));
         assertReported(link, "deleted whole");
-        assertReported(ROOT, "dangling entry");
+        // the change's check does not visit the directory (the change points nowhere), but it is refused all the same
+        assertThat(violations()).anySatisfy(v -> assertThat(v).startsWith("inode " + ROOT + ": dangling entry"));
     }
 
     @Test

@@ -174,7 +174,6 @@ final class BatchApplier {
     private Set<Long> validate(long session, ItemStore fs, List<Edit> edits) {
         OverlayView view = new OverlayView(fs);
         Set<Long> touched = new LinkedHashSet<>(); // every inode the batch changes (their items go back in the reply)
-        Set<Long> related = new LinkedHashSet<>(); // inodes whose items the batch edits or points at: ItemRules checks these
         int n = 0;
         for (Edit e : edits) {
             n++;
@@ -182,18 +181,13 @@ final class BatchApplier {
                 case Edit.Put p -> {
                     checkKey(session, p.key(), n);
                     parse(p.key(), p.value(), n);
-                    noteRelated(fs.get(p.key()), p.key(), related);
-                    noteRelated(p.value(), p.key(), related);
                     view.stage(p.key(), p.value());
                     touch(p.key(), touched);
-                    touch(p.key(), related);
                 }
                 case Edit.Delete d -> {
                     checkKey(session, d.key(), n);
-                    noteRelated(view.get(d.key()), d.key(), related);
                     view.unstage(d.key());
                     touch(d.key(), touched);
-                    touch(d.key(), related);
                 }
                 case Edit.Write w -> data(session, view, w.ino(), w.offset(), w.data().length, n, touched);
                 case Edit.Truncate t -> data(session, view, t.ino(), t.size(), 0, n, touched);
@@ -206,13 +200,12 @@ final class BatchApplier {
                         view.unstage(it.key()); // the server's extents go with the data
                     }
                     touched.add(d.ino());
-                    related.add(d.ino());
                 }
             }
         }
-        // data edits alone change no item the rules look at (the server writes the extents itself)
-        related.removeIf(id -> !ObjectIds.isInode(id));
-        List<String> problems = ItemRules.check(view, related);
+        // the rules on the inodes whose items the batch changes or points at; data edits alone
+        // change no item the rules look at (the server writes the extents itself)
+        List<String> problems = ItemRules.checkChange(fs, view, view.over.navigableKeySet());
         if (!problems.isEmpty()) {
             if (LOG.isDebugEnabled()) {
                 LOG.debug("session {} batch rejected: {}; edits {}", session, problems,
@@ -307,30 +300,5 @@ final class BatchApplier {
             case Edit.Delete d -> "del" + d.key();
             default -> e.getClass().getSimpleName();
         };
-    }
-
-    /** Inodes an item points at: entry targets (dir items) and parents (refs). */
-    private static void noteRelated(byte[] v, Key k, Set<Long> out) {
-        if (v == null || v.length == 0) {
-            return;
-        }
-        try {
-            switch (k.type()) {
-                case ItemType.DIR_ITEM, ItemType.DIR_INDEX -> {
-                    for (DirEntry d : DirEntry.decodeAll(v)) {
-                        out.add(d.location().objectid());
-                    }
-                }
-                case ItemType.INODE_REF -> out.add(k.offset());
-                case ItemType.INODE_EXTREF -> {
-                    for (InodeExtref r : InodeExtref.decodeAll(v)) {
-                        out.add(r.parent());
-                    }
-                }
-                default -> { }
-            }
-        } catch (FormatException e) {
-            // reported by parse() for new values; an old value that does not parse is the volume's problem
-        }
     }
 }
