@@ -47,6 +47,10 @@ final class RemoteStore implements ItemStore {
     private final ReentrantLock lock = new ReentrantLock();
     private final TreeMap<Key, byte[]> items = new TreeMap<>();
     private final Grants grants = new Grants();
+    /** Granted objects of which only some items are cached yet (big directories): the rest is fetched on use. */
+    private final PartialItems partial = new PartialItems();
+    /** After this many fetches of one object under one grant, the rest of it is loaded at once. */
+    static final int FETCHES_BEFORE_ALL = 16;
     private final PageCache pages = new PageCache();
     /**
      * For this long after the server refused edits for lack of space or said it is short of it,
@@ -207,6 +211,7 @@ final class RemoteStore implements ItemStore {
                     items.put(it.key(), it.value());
                 }
             }
+            partial.granted(min, max, g.loaded());
         }
         grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
         maxGrantId = Math.max(maxGrantId, g.grantId());
@@ -294,7 +299,58 @@ final class RemoteStore implements ItemStore {
                 return v == Overlay.DELETED ? null : v;
             }
         }
+        if (!partial.has(k)) {
+            fetchLocked(k, k, 1, false);
+        }
         return items.get(k);
+    }
+
+    /**
+     * Fetches items of a granted object the grant did not bring (lock held: the server answers
+     * at once, after the batches we sent before, and no revoke of ours can run meanwhile). After
+     * {@link #FETCHES_BEFORE_ALL} fetches of one object, loads the rest of it: a client that keeps
+     * using a big directory pays for it once per grant, one that uses a few names of it (two
+     * clients taking turns in one directory) pays for those names only.
+     */
+    private void fetchLocked(Key min, Key max, int limit, boolean backward) {
+        long o = min.objectid();
+        if (partial.fetched(o) <= FETCHES_BEFORE_ALL) {
+            installFetched((Message.Items) call(new Message.Fetch(min, max,
+                    Math.min(io.crfs.protocol.Opcodes.MAX_FETCH, Math.max(limit, 64)), backward)));
+            return;
+        }
+        Key gap;
+        while ((gap = partial.firstGap(o)) != null) {
+            installFetched((Message.Items) call(new Message.Fetch(gap, partial.grantMax(o),
+                    io.crfs.protocol.Opcodes.MAX_FETCH, false)));
+        }
+    }
+
+    /**
+     * Fetched items replace what the cache had in their range, except keys with edits of ours the
+     * server may not have applied when it answered (not yet sent, or in flight: their value here
+     * is newer), and the INODE_ITEMs of inodes with data edits there (their size is ours until then).
+     */
+    private void installFetched(Message.Items r) {
+        java.util.Set<Key> ours = new java.util.HashSet<>();
+        java.util.function.Consumer<Edit> note = e -> {
+            Key k = e instanceof Edit.Put p ? p.key() : e instanceof Edit.Delete d ? d.key()
+                    : new Key(dataIno(e), ItemType.INODE_ITEM, 0); // data edits change size and nbytes here first
+            if (k != null && k.compareTo(r.from()) >= 0 && k.compareTo(r.to()) <= 0) {
+                ours.add(k);
+            }
+        };
+        dirty.forEach(note);
+        for (InFlight x : inFlight) {
+            x.batch().edits().forEach(note);
+        }
+        items.subMap(r.from(), true, r.to(), true).keySet().removeIf(k -> !ours.contains(k));
+        for (Item it : r.items()) {
+            if (!ours.contains(it.key()) && it.key().type() != ItemType.EXTENT_DATA) {
+                items.put(it.key(), it.value());
+            }
+        }
+        partial.loaded(r.from(), r.to());
     }
 
     @Override
@@ -321,6 +377,30 @@ final class RemoteStore implements ItemStore {
             throw new IllegalArgumentException("a scan must stay within one objectid: " + min + " .. " + max);
         }
         require(min.objectid(), 1);
+        while (partial.isPartial(min.objectid())) {
+            // only the loaded run next to where the scan starts is known: scan that, load on if short
+            Key edge = backward ? partial.loadedDownFrom(max) : partial.loadedUpFrom(min);
+            if (edge == null) {
+                fetchLocked(min, max, limit, backward);
+                continue;
+            }
+            Key lo = backward ? (edge.compareTo(min) > 0 ? edge : min) : min;
+            Key hi = backward ? max : (edge.compareTo(max) < 0 ? edge : max);
+            List<Item> out = mergedLoaded(lo, hi, limit, backward);
+            if (out.size() >= limit || lo.equals(min) && hi.equals(max)) {
+                return out;
+            }
+            if (backward) {
+                fetchLocked(min, PartialItems.before(lo), limit - out.size(), true);
+            } else {
+                fetchLocked(PartialItems.after(hi), max, limit - out.size(), false);
+            }
+        }
+        return mergedLoaded(min, max, limit, backward);
+    }
+
+    /** The scan over keys the cache holds whole, this operation's staged edits laid over. */
+    private List<Item> mergedLoaded(Key min, Key max, int limit, boolean backward) {
         java.util.NavigableMap<Key, byte[]> cached = items.subMap(min, true, max, true);
         java.util.NavigableMap<Key, byte[]> staged = op == null ? java.util.Collections.emptyNavigableMap()
                 : op.range(min, max);
@@ -671,6 +751,7 @@ final class RemoteStore implements ItemStore {
                 flushLocked();
                 call(new Message.Release(h.id(), 0));
                 items.subMap(h.min(), true, h.max(), true).clear();
+                partial.dropped(h.min().objectid(), h.max().objectid());
                 pages.dropRange(h.min().objectid(), h.max().objectid());
                 dropReaders(h.min().objectid(), h.max().objectid());
                 grants.remove(h);
@@ -892,6 +973,7 @@ final class RemoteStore implements ItemStore {
                     h = null; // the failed flush dropped everything
                 } else if (r.toMode() == 0) {
                     items.subMap(h.min(), true, h.max(), true).clear();
+                    partial.dropped(h.min().objectid(), h.max().objectid());
                     pages.dropRange(h.min().objectid(), h.max().objectid());
                     dropReaders(h.min().objectid(), h.max().objectid());
                     grants.remove(h);
@@ -976,6 +1058,7 @@ final class RemoteStore implements ItemStore {
         dirtyFrees = false;
         freeSplit = -1;
         items.clear();
+        partial.clear();
         pages.clear();
         readers.clear();
         grants.clear();

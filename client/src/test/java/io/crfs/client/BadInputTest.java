@@ -95,6 +95,12 @@ class BadInputTest {
             assertThat(code(r.call(new Message.Acquire(5, Key.last(300), Key.first(300), 1)))).isEqualTo(ErrorCode.BAD_RANGE);
             assertThat(code(r.call(new Message.Acquire(2, Key.first(300), Key.last(300), 1)))).isEqualTo(ErrorCode.BAD_RANGE);
             assertThat(code(r.call(new Message.ReadData(file, 0, 10)))).isEqualTo(ErrorCode.NOT_HELD);
+            // items are fetched only under a grant, and then never a file's extents
+            assertThat(code(r.call(new Message.Fetch(Key.first(file), Key.last(file), 10, false)))).isEqualTo(ErrorCode.NOT_HELD);
+            r.call(new Message.Acquire(5, Key.first(file), Key.last(file), 1));
+            Message.Items got = (Message.Items) r.call(new Message.Fetch(Key.first(file), Key.last(file), 10, true));
+            assertThat(got.items()).isNotEmpty().noneMatch(i -> i.key().type() == ItemType.EXTENT_DATA);
+            assertThat(got.from()).isEqualTo(Key.first(file));
             assertThat(r.call(new Message.Ping())).isInstanceOf(Message.Pong.class); // still served
         }
     }

@@ -27,13 +27,23 @@ class RandomCoherenceTest {
 
     @Test
     void everyReadSeesTheLatestCompletedWrite() throws Exception {
+        run(io.crfs.server.Crfsd.Options.GRANT_ITEMS);
+    }
+
+    /** The same with grants that bring one item each: every other item is fetched on use. */
+    @Test
+    void everyReadSeesTheLatestCompletedWriteWhenItemsAreFetchedOnUse() throws Exception {
+        run(1);
+    }
+
+    private void run(int grantItems) throws Exception {
         long seed = Long.getLong("crfs.seed", System.nanoTime());
         int ops = Integer.getInteger("crfs.ops", 400);
         Random r = new Random(seed);
         Map<String, byte[]> model = new TreeMap<>();
         Map<String, String> xattr = new TreeMap<>();
         String[] names = {"a", "b", "c", "d", "e"};
-        try (TestServer server = new TestServer(tmp, 5000)) {
+        try (TestServer server = new TestServer(tmp, 5000, grantItems)) {
             List<AgentProcess> agents = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) {
@@ -121,6 +131,10 @@ class RandomCoherenceTest {
                     }
                 }
                 System.out.println("RandomCoherenceTest seed=" + seed + " ops=" + ops + " ok");
+                if (grantItems < io.crfs.server.Crfsd.Options.GRANT_ITEMS) {
+                    assertThat(server.server.metricsText()).as("items were fetched on use")
+                            .containsPattern("crfs_requests_total\\{type=\"fetch\"\\} [1-9]");
+                }
             } finally {
                 for (AgentProcess p : agents) {
                     p.close();

@@ -22,12 +22,17 @@ class RemotePosixContractTest extends PosixContract {
     protected ItemStore newStore() {
         try {
             dir = Files.createTempDirectory("crfs-remote-contract");
-            server = new TestServer(dir, 10_000);
+            server = new TestServer(dir, 10_000, grantItems());
             client = server.client("contract");
             return client.store();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Items a grant brings (the rest is fetched on use). */
+    int grantItems() {
+        return io.crfs.server.Crfsd.Options.GRANT_ITEMS;
     }
 
     @Override

@@ -23,8 +23,18 @@ class RemotePosixRandomTest {
 
     @Test
     void randomOperationsThroughTheClientMatchTheModel() throws Exception {
+        run(io.crfs.server.Crfsd.Options.GRANT_ITEMS);
+    }
+
+    /** The same with grants that bring two items each: the rest is fetched as operations need it. */
+    @Test
+    void randomOperationsMatchTheModelWhenItemsAreFetchedOnUse() throws Exception {
+        run(2);
+    }
+
+    private void run(int grantItems) throws Exception {
         System.setProperty("crfs.random.noGlobalScan", "true");
-        try (TestServer server = new TestServer(tmp, 10_000)) {
+        try (TestServer server = new TestServer(tmp, 10_000, grantItems)) {
             CrfsClient[] c = {server.client("random-0")};
             Random swap = new Random(Long.getLong("crfs.random.seed", 4242L));
             int[] n = {0};
@@ -44,6 +54,10 @@ class RemotePosixRandomTest {
             } finally {
                 c[0].close();
                 System.clearProperty("crfs.random.noGlobalScan");
+            }
+            if (grantItems < io.crfs.server.Crfsd.Options.GRANT_ITEMS) {
+                assertThat(server.server.metricsText()).as("items were fetched on use")
+                        .containsPattern("crfs_requests_total\\{type=\"fetch\"\\} [1-9]");
             }
         }
         if (Oracles.haveBtrfsTools()) {

@@ -12,9 +12,14 @@ final class TestServer implements AutoCloseable {
     final Crfsd server;
 
     TestServer(Path dir, int leaseMillis) throws IOException {
+        this(dir, leaseMillis, Crfsd.Options.GRANT_ITEMS);
+    }
+
+    /** {@code grantItems}: items sent with a grant; a small number makes clients fetch the rest on use. */
+    TestServer(Path dir, int leaseMillis, int grantItems) throws IOException {
         image = dir.resolve("srv.img");
         Volume.mkfs(image, 512L << 20, MkfsOptions.defaults());
-        server = Crfsd.start(image, "127.0.0.1", 0, new Crfsd.Options(leaseMillis, 1000));
+        server = Crfsd.start(image, "127.0.0.1", 0, new Crfsd.Options(leaseMillis, 1000, grantItems));
     }
 
     int port() {

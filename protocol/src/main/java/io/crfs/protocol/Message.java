@@ -5,7 +5,7 @@ import io.crfs.format.Key;
 import java.util.List;
 
 /**
- * Every message of protocol version 1 (docs/protocol.md). A message travels in a {@link Frame}
+ * Every message of protocol version 2 (docs/protocol.md). A message travels in a {@link Frame}
  * that adds the request id. Records hold their byte arrays without copying; senders must not
  * change an array after handing it over.
  */
@@ -24,6 +24,14 @@ public sealed interface Message {
 
     record Ping() implements Message {
         public int type() { return 2; }
+    }
+
+    /**
+     * Up to {@code limit} items of [{@code min}, {@code max}] (one objectid, under a grant the
+     * session holds), from {@code min} up or, with {@code backward}, from {@code max} down.
+     */
+    record Fetch(Key min, Key max, int limit, boolean backward) implements Message {
+        public int type() { return 16; }
     }
 
     /** mode: {@link #READ} or {@link #WRITE}. */
@@ -128,8 +136,22 @@ public sealed interface Message {
         public int type() { return 66; }
     }
 
-    record Granted(long grantId, int mode, Key min, Key max, List<Item> items) implements Message {
+    /**
+     * {@code items} are every item of [{@code min}, {@code loaded}] but file extents; when
+     * {@code loaded} is below {@code max}, the rest of the range is fetched on demand (FETCH).
+     */
+    record Granted(long grantId, int mode, Key min, Key max, List<Item> items, Key loaded) implements Message {
+        /** A grant whose items all came with it. */
+        public Granted(long grantId, int mode, Key min, Key max, List<Item> items) {
+            this(grantId, mode, min, max, items, max);
+        }
+
         public int type() { return 67; }
+    }
+
+    /** {@code items} are every item of [{@code from}, {@code to}] but file extents. */
+    record Items(List<Item> items, Key from, Key to) implements Message {
+        public int type() { return 77; }
     }
 
     record Data(byte[] data) implements Message {

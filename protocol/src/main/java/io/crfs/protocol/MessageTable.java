@@ -46,6 +46,7 @@ final class MessageTable {
                 RequestCodecs.empty(Opcodes.GOODBYE, "GOODBYE", Message.Goodbye.class, new Message.Goodbye()),
                 new Entry<>(Opcodes.LOCK, "LOCK", Message.Lock.class, RequestCodecs::lock, RequestCodecs::lock),
                 new Entry<>(Opcodes.GETLK, "GETLK", Message.GetLock.class, RequestCodecs::getLock, RequestCodecs::getLock),
+                new Entry<>(Opcodes.FETCH, "FETCH", Message.Fetch.class, RequestCodecs::fetch, RequestCodecs::fetch),
                 // server to client
                 new Entry<>(Opcodes.WELCOME, "WELCOME", Message.Welcome.class, ReplyCodecs::welcome, ReplyCodecs::welcome),
                 RequestCodecs.empty(Opcodes.OK, "OK", Message.Ok.class, new Message.Ok()),
@@ -64,7 +65,8 @@ final class MessageTable {
                         (m, out) -> WireWriter.string(out, "STATUS_TEXT", "text", m.text())),
                 RequestCodecs.empty(Opcodes.PONG, "PONG", Message.Pong.class, new Message.Pong()),
                 new Entry<>(Opcodes.LOCK_INFO, "LOCK_INFO", Message.LockInfo.class, RequestCodecs::lockInfo,
-                        RequestCodecs::lockInfo));
+                        RequestCodecs::lockInfo),
+                new Entry<>(Opcodes.ITEMS, "ITEMS", Message.Items.class, ReplyCodecs::itemsMessage, ReplyCodecs::itemsMessage));
         for (Entry<?> e : all) {
             if (e.type() < 0 || e.type() > 0xFF || BY_TYPE[e.type()] != null) {
                 throw new IllegalStateException("opcode table: expected a free u8 type for " + e.name() + ", got " + e.type());

@@ -1,7 +1,7 @@
 package io.crfs.protocol;
 
 /**
- * Wire numbers of protocol version 1 (docs/protocol.md), grouped by direction: frame types
+ * Wire numbers of protocol version 2 (docs/protocol.md), grouped by direction: frame types
  * sent by the client, frame types sent by the server, and the edit ops inside a BATCH.
  * The records of {@link Message} and {@link Edit} return these from {@code type()} and
  * {@code op()}; {@code MessageTable} checks at class init that the two agree.
@@ -25,6 +25,7 @@ public final class Opcodes {
     public static final int GOODBYE = 13;
     public static final int LOCK = 14;
     public static final int GETLK = 15;
+    public static final int FETCH = 16;
 
     // ---------------------------------------------------------------- server to client
     public static final int WELCOME = 64;
@@ -40,6 +41,7 @@ public final class Opcodes {
     public static final int STATUS_TEXT = 74;
     public static final int PONG = 75;
     public static final int LOCK_INFO = 76;
+    public static final int ITEMS = 77;
 
     // ---------------------------------------------------------------- edit ops (BATCH)
     public static final int EDIT_PUT = 1;
@@ -60,6 +62,8 @@ public final class Opcodes {
     public static final int SEEK_HOLE = 4;
     /** Largest READ length (docs/protocol.md): a DATA reply then still fits a frame. */
     public static final int MAX_READ = 16 << 20;
+    /** Largest FETCH limit: an ITEMS reply of items of at most 4 KiB each then still fits a frame. */
+    public static final int MAX_FETCH = 4096;
 
     /** Lock types, as fcntl(2) numbers them. */
     public static final int F_RDLCK = 0;

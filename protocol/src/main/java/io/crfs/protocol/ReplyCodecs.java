@@ -52,7 +52,7 @@ final class ReplyCodecs {
         WireWriter.string(out, "ERROR", "message", m.message());
     }
 
-    // GRANTED: grant id u64, mode u8, min key, max key, items list<(key, value bytes)>
+    // GRANTED: grant id u64, mode u8, min key, max key, items list<(key, value bytes)>, loaded key
 
     static Granted granted(WireReader r) {
         long grant = r.u64("grant id");
@@ -62,7 +62,12 @@ final class ReplyCodecs {
         }
         Key min = r.key("min");
         Key max = r.key("max");
-        return new Granted(grant, mode, min, max, items(r, "items"));
+        List<Item> items = items(r, "items");
+        Key loaded = r.key("loaded");
+        if (min.compareTo(max) > 0 || loaded.compareTo(min) < 0 || loaded.compareTo(max) > 0) {
+            throw r.fail(ErrorCode.BAD_RANGE, "loaded", "a key in min..max " + min + ".." + max, loaded);
+        }
+        return new Granted(grant, mode, min, max, items, loaded);
     }
 
     static void granted(Granted m, ByteBuf out) {
@@ -73,6 +78,30 @@ final class ReplyCodecs {
         WireWriter.key(out, m.min());
         WireWriter.key(out, m.max());
         items(out, m.items());
+        WireWriter.key(out, m.loaded());
+    }
+
+    // ITEMS: items list<(key, value bytes)>, from key, to key
+
+    static Message.Items itemsMessage(WireReader r) {
+        List<Item> items = items(r, "items");
+        Key from = r.key("from");
+        Key to = r.key("to");
+        if (from.compareTo(to) > 0) {
+            throw r.fail(ErrorCode.BAD_RANGE, "to", "a key not below from " + from, to);
+        }
+        for (Item i : items) {
+            if (i.key().compareTo(from) < 0 || i.key().compareTo(to) > 0) {
+                throw r.fail(ErrorCode.BAD_RANGE, "items", "keys in from..to " + from + ".." + to, i.key());
+            }
+        }
+        return new Message.Items(items, from, to);
+    }
+
+    static void itemsMessage(Message.Items m, ByteBuf out) {
+        items(out, m.items());
+        WireWriter.key(out, m.from());
+        WireWriter.key(out, m.to());
     }
 
     // APPLIED: transid u64, inodes list<(key, value bytes)>, space-short bool, refused u32

@@ -67,6 +67,29 @@ final class RequestCodecs {
         out.writeByte(m.mode());
     }
 
+    // FETCH: min key, max key, limit u32 (1..MAX_FETCH), backward bool
+
+    static Message.Fetch fetch(WireReader r) {
+        var min = r.key("min");
+        var max = r.key("max");
+        int limit = r.u32("limit");
+        boolean backward = r.bool("backward");
+        if (min.objectid() != max.objectid() || min.compareTo(max) > 0) {
+            throw r.fail(ErrorCode.BAD_RANGE, "max", "a key of min's objectid, not below " + min, max);
+        }
+        if (limit < 1 || limit > Opcodes.MAX_FETCH) {
+            throw r.fail(ErrorCode.BAD_RANGE, "limit", "1.." + Opcodes.MAX_FETCH, Integer.toUnsignedLong(limit));
+        }
+        return new Message.Fetch(min, max, limit, backward);
+    }
+
+    static void fetch(Message.Fetch m, ByteBuf out) {
+        WireWriter.key(out, m.min());
+        WireWriter.key(out, m.max());
+        out.writeIntLE(m.limit());
+        WireWriter.bool(out, m.backward());
+    }
+
     // RELEASE: grant id u64, to-mode u8 (0 drop, 1 READ)
 
     static Release release(WireReader r) {

@@ -145,6 +145,12 @@ class CodecPropertiesTest {
                         i.array(int[].class).ofMaxSize(8), strings(), l).as(Message.Hello::new),
                 Arbitraries.just(new Message.Ping()),
                 Combinators.combine(l, keys(), keys(), grantModes()).as(Message.Acquire::new),
+                Combinators.combine(l, Arbitraries.integers().between(0, 255), l, l,
+                        Arbitraries.integers().between(1, Opcodes.MAX_FETCH), Arbitraries.of(true, false))
+                        .as((o, t, x, y, limit, back) -> {
+                            Key a = new Key(o, t, Math.min(x, y));
+                            return new Message.Fetch(a, new Key(o, 255, -1L), limit, back);
+                        }),
                 Combinators.combine(l, toModes()).as(Message.Release::new),
                 l.map(Message.RevokeDone::new),
                 edits().list().ofMaxSize(8).map(Message.Batch::new),
@@ -163,7 +169,13 @@ class CodecPropertiesTest {
                 Combinators.combine(l, i, l).as(Message.Welcome::new),
                 Arbitraries.just(new Message.Ok()),
                 Combinators.combine(Arbitraries.of(ErrorCode.class), strings()).as(Message.Error::new),
-                Combinators.combine(l, grantModes(), keys(), keys(), items()).as(Message.Granted::new),
+                Combinators.combine(l, grantModes(), keys(), keys(), items(), Arbitraries.of(true, false))
+                        .as((id, mode, a, b, it, whole) -> {
+                            Key lo = a.compareTo(b) <= 0 ? a : b;
+                            Key hi = a.compareTo(b) <= 0 ? b : a;
+                            return new Message.Granted(id, mode, lo, hi, it, whole ? hi : lo);
+                        }),
+                items().map(it -> new Message.Items(it, new Key(0, 0, 0), new Key(-1L, 255, -1L))),
                 bytes().map(Message.Data::new),
                 Combinators.combine(l, items(), Arbitraries.of(true, false), i).as(Message.Applied::new),
                 Combinators.combine(l, i).as(Message.Inodes::new),

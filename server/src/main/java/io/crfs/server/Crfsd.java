@@ -32,8 +32,25 @@ import org.slf4j.LoggerFactory;
 public final class Crfsd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Crfsd.class);
 
-    /** Settings; the defaults suit a LAN: a 10 s lease and a commit at least every 5 s. */
-    public record Options(int leaseMillis, long commitIntervalMillis) {
+    /**
+     * Settings; the defaults suit a LAN: a 10 s lease and a commit at least every 5 s.
+     * {@code grantItems}: at most this many items travel with a grant of one object; a client
+     * fetches the rest of a larger one (a big directory) as it needs them.
+     */
+    public record Options(int leaseMillis, long commitIntervalMillis, int grantItems) {
+        public static final int GRANT_ITEMS = 1024;
+
+        public Options {
+            if (grantItems < 1 || grantItems > io.crfs.protocol.Opcodes.MAX_FETCH) {
+                throw new IllegalArgumentException("grantItems must be 1.." + io.crfs.protocol.Opcodes.MAX_FETCH
+                        + ", got " + grantItems);
+            }
+        }
+
+        public Options(int leaseMillis, long commitIntervalMillis) {
+            this(leaseMillis, commitIntervalMillis, GRANT_ITEMS);
+        }
+
         public static Options defaults() {
             return new Options(10_000, 5_000);
         }
@@ -45,6 +62,7 @@ public final class Crfsd implements AutoCloseable {
     final BatchApplier applier;
     final Metrics metrics = new Metrics();
     final LockTable locks = new LockTable();
+    final int grantItems;
     private com.sun.net.httpserver.HttpServer metricsHttp;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -53,6 +71,7 @@ public final class Crfsd implements AutoCloseable {
 
     private Crfsd(Volume volume, String host, int port, Options o) throws IOException {
         this.backend = new Backend(volume, o.commitIntervalMillis());
+        this.grantItems = o.grantItems();
         int orphans = backend.submit(() -> new PosixFs(volume.fsTree()).recoverOrphans()).join();
         if (orphans > 0) {
             LOG.info("deleted {} inodes left orphaned by a crash", orphans);

@@ -62,6 +62,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             case Message.Hello h -> hello(ctx, id, h);
             case Message.Ping p -> reply(ctx, id, new Message.Pong());
             case Message.Acquire a -> acquire(ctx, id, a);
+            case Message.Fetch f -> fetch(ctx, id, f);
             case Message.Release r -> {
                 ownGrant(r.grantId());
                 server.grants.release(r.grantId(), r.toMode());
@@ -170,16 +171,35 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
                     LOG.debug("granted {}", g);
                     server.metrics.grants.increment();
                     return g;
-                })).thenCompose(g -> server.backend.submit(() -> new Message.Granted(g.id(), g.mode(), g.min(), g.max(),
-                        itemsOf(g))));
+                })).thenCompose(g -> server.backend.submit(() -> granted(g)));
         answer(ctx, id, f);
     }
 
-    /** The items of a granted range, less file extents: clients reach data through READ, never by extent. */
-    private java.util.List<Item> itemsOf(Grant g) {
-        java.util.List<Item> all = server.backend.fs().scan(g.min(), g.max(), Integer.MAX_VALUE);
-        all.removeIf(i -> i.key().type() == io.crfs.format.ItemType.EXTENT_DATA);
-        return all;
+    /**
+     * A grant and its items, less file extents (clients reach data through READ, never by
+     * extent): the first {@code grantItems} of one object; the client fetches the rest as it
+     * needs them, so a big directory changing hands costs what is used of it.
+     */
+    private Message.Granted granted(Grant g) {
+        if (g.min().objectid() != g.max().objectid()) { // inode numbers not yet used: nothing there
+            java.util.List<Item> all = server.backend.fs().scan(g.min(), g.max(), Integer.MAX_VALUE);
+            all.removeIf(i -> i.key().type() == io.crfs.format.ItemType.EXTENT_DATA);
+            return new Message.Granted(g.id(), g.mode(), g.min(), g.max(), all);
+        }
+        Message.Items first = ItemLister.list(server.backend.fs(), g.min(), g.max(), server.grantItems, false);
+        return new Message.Granted(g.id(), g.mode(), g.min(), g.max(), first.items(), first.to());
+    }
+
+    /** FETCH: runs after the session's earlier batches, and only while it holds the range. */
+    private void fetch(ChannelHandlerContext ctx, long id, Message.Fetch f) {
+        long sid = session.id;
+        answer(ctx, id, server.backend.submit(() -> {
+            if (!server.grants.covers(sid, f.min(), Grant.READ) || !server.grants.covers(sid, f.max(), Grant.READ)) {
+                throw new ProtocolException(ErrorCode.NOT_HELD, "fetching " + f.min() + ".." + f.max()
+                        + " needs a grant on it");
+            }
+            return ItemLister.list(server.backend.fs(), f.min(), f.max(), f.limit(), f.backward());
+        }));
     }
 
     private void needRead(long ino) {
