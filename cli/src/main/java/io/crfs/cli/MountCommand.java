@@ -15,6 +15,9 @@ import picocli.CommandLine.Parameters;
         footerHeading = "%nExamples:%n",
         footer = {"  crfs mount 127.0.0.1:7070 /mnt/crfs", "  crfs mount --local var/crfs.img mnt"})
 final class MountCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "HOST:PORT|IMAGE", description = "crfsd address, or the image with --local.")
     String source;
 
@@ -23,6 +26,10 @@ final class MountCommand implements Callable<Integer> {
 
     @Option(names = "--local", description = "Serve the image SOURCE in this process (no separate crfsd).")
     boolean local;
+
+    @Option(names = "--cache-objects", paramLabel = "N", description = "Files and directories the client caches at most"
+            + " (about 700 bytes of heap each); past that it gives back the least recently used. Default: ${DEFAULT-VALUE}.")
+    int cacheObjects = io.crfs.client.CrfsClient.Options.MAX_OBJECTS;
 
     @Override
     public Integer call() throws Exception {
@@ -35,12 +42,17 @@ final class MountCommand implements Callable<Integer> {
                         + dir + "` or pick an empty directory");
             }
         }
+        if (cacheObjects < 16) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--cache-objects must be at least 16, got " + cacheObjects);
+        }
+        io.crfs.client.CrfsClient.Options options = new io.crfs.client.CrfsClient.Options(true, cacheObjects);
         Mounts.Mounted m;
         if (local) {
-            m = Mounts.local(Path.of(source), dir);
+            m = Mounts.local(Path.of(source), dir, options);
         } else {
             HostPort hp = HostPort.parse(source);
-            m = Mounts.network(hp.host(), hp.port(), dir);
+            m = Mounts.network(hp.host(), hp.port(), dir, options);
         }
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

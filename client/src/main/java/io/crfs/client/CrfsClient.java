@@ -39,8 +39,22 @@ public final class CrfsClient implements AutoCloseable {
     /**
      * Client settings. {@code writeBack}: batch edits under WRITE grants and send them on sync,
      * revoke, size or a short delay (the default); off, every operation's edits are sent at once.
+     * {@code maxObjects}: how many objects (inodes) the client caches, with their grants, at most;
+     * beyond that it gives back the least recently used (about 700 bytes of heap each).
      */
-    public record Options(boolean writeBack) {
+    public record Options(boolean writeBack, int maxObjects) {
+        public static final int MAX_OBJECTS = 1 << 18;
+
+        public Options {
+            if (maxObjects < 4) {
+                throw new IllegalArgumentException("maxObjects must be at least 4, got " + maxObjects);
+            }
+        }
+
+        public Options(boolean writeBack) {
+            this(writeBack, MAX_OBJECTS);
+        }
+
         public static Options defaults() {
             return new Options(true);
         }
@@ -54,7 +68,7 @@ public final class CrfsClient implements AutoCloseable {
                 revokes.execute(() -> self[0].revoke(r));
             }
         });
-        this.store = new RemoteStore(session, options.writeBack());
+        this.store = new RemoteStore(session, options.writeBack(), options.maxObjects());
         self[0] = store;
         store.redeliverWith(r -> revokes.execute(() -> store.revoke(r)));
         session.onDead(store::lostSession);

@@ -98,10 +98,15 @@ final class RemoteStore implements ItemStore {
     }
 
     private final boolean writeBack;
+    /** Objects cached at most; past that, the least recently used clean ones are given back. */
+    private final int maxObjects;
+    /** More grants than {@link #maxObjects} are held: give some back when the next operation starts. */
+    private boolean shrinkDue;
 
-    RemoteStore(Session session, boolean writeBack) {
+    RemoteStore(Session session, boolean writeBack, int maxObjects) {
         this.session = session;
         this.writeBack = writeBack;
+        this.maxObjects = maxObjects;
     }
 
     void redeliverWith(java.util.function.Consumer<Message.Revoke> r) {
@@ -139,6 +144,9 @@ final class RemoteStore implements ItemStore {
             try {
                 if (!outer) {
                     return body.get(); // nested: part of the running attempt
+                }
+                if (shrinkDue && attempt == 0) {
+                    shrinkLocked(); // not on a retry: it would give back what the last attempt acquired
                 }
                 op = new Overlay();
                 inoMark = nextIno;
@@ -215,6 +223,7 @@ final class RemoteStore implements ItemStore {
         }
         grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
         maxGrantId = Math.max(maxGrantId, g.grantId());
+        shrinkDue |= grants.size() > maxObjects;
         Message.Revoke r = early.remove(g.grantId());
         if (r != null) {
             redeliver.accept(r);
@@ -750,11 +759,7 @@ final class RemoteStore implements ItemStore {
             if (h.max().compareTo(min) >= 0 && h.min().compareTo(max) <= 0) {
                 flushLocked();
                 call(new Message.Release(h.id(), 0));
-                items.subMap(h.min(), true, h.max(), true).clear();
-                partial.dropped(h.min().objectid(), h.max().objectid());
-                pages.dropRange(h.min().objectid(), h.max().objectid());
-                dropReaders(h.min().objectid(), h.max().objectid());
-                grants.remove(h);
+                forget(h);
             }
         }
         install((Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, min, max, 2)));
@@ -952,7 +957,7 @@ final class RemoteStore implements ItemStore {
 
     /** REVOKE from the server: flush, drop or downgrade, acknowledge. Runs off the event loop. */
     void revoke(Message.Revoke r) {
-        long[] invalid = null;
+        List<long[]> invalid = null;
         lock.lock();
         try {
             Grants.Held h = grants.byId(r.grantId());
@@ -972,12 +977,7 @@ final class RemoteStore implements ItemStore {
                 if (grants.byId(r.grantId()) == null) {
                     h = null; // the failed flush dropped everything
                 } else if (r.toMode() == 0) {
-                    items.subMap(h.min(), true, h.max(), true).clear();
-                    partial.dropped(h.min().objectid(), h.max().objectid());
-                    pages.dropRange(h.min().objectid(), h.max().objectid());
-                    dropReaders(h.min().objectid(), h.max().objectid());
-                    grants.remove(h);
-                    invalid = new long[] {h.min().objectid(), h.max().objectid()};
+                    invalid = forget(h);
                 } else {
                     grants.downgrade(h);
                 }
@@ -988,9 +988,75 @@ final class RemoteStore implements ItemStore {
             lock.unlock();
         }
         if (invalid != null) {
-            tell(invalid[0], invalid[1]);
+            invalid.forEach(r2 -> tell(r2[0], r2[1]));
         }
         session.post(new Message.RevokeDone(r.revokeId()));
+    }
+
+    /**
+     * Gives back the least recently used grants, down to 7/8 of {@link #maxObjects}: grants of
+     * one object with no edits of ours unapplied. Their cache goes, the listeners are told (the
+     * kernel must not keep what another client may now change), and the server gets RELEASE
+     * without our waiting for it. Lock held, between operations (no attempt holds on to them).
+     */
+    private void shrinkLocked() {
+        shrinkDue = false;
+        int excess = grants.size() - maxObjects / 8 * 7;
+        if (excess <= 0) {
+            return;
+        }
+        java.util.Set<Long> busy = editedObjectids();
+        List<long[]> gone = new ArrayList<>();
+        int n = 0;
+        for (Grants.Held h : grants.byUse()) {
+            long o = h.min().objectid();
+            if (n == excess) {
+                break;
+            }
+            if (!h.whole() || busy.contains(o)) {
+                continue; // our unused inode numbers, or edits the server has yet to apply
+            }
+            session.post(new Message.Release(h.id(), 0));
+            gone.addAll(forget(h));
+            n++;
+        }
+        LOG.debug("gave back {} of {} grants", n, grants.size() + n);
+        gone.forEach(r -> tell(r[0], r[1]));
+    }
+
+    /**
+     * Forgets a grant we no longer hold, with its cache, except what another grant of ours still
+     * covers: a WRITE taken on one object inside our READ over a range (an object made from our
+     * unused inode numbers, then edited after another client read it) outlives or predates the
+     * range's grant. Returns the objectid ranges [from, to] no longer covered at all, which
+     * listeners must be told of. Lock held.
+     */
+    private List<long[]> forget(Grants.Held h) {
+        grants.remove(h);
+        List<long[]> gone = new ArrayList<>();
+        Key from = h.min();
+        for (Grants.Held o : grants.overlapping(h.min(), h.max())) {
+            if (o.min().compareTo(from) > 0) {
+                drop(from, PartialItems.before(o.min()), gone);
+            }
+            if (o.max().compareTo(from) >= 0) {
+                from = o.max().compareTo(h.max()) >= 0 ? null : PartialItems.after(o.max());
+            }
+            if (from == null) {
+                return gone;
+            }
+        }
+        drop(from, h.max(), gone);
+        return gone;
+    }
+
+    /** Drops the cache of whole objects [a, b] (grants cover whole objects). */
+    private void drop(Key a, Key b, List<long[]> gone) {
+        items.subMap(a, true, b, true).clear();
+        partial.dropped(a.objectid(), b.objectid());
+        pages.dropRange(a.objectid(), b.objectid());
+        dropReaders(a.objectid(), b.objectid());
+        gone.add(new long[] {a.objectid(), b.objectid()});
     }
 
     /** The server ended the session: every grant is gone, so nothing cached may be served any more. */

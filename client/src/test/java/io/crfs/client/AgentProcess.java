@@ -23,11 +23,16 @@ final class AgentProcess implements AutoCloseable {
     final String name;
 
     AgentProcess(String host, int port, String name) throws IOException {
+        this(host, port, name, CrfsClient.Options.MAX_OBJECTS);
+    }
+
+    /** {@code maxObjects}: how many objects the agent's client caches at most. */
+    AgentProcess(String host, int port, String name, int maxObjects) throws IOException {
         this.name = name;
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dcrfs.agent.maxObjects=" + maxObjects,
                 "-Dorg.slf4j.simpleLogger.log.io.crfs.client.RemoteStore=" + System.getProperty("crfs.agentLog", "warn"),
                 "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                 "-Dorg.slf4j.simpleLogger.showShortLogName=true", "-cp", cp, ClientAgent.class.getName(),

@@ -29,7 +29,9 @@ public final class ClientAgent {
     }
 
     public static void main(String[] args) throws Exception {
-        try (CrfsClient c = CrfsClient.connect(args[0], Integer.parseInt(args[1]), args[2])) {
+        CrfsClient.Options options = new CrfsClient.Options(true,
+                Integer.getInteger("crfs.agent.maxObjects", CrfsClient.Options.MAX_OBJECTS));
+        try (CrfsClient c = CrfsClient.connect(args[0], Integer.parseInt(args[1]), args[2], io.crfs.posix.Caller.ROOT, options)) {
             ClientAgent a = new ClientAgent(c);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);

@@ -33,10 +33,20 @@ class RandomCoherenceTest {
     /** The same with grants that bring one item each: every other item is fetched on use. */
     @Test
     void everyReadSeesTheLatestCompletedWriteWhenItemsAreFetchedOnUse() throws Exception {
-        run(1);
+        run(1, CrfsClient.Options.MAX_OBJECTS);
+    }
+
+    /** The same with clients that cache four objects at most: they keep giving grants back. */
+    @Test
+    void everyReadSeesTheLatestCompletedWriteWhenClientsCacheFourObjects() throws Exception {
+        run(io.crfs.server.Crfsd.Options.GRANT_ITEMS, 4);
     }
 
     private void run(int grantItems) throws Exception {
+        run(grantItems, CrfsClient.Options.MAX_OBJECTS);
+    }
+
+    private void run(int grantItems, int maxObjects) throws Exception {
         long seed = Long.getLong("crfs.seed", System.nanoTime());
         int ops = Integer.getInteger("crfs.ops", 400);
         Random r = new Random(seed);
@@ -47,7 +57,7 @@ class RandomCoherenceTest {
             List<AgentProcess> agents = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) {
-                    agents.add(server.agent("R" + i));
+                    agents.add(server.agent("R" + i, maxObjects));
                 }
                 for (int i = 0; i < ops; i++) {
                     AgentProcess p = agents.get(r.nextInt(agents.size()));
@@ -131,6 +141,10 @@ class RandomCoherenceTest {
                     }
                 }
                 System.out.println("RandomCoherenceTest seed=" + seed + " ops=" + ops + " ok");
+                if (maxObjects < CrfsClient.Options.MAX_OBJECTS) {
+                    assertThat(server.server.metricsText()).as("grants were given back")
+                            .containsPattern("crfs_requests_total\\{type=\"release\"\\} [1-9]");
+                }
                 if (grantItems < io.crfs.server.Crfsd.Options.GRANT_ITEMS) {
                     assertThat(server.server.metricsText()).as("items were fetched on use")
                             .containsPattern("crfs_requests_total\\{type=\"fetch\"\\} [1-9]");

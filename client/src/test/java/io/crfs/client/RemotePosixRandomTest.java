@@ -32,10 +32,20 @@ class RemotePosixRandomTest {
         run(2);
     }
 
+    /** The same with a client that caches eight objects at most: it keeps giving grants back. */
+    @Test
+    void randomOperationsMatchTheModelWhenTheClientCachesEightObjects() throws Exception {
+        run(io.crfs.server.Crfsd.Options.GRANT_ITEMS, 8);
+    }
+
     private void run(int grantItems) throws Exception {
+        run(grantItems, CrfsClient.Options.MAX_OBJECTS);
+    }
+
+    private void run(int grantItems, int maxObjects) throws Exception {
         System.setProperty("crfs.random.noGlobalScan", "true");
         try (TestServer server = new TestServer(tmp, 10_000, grantItems)) {
-            CrfsClient[] c = {server.client("random-0")};
+            CrfsClient[] c = {server.client("random-0", maxObjects)};
             Random swap = new Random(Long.getLong("crfs.random.seed", 4242L));
             int[] n = {0};
             try {
@@ -45,7 +55,7 @@ class RemotePosixRandomTest {
                     if (swap.nextInt(10) == 0) {
                         try {
                             c[0].close();
-                            c[0] = server.client("random-" + (++n[0]));
+                            c[0] = server.client("random-" + (++n[0]), maxObjects);
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
@@ -54,6 +64,10 @@ class RemotePosixRandomTest {
             } finally {
                 c[0].close();
                 System.clearProperty("crfs.random.noGlobalScan");
+            }
+            if (maxObjects < CrfsClient.Options.MAX_OBJECTS) {
+                assertThat(server.server.metricsText()).as("grants were given back")
+                        .containsPattern("crfs_requests_total\\{type=\"release\"\\} [1-9]");
             }
             if (grantItems < io.crfs.server.Crfsd.Options.GRANT_ITEMS) {
                 assertThat(server.server.metricsText()).as("items were fetched on use")

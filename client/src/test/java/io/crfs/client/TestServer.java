@@ -34,6 +34,14 @@ final class TestServer implements AutoCloseable {
         return new AgentProcess("127.0.0.1", port(), name);
     }
 
+    AgentProcess agent(String name, int maxObjects) throws IOException {
+        return new AgentProcess("127.0.0.1", port(), name, maxObjects);
+    }
+
+    CrfsClient client(String name, int maxObjects) throws IOException {
+        return CrfsClient.connect("127.0.0.1", port(), name, io.crfs.posix.Caller.ROOT, new CrfsClient.Options(true, maxObjects));
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

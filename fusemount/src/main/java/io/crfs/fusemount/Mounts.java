@@ -81,7 +81,11 @@ public final class Mounts {
     }
 
     public static Mounted network(String host, int port, Path dir) throws IOException {
-        CrfsClient c = CrfsClient.connect(host, port, "fuse:" + dir);
+        return network(host, port, dir, CrfsClient.Options.defaults());
+    }
+
+    public static Mounted network(String host, int port, Path dir, CrfsClient.Options options) throws IOException {
+        CrfsClient c = CrfsClient.connect(host, port, "fuse:" + dir, io.crfs.posix.Caller.ROOT, options);
         try {
             return mount(c, dir, null);
         } catch (IOException | RuntimeException e) {
@@ -91,9 +95,13 @@ public final class Mounts {
     }
 
     public static Mounted local(Path image, Path dir) throws IOException {
+        return local(image, dir, CrfsClient.Options.defaults());
+    }
+
+    public static Mounted local(Path image, Path dir, CrfsClient.Options options) throws IOException {
         Crfsd d = Crfsd.start(image, "127.0.0.1", 0, Crfsd.Options.defaults());
         try {
-            CrfsClient c = CrfsClient.connect("127.0.0.1", d.port(), "fuse-local:" + dir);
+            CrfsClient c = CrfsClient.connect("127.0.0.1", d.port(), "fuse-local:" + dir, io.crfs.posix.Caller.ROOT, options);
             try {
                 return mount(c, dir, d);
             } catch (IOException | RuntimeException e) {

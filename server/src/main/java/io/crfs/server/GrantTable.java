@@ -129,6 +129,17 @@ public final class GrantTable {
         return lower(grantId, toMode);
     }
 
+    /** Whether the grant exists and belongs to the session. */
+    public boolean holds(long session, long grantId) {
+        lock.lock();
+        try {
+            Held h = byId.get(grantId);
+            return h != null && h.grant.session() == session;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Removes every grant and queued request of the session (its queued futures fail with
      * {@link EvictedException}), then grants what became possible. Returns the removed grants.

@@ -210,12 +210,9 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
     }
 
     private void ownGrant(long grantId) {
-        for (Grant g : server.grants.grants(session.id)) {
-            if (g.id() == grantId) {
-                return;
-            }
+        if (!server.grants.holds(session.id, grantId)) {
+            throw new ProtocolException(ErrorCode.BAD_RANGE, "grant " + grantId + " is not held by this session");
         }
-        throw new ProtocolException(ErrorCode.BAD_RANGE, "grant " + grantId + " is not held by this session");
     }
 
     private <T extends Message> void answer(ChannelHandlerContext ctx, long id, CompletableFuture<T> f) {
