@@ -11,21 +11,11 @@ N="${1:-100000}"
 STEPS="${2:-10}"
 bash "$ROOT/scripts/fuse-uring.sh"
 W=$(mktemp -d /var/tmp/crfs-bigdir.XXXXXX)
-mkdir -p "$W/crfs" "$W/loop"
-cleanup() {
-  "$ROOT/crfs" umount "$W/crfs" 2>/dev/null || true
-  pkill -f "serve $W/crfs.img" 2>/dev/null || true
-  mountpoint -q "$W/loop" && umount "$W/loop"
-  sleep 1; rm -rf "$W"
-}
-trap cleanup EXIT
-"$ROOT/crfs" --version >/dev/null
-"$ROOT/crfs" mkfs "$W/crfs.img" --size 8G >/dev/null
-nohup "$ROOT/crfs" serve "$W/crfs.img" --listen 127.0.0.1:7392 >"$W/serve.log" 2>&1 &
-for _ in $(seq 1 100); do grep -q serving "$W/serve.log" 2>/dev/null && break; sleep 0.1; done
-nohup "$ROOT/crfs" mount 127.0.0.1:7392 "$W/crfs" >"$W/mount.log" 2>&1 &
-for _ in $(seq 1 100); do grep -q " $W/crfs fuse" /proc/mounts && break; sleep 0.1; done
-truncate -s 8G "$W/loop.img" && mkfs.btrfs -q -f "$W/loop.img" >/dev/null && mount -o loop "$W/loop.img" "$W/loop"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT
+bench_crfs 7392 "$W/crfs"
+bench_loop
 for fs in loop crfs; do
   python3 - "$W/$fs/big" "$fs" "$N" "$STEPS" <<'PY'
 import os, sys, time

@@ -16,24 +16,11 @@ TURNS="${3:-400}"
 BIG="${BIG:-0}"
 bash "$ROOT/scripts/fuse-uring.sh"
 W=$(mktemp -d /var/tmp/crfs-shareddir.XXXXXX)
-mkdir -p "$W/a" "$W/b" "$W/loop"
-cleanup() {
-  "$ROOT/crfs" umount "$W/a" 2>/dev/null || true
-  "$ROOT/crfs" umount "$W/b" 2>/dev/null || true
-  pkill -f "serve $W/crfs.img" 2>/dev/null || true
-  mountpoint -q "$W/loop" && umount "$W/loop"
-  sleep 1; rm -rf "$W"
-}
-trap cleanup EXIT
-"$ROOT/crfs" --version >/dev/null
-"$ROOT/crfs" mkfs "$W/crfs.img" --size 8G >/dev/null
-nohup "$ROOT/crfs" serve "$W/crfs.img" --listen 127.0.0.1:7393 >"$W/serve.log" 2>&1 &
-for _ in $(seq 1 100); do grep -q serving "$W/serve.log" 2>/dev/null && break; sleep 0.1; done
-for m in a b; do
-  nohup "$ROOT/crfs" mount 127.0.0.1:7393 "$W/$m" >"$W/mount-$m.log" 2>&1 &
-done
-for _ in $(seq 1 100); do grep -q " $W/a fuse" /proc/mounts && grep -q " $W/b fuse" /proc/mounts && break; sleep 0.1; done
-truncate -s 8G "$W/loop.img" && mkfs.btrfs -q -f "$W/loop.img" >/dev/null && mount -o loop "$W/loop.img" "$W/loop"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT
+bench_crfs 7393 "$W/a" "$W/b"
+bench_loop
 run() { # label, mount A, mount B
   python3 - "$1" "$2" "$3" "$STEPS" "$BULK" "$TURNS" <<'PY'
 import os, sys, time
