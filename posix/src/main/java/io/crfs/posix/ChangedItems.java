@@ -40,6 +40,9 @@ final class ChangedItems {
             } else {
                 inodes.add(k.objectid());
             }
+            if (k.type() == ItemType.EXTENT_DATA) {
+                continue; // the server's file extents (a dropped file's, by the thousand): no rule reads them
+            }
             note(k, before.get(k));
             note(k, after.get(k));
         }
