@@ -21,6 +21,10 @@ final class ItemLister {
 
     /** Up to {@code limit} items of [min, max] (one objectid), walking up from min or down from max. */
     static Message.Items list(ItemStore fs, Key min, Key max, int limit, boolean backward) {
+        return list(fs, min, max, limit, backward, MAX_BYTES);
+    }
+
+    static Message.Items list(ItemStore fs, Key min, Key max, int limit, boolean backward, long maxBytes) {
         long o = min.objectid();
         // the walk skips the object's file extents: below them, then above them
         Key extentsFirst = new Key(o, ItemType.EXTENT_DATA, 0);
@@ -43,7 +47,7 @@ final class ItemLister {
             boolean cut = got.size() == want;
             for (int i = 0; i < got.size(); i++) { // big xattrs: the answer must fit a frame
                 bytes += 32 + got.get(i).value().length;
-                if (bytes > MAX_BYTES && i < got.size() - 1) {
+                if (bytes > maxBytes && i < got.size() - 1) {
                     got = got.subList(0, i + 1);
                     cut = true;
                 }
