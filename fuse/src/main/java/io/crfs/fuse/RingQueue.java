@@ -82,6 +82,7 @@ final class RingQueue {
 
     /** Tests: {@link #create} fails, as when the machine is out of memory or descriptors. */
     static volatile boolean failForTest;
+    private static final long REFUSE_TIMEOUT_NANOS = 5_000_000_000L;
 
     int qid() {
         return qid;
@@ -131,9 +132,24 @@ final class RingQueue {
      */
     static void refuse(int devFd) {
         try (Uring r = Uring.open(2)) {
-            MemorySegment sqe = r.cmd(devFd, CMD_REGISTER, 0);
-            sqe.set(JAVA_SHORT, 64, (short) 0xffff);
-            r.submitAndWait();
+            long deadline = System.nanoTime() + REFUSE_TIMEOUT_NANOS;
+            int[] res = {0};
+            do { // EAGAIN: the kernel has not taken INIT in yet, and would not turn the ring off
+                MemorySegment sqe = r.cmd(devFd, CMD_REGISTER, 0);
+                sqe.set(JAVA_SHORT, 64, (short) 0xffff);
+                int e = r.submitAndWait();
+                if (e < 0 && e != -Errno.EINTR) {
+                    throw new IOException("io_uring_enter: " + Errno.name(-e));
+                }
+                res[0] = Integer.MIN_VALUE;
+                r.drain((user, result) -> res[0] = result);
+                if (res[0] == -Errno.EAGAIN) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+            } while ((res[0] == -Errno.EAGAIN || res[0] == Integer.MIN_VALUE) && System.nanoTime() < deadline);
+            if (res[0] >= 0 || res[0] == -Errno.EAGAIN || res[0] == Integer.MIN_VALUE) {
+                throw new IOException("the kernel did not refuse the registration (" + res[0] + ")");
+            }
         } catch (IOException | RuntimeException e) {
             log.error("fuse: could not turn io_uring off after a ring failed ({}); requests may hang", e.toString());
         }

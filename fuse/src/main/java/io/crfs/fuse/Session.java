@@ -210,9 +210,16 @@ final class Session {
         }
     }
 
+    /**
+     * Set once INIT's reply is written: the kernel marks the connection initialized inside that
+     * write, and before it refuses ring registrations with EAGAIN (a refusal meant to turn the
+     * ring off would then not, and every request would wait for queues that never come).
+     */
+    private volatile boolean initReplied;
+
     private void awaitInit() throws IOException {
         long deadline = System.currentTimeMillis() + INIT_TIMEOUT_MS;
-        while (dispatcher.minor() == 0) {
+        while (!initReplied) {
             if (closed.get() || System.currentTimeMillis() > deadline) {
                 throw new IOException("fuse: no INIT from the kernel on " + mountPoint);
             }
@@ -276,6 +283,9 @@ final class Session {
                     if (w < 0 && w != -Errno.ENOENT) { // ENOENT: the request was interrupted meanwhile
                         log.debug("fuse: reply write: {}", Errno.name((int) -w));
                     }
+                }
+                if (!initReplied && dispatcher.minor() != 0) {
+                    initReplied = true; // the kernel took INIT in while the reply was written
                 }
             }
         } catch (Throwable t) {
