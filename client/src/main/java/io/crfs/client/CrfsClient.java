@@ -41,8 +41,11 @@ public final class CrfsClient implements AutoCloseable {
      * revoke, size or a short delay (the default); off, every operation's edits are sent at once.
      * {@code maxObjects}: how many objects (inodes) the client caches, with their grants, at most;
      * beyond that it gives back the least recently used (about 700 bytes of heap each).
+     * {@code cacheWrites}: whether file data this client writes is kept in its page cache for
+     * the next read (the default). A FUSE mount turns it off: the kernel's page cache already
+     * holds what was written, and a second copy would only take memory from it.
      */
-    public record Options(boolean writeBack, int maxObjects) {
+    public record Options(boolean writeBack, int maxObjects, boolean cacheWrites) {
         public static final int MAX_OBJECTS = 1 << 18;
 
         public Options {
@@ -51,12 +54,20 @@ public final class CrfsClient implements AutoCloseable {
             }
         }
 
+        public Options(boolean writeBack, int maxObjects) {
+            this(writeBack, maxObjects, true);
+        }
+
         public Options(boolean writeBack) {
             this(writeBack, MAX_OBJECTS);
         }
 
         public static Options defaults() {
             return new Options(true);
+        }
+
+        public Options withCacheWrites(boolean on) {
+            return new Options(writeBack, maxObjects, on);
         }
     }
 
@@ -68,7 +79,7 @@ public final class CrfsClient implements AutoCloseable {
                 revokes.execute(() -> self[0].revoke(r));
             }
         });
-        this.store = new RemoteStore(session, options.writeBack(), options.maxObjects());
+        this.store = new RemoteStore(session, options.writeBack(), options.maxObjects(), options.cacheWrites());
         self[0] = store;
         store.redeliverWith(r -> revokes.execute(() -> store.revoke(r)));
         session.onDead(store::lostSession);

@@ -15,11 +15,13 @@ import java.util.TreeMap;
  *
  * <p>Chunks live outside the Java heap, in slabs that are reused once dropped: a cache of
  * hundreds of megabytes of long-lived 64 KiB arrays would otherwise be copied by every young
- * collection and zeroed on every allocation. The owner's lock guards every call.
+ * collection and zeroed on every allocation. Slabs are huge-page backed where possible
+ * ({@link Slabs}). The owner's lock guards every call.
  */
 final class PageCache {
     static final int CHUNK = 64 << 10;
-    private static final int SLAB_CHUNKS = 16;
+    /** Chunks per slab: 32 MiB, mapped at once and touched as chunks are first used (see {@link Slabs}). */
+    private static final int SLAB_CHUNKS = 512;
     /** Past this many cached bytes, the least recently used files' chunks are dropped (they are never dirty). */
     static final long LIMIT = Long.getLong("crfs.client.cacheBytes", 512L << 20);
     private final Map<Long, TreeMap<Long, MemorySegment>> byInode = new java.util.LinkedHashMap<>(64, 0.75f, true);
@@ -28,13 +30,20 @@ final class PageCache {
     private final long limit;
     private long bytes;
 
+    /** Whether chunks a write covers whole are cached (else writes only patch cached chunks). */
+    private final boolean cacheWrites;
+
     PageCache() {
-        this(LIMIT);
+        this(LIMIT, true);
     }
 
-    /** {@code limit}: bytes of data kept at most (a few chunks more while one is being added). */
-    PageCache(long limit) {
+    /**
+     * {@code limit}: bytes of data kept at most (a few chunks more while one is being added);
+     * {@code cacheWrites}: whether written chunks are added to the cache, or only kept up to date.
+     */
+    PageCache(long limit, boolean cacheWrites) {
         this.limit = limit;
+        this.cacheWrites = cacheWrites;
     }
 
     boolean has(long ino, long index) {
@@ -76,7 +85,7 @@ final class PageCache {
 
     private MemorySegment take() {
         if (free.isEmpty()) {
-            MemorySegment slab = arena.allocate((long) SLAB_CHUNKS * CHUNK, 4096);
+            MemorySegment slab = Slabs.allocate(arena, (long) SLAB_CHUNKS * CHUNK);
             for (int i = 0; i < SLAB_CHUNKS; i++) {
                 free.add(slab.asSlice((long) i * CHUNK, CHUNK));
             }
@@ -120,8 +129,8 @@ final class PageCache {
     }
 
     /**
-     * Applies written bytes to the chunks that are cached, and caches the chunks the write covers
-     * whole (what a program just wrote is often read next, and needs no fetch).
+     * Applies written bytes to the chunks that are cached, and, if asked to, caches the chunks the
+     * write covers whole (what a program just wrote is often read next, and needs no fetch).
      */
     void write(long ino, long offset, byte[] data) {
         long end = offset + data.length;
@@ -129,7 +138,7 @@ final class PageCache {
             long cs = idx * CHUNK;
             MemorySegment c = segment(ino, idx);
             if (c == null) {
-                if (cs >= offset && cs + CHUNK <= end) {
+                if (cacheWrites && cs >= offset && cs + CHUNK <= end) {
                     put(ino, idx, data, (int) (cs - offset), CHUNK);
                 }
                 continue;

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -45,13 +44,13 @@ final class RemoteStore implements ItemStore {
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
-    private final TreeMap<Key, byte[]> items = new TreeMap<>();
+    private final ItemCache items = new ItemCache();
     private final Grants grants = new Grants();
     /** Granted objects of which only some items are cached yet (big directories): the rest is fetched on use. */
     private final PartialItems partial = new PartialItems();
     /** After this many fetches of one object under one grant, the rest of it is loaded at once. */
     static final int FETCHES_BEFORE_ALL = 16;
-    private final PageCache pages = new PageCache();
+    private final PageCache pages;
     /**
      * For this long after the server refused edits for lack of space or said it is short of it,
      * operations that add items or data are sent at once and wait for the answer, so that the
@@ -103,8 +102,9 @@ final class RemoteStore implements ItemStore {
     /** More grants than {@link #maxObjects} are held: give some back when the next operation starts. */
     private boolean shrinkDue;
 
-    RemoteStore(Session session, boolean writeBack, int maxObjects) {
+    RemoteStore(Session session, boolean writeBack, int maxObjects, boolean cacheWrites) {
         this.session = session;
+        this.pages = new PageCache(PageCache.LIMIT, cacheWrites);
         this.writeBack = writeBack;
         this.maxObjects = maxObjects;
     }
@@ -213,7 +213,7 @@ final class RemoteStore implements ItemStore {
                     g.items().size(), grants.covers(min, 1));
         }
         if (!grants.covers(min, 1)) {
-            items.subMap(min, true, max, true).clear();
+            items.clear(min, max);
             for (Item it : g.items()) {
                 if (it.key().type() != ItemType.EXTENT_DATA) {
                     items.put(it.key(), it.value());
@@ -268,7 +268,7 @@ final class RemoteStore implements ItemStore {
             long dataIno = dataIno(e);
             if (dataIno != -1) {
                 dirtyData.add(dataIno);
-                readers.remove(dataIno); // a read-ahead of it would predate this edit
+                readAhead.drop(dataIno); // a READ ahead of it would predate this edit
             }
             dirtyBytes += e instanceof Edit.Write w ? w.data().length : 64;
         }
@@ -353,7 +353,7 @@ final class RemoteStore implements ItemStore {
         for (InFlight x : inFlight) {
             x.batch().edits().forEach(note);
         }
-        items.subMap(r.from(), true, r.to(), true).keySet().removeIf(k -> !ours.contains(k));
+        items.removeIf(r.from(), r.to(), k -> !ours.contains(k));
         for (Item it : r.items()) {
             if (!ours.contains(it.key()) && it.key().type() != ItemType.EXTENT_DATA) {
                 items.put(it.key(), it.value());
@@ -410,7 +410,7 @@ final class RemoteStore implements ItemStore {
 
     /** The scan over keys the cache holds whole, this operation's staged edits laid over. */
     private List<Item> mergedLoaded(Key min, Key max, int limit, boolean backward) {
-        java.util.NavigableMap<Key, byte[]> cached = items.subMap(min, true, max, true);
+        java.util.NavigableMap<Key, byte[]> cached = items.range(min, max);
         java.util.NavigableMap<Key, byte[]> staged = op == null ? java.util.Collections.emptyNavigableMap()
                 : op.range(min, max);
         if (backward) {
@@ -523,54 +523,46 @@ final class RemoteStore implements ItemStore {
         });
     }
 
-    static final int MAX_FETCH_CHUNKS = 64;
-
     /** File bytes from chunk {@code from} to chunk {@code to}, as the server sent them (shorter at end of file). */
     private record Run(long from, long to, byte[] data) {}
 
-    /**
-     * A file being read: the chunk after the last one fetched (a miss there is a sequential
-     * reader), and the READ of chunks [next, aheadTo] already sent for it ({@code request} null if none).
-     */
-    private record Reader(long next, long aheadTo, Message.ReadData request,
-                          java.util.concurrent.CompletableFuture<Message> reply) {
-        static Reader at(long next) {
-            return new Reader(next, -1, null, null);
-        }
-    }
-
-    /** Per file being read; dropped when its data is edited here or its grant is lost (a read-ahead would predate that). */
-    private final Map<Long, Reader> readers = new java.util.HashMap<>();
+    private final ReadAhead readAhead = new ReadAhead();
 
     /**
-     * Chunk {@code idx} is not cached: fetch the run of missing chunks up to {@code last} in one
-     * READ, or take the read-ahead already on its way. A sequential reader gets up to
-     * {@link #MAX_FETCH_CHUNKS} at once, and the next run is requested before it is needed.
+     * Chunk {@code idx} is not cached: take the READ already on its way for a sequential reader,
+     * or fetch the run of missing chunks up to {@code last} in one READ (a sequential reader
+     * gets up to {@link ReadAhead#CHUNKS}); then send READs ahead of a sequential reader.
      */
     private Run missed(long ino, long idx, long last) {
-        Reader r = readers.remove(ino);
-        boolean sequential = r != null && r.next() == idx;
+        ReadAhead.Reader r = readAhead.sequential(ino, idx);
         Run run = null;
-        if (sequential && r.request() != null) { // a read-ahead starts at next
+        if (r != null && !r.ahead.isEmpty()) { // the oldest READ ahead starts at idx
+            ReadAhead.Ahead a = r.ahead.poll();
             try {
-                Message.Data d = (Message.Data) session.await(r.request(), r.reply());
-                run = cache(ino, r.next(), r.aheadTo(), d.data());
+                Message.Data d = (Message.Data) session.await(a.request(), a.reply());
+                run = cache(ino, a.from(), a.to(), d.data());
             } catch (IOException | RuntimeException e) {
                 LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
+                r.ahead.clear();
             }
         }
         if (run == null) {
-            long limit = sequential ? Math.max(last, Math.min(idx + MAX_FETCH_CHUNKS - 1, lastChunk(ino))) : last;
+            long limit = r != null ? Math.max(last, Math.min(idx + ReadAhead.CHUNKS - 1, lastChunk(ino))) : last;
             long to = idx;
-            while (to < limit && to - idx < MAX_FETCH_CHUNKS - 1 && !pages.has(ino, to + 1)) {
+            while (to < limit && to - idx < ReadAhead.CHUNKS - 1 && !pages.has(ino, to + 1)) {
                 to++;
             }
             run = fetch(ino, idx, to);
         }
-        if (readers.size() > 4096) {
-            readers.clear();
+        boolean sequential = r != null;
+        if (r == null) {
+            r = new ReadAhead.Reader();
         }
-        readers.put(ino, sequential ? readAhead(ino, run.to() + 1) : Reader.at(run.to() + 1));
+        r.next = run.to() + 1;
+        if (sequential) {
+            sendAhead(ino, r);
+        }
+        readAhead.put(ino, r);
         return run;
     }
 
@@ -578,18 +570,18 @@ final class RemoteStore implements ItemStore {
         return (inode(ino).size() - 1) / PageCache.CHUNK;
     }
 
-    /** Requests, without waiting, up to {@link #MAX_FETCH_CHUNKS} chunks from {@code from} (not past end of file). */
-    private Reader readAhead(long ino, long from) {
-        long to = Math.min(from + MAX_FETCH_CHUNKS - 1, lastChunk(ino));
-        if (to < from || hasDirtyData(ino) || pages.has(ino, from)) {
-            return Reader.at(from);
+    /** Sends READs, without waiting, for the chunks after {@code r}'s until {@link ReadAhead#DEPTH} are out (not past end of file). */
+    private void sendAhead(long ino, ReadAhead.Reader r) {
+        if (hasDirtyData(ino)) {
+            r.ahead.clear();
+            return;
         }
-        var req = new Message.ReadData(ino, from * PageCache.CHUNK, (int) ((to - from + 1) * PageCache.CHUNK));
-        return new Reader(from, to, req, session.send(req));
-    }
-
-    private void dropReaders(long from, long to) {
-        readers.keySet().removeIf(ino -> Long.compareUnsigned(ino, from) >= 0 && Long.compareUnsigned(ino, to) <= 0);
+        long end = lastChunk(ino);
+        for (long from = r.end(); r.ahead.size() < ReadAhead.DEPTH && from <= end && !pages.has(ino, from); from = r.end()) {
+            long to = Math.min(from + ReadAhead.CHUNKS - 1, end);
+            var req = new Message.ReadData(ino, from * PageCache.CHUNK, (int) ((to - from + 1) * PageCache.CHUNK));
+            r.ahead.add(new ReadAhead.Ahead(from, to, req, session.send(req)));
+        }
     }
 
     /** Fetches chunks [from, to] of the file in one READ and caches them. */
@@ -1052,10 +1044,10 @@ final class RemoteStore implements ItemStore {
 
     /** Drops the cache of whole objects [a, b] (grants cover whole objects). */
     private void drop(Key a, Key b, List<long[]> gone) {
-        items.subMap(a, true, b, true).clear();
+        items.clear(a, b);
         partial.dropped(a.objectid(), b.objectid());
         pages.dropRange(a.objectid(), b.objectid());
-        dropReaders(a.objectid(), b.objectid());
+        readAhead.drop(a.objectid(), b.objectid());
         gone.add(new long[] {a.objectid(), b.objectid()});
     }
 
@@ -1126,7 +1118,7 @@ final class RemoteStore implements ItemStore {
         items.clear();
         partial.clear();
         pages.clear();
-        readers.clear();
+        readAhead.clear();
         grants.clear();
         inoLeft = 0;
         tell(0, Long.MAX_VALUE);

@@ -84,8 +84,13 @@ public final class Mounts {
         return network(host, port, dir, CrfsClient.Options.defaults());
     }
 
+    /**
+     * The client never keeps what it writes in its own page cache here ({@link
+     * CrfsClient.Options#cacheWrites}): the kernel's page cache in front of the mount holds it.
+     */
     public static Mounted network(String host, int port, Path dir, CrfsClient.Options options) throws IOException {
-        CrfsClient c = CrfsClient.connect(host, port, "fuse:" + dir, io.crfs.posix.Caller.ROOT, options);
+        CrfsClient c = CrfsClient.connect(host, port, "fuse:" + dir, io.crfs.posix.Caller.ROOT,
+            options.withCacheWrites(false));
         try {
             return mount(c, dir, null);
         } catch (IOException | RuntimeException e) {
@@ -101,7 +106,8 @@ public final class Mounts {
     public static Mounted local(Path image, Path dir, CrfsClient.Options options) throws IOException {
         Crfsd d = Crfsd.start(image, "127.0.0.1", 0, Crfsd.Options.defaults());
         try {
-            CrfsClient c = CrfsClient.connect("127.0.0.1", d.port(), "fuse-local:" + dir, io.crfs.posix.Caller.ROOT, options);
+            CrfsClient c = CrfsClient.connect("127.0.0.1", d.port(), "fuse-local:" + dir, io.crfs.posix.Caller.ROOT,
+                options.withCacheWrites(false));
             try {
                 return mount(c, dir, d);
             } catch (IOException | RuntimeException e) {
