@@ -121,11 +121,17 @@ final class FileData {
         return out;
     }
 
-    /** Reads [logical, +len) of data into out, verifying the checksum of every sector touched. */
+    /**
+     * Reads [logical, +len) of data into out, verifying the checksum of every sector touched.
+     * Whole sectors (a sequential reader's chunks always are) are read and verified in place;
+     * a range that starts or ends inside a sector goes through a buffer of the sectors around it.
+     */
     private void readDisk(long ino, long logical, byte[] out, int at, int len, boolean verify) {
         long a = logical / ss * ss;
         long b = roundUp(logical + len, ss);
-        byte[] buf = new byte[(int) (b - a)];
+        boolean inPlace = a == logical && b == logical + len;
+        byte[] buf = inPlace ? out : new byte[(int) (b - a)];
+        int base = inPlace ? at : 0;
         try {
             for (long p = a; p < b; ) {
                 Chunk c = e.chunks.find(p);
@@ -134,20 +140,20 @@ final class FileData {
                             + "address " + p);
                 }
                 int n = (int) Math.min(b - p, c.end() - p);
-                e.readLogical(p, buf, (int) (p - a), n);
+                e.readLogical(p, buf, base + (int) (p - a), n);
                 p += n;
             }
         } catch (IOException x) {
             throw new StoreException(StoreException.Kind.IO, "reading data of inode " + ino + ": " + x.getMessage(), x);
         }
         if (verify) {
-            int[] want = new int[buf.length / ss];
-            if (!csums.lookup(a, buf.length, want)) {
+            int[] want = new int[(int) ((b - a) / ss)];
+            if (!csums.lookup(a, (int) (b - a), want)) {
                 throw new StoreException(StoreException.Kind.CORRUPT, "data of inode " + ino + " at logical " + a
                         + " has no checksum");
             }
             for (int i = 0; i < want.length; i++) {
-                int got = Csums.crc(buf, i * ss, ss);
+                int got = Csums.crc(buf, base + i * ss, ss);
                 if (got != want[i]) {
                     throw new StoreException(StoreException.Kind.CORRUPT, "data checksum mismatch in inode " + ino
                             + " at logical " + (a + (long) i * ss) + ": stored 0x" + Integer.toHexString(want[i])
@@ -155,7 +161,9 @@ final class FileData {
                 }
             }
         }
-        System.arraycopy(buf, (int) (logical - a), out, at, len);
+        if (!inPlace) {
+            System.arraycopy(buf, (int) (logical - a), out, at, len);
+        }
     }
 
     // ------------------------------------------------------------------ write
