@@ -8,8 +8,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Files being read and the READs sent ahead of their sequential readers. A miss at the chunk
- * after the last one fetched is a sequential reader: it takes the oldest READ already on its
- * way, and the next ones are sent before it needs them, up to {@link #DEPTH} of
+ * after the last one fetched is a sequential reader, and one inside the READs already on their
+ * way takes them; the next ones are sent before they are needed, up to {@link #DEPTH} of
  * {@link #CHUNKS} chunks each, so that the server reads, the network carries and this client
  * copies at the same time. A file's readers are forgotten when its data is edited here or its
  * grant is lost (a READ sent before would not show that change). Not thread-safe: the store's
@@ -38,13 +38,9 @@ final class ReadAhead {
 
     private final Map<Long, Reader> readers = new HashMap<>();
 
-    /**
-     * The reader of {@code ino} if chunk {@code idx} continues it (removed: the caller puts it
-     * back with {@link #put}), else null (and a reader it had is dropped with its READs).
-     */
-    Reader sequential(long ino, long idx) {
-        Reader r = readers.remove(ino);
-        return r != null && r.next == idx ? r : null;
+    /** The reader of {@code ino}, or null. */
+    Reader get(long ino) {
+        return readers.get(ino);
     }
 
     void put(long ino, Reader r) {
