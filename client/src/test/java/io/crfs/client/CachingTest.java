@@ -107,4 +107,36 @@ class CachingTest {
             assertThat(a.roundTrips() - trips).as("requests for 24 MiB").isLessThan(24);
         }
     }
+    /**
+     * The kernel's read-ahead READs come on several threads and may arrive out of order. One
+     * that arrives ahead of its turn, inside the READs already sent ahead, must take those, and
+     * the late one behind it must be served alone: neither may throw the READs ahead away and
+     * fetch their chunks again (the server then sent a third more than the file).
+     */
+    @Test
+    void readsOutOfOrderKeepTheReadAhead() throws Exception {
+        try (TestServer server = new TestServer(tmp, 10_000);
+             CrfsClient a = server.client("reader");
+             CrfsClient w = server.client("writer")) {
+            PosixFs fa = a.posix(), fw = w.posix();
+            byte[] data = new byte[24 << 20];
+            new Random(3).nextBytes(data);
+            long[] trips = new long[2];
+            for (int run = 0; run < 2; run++) {
+                Attr f = fw.create(Caller.ROOT, PosixFs.ROOT, b("seq" + run), 0644, true);
+                fw.write(Caller.ROOT, f.ino(), 0, data, 0, data.length);
+                fw.sync();
+                fa.getattr(f.ino());
+                byte[] got = new byte[1 << 20];
+                long before = a.roundTrips();
+                for (int mib = 0; mib < 24; mib++) {
+                    int at = run == 1 && mib == 9 ? 10 : run == 1 && mib == 10 ? 9 : mib; // run 1 reads MiB 10 before 9
+                    assertThat(fa.read(f.ino(), (long) at << 20, got, 0, got.length)).isEqualTo(got.length);
+                    assertThat(got).as("run %d MiB %d", run, at).isEqualTo(java.util.Arrays.copyOfRange(data, at << 20, (at + 1) << 20));
+                }
+                trips[run] = a.roundTrips() - before;
+            }
+            assertThat(trips[1]).as("requests with two reads swapped, against in order (%d)", trips[0]).isLessThanOrEqualTo(trips[0]);
+        }
+    }
 }
