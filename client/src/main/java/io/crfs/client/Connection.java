@@ -51,6 +51,7 @@ final class Connection implements AutoCloseable {
         Connection[] self = new Connection[1];
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, io.crfs.protocol.Pipelines.RECEIVE_BUFFERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
