@@ -79,11 +79,8 @@ class CachingTest {
              CrfsClient a = server.client("reader");
              CrfsClient w = server.client("writer")) {
             PosixFs fa = a.posix(), fw = w.posix();
-            Attr f = fw.create(Caller.ROOT, PosixFs.ROOT, b("big"), 0644, true);
-            byte[] data = new byte[24 << 20];
-            new Random(2).nextBytes(data);
-            fw.write(Caller.ROOT, f.ino(), 0, data, 0, data.length);
-            fw.sync();
+            byte[] data = randomBytes(24 << 20, 2);
+            Attr f = written(fw, "big", data);
             byte[] got = new byte[1 << 20];
             long trips = a.roundTrips();
             for (int mib = 0; mib < 24; mib++) {
@@ -119,13 +116,10 @@ class CachingTest {
              CrfsClient a = server.client("reader");
              CrfsClient w = server.client("writer")) {
             PosixFs fa = a.posix(), fw = w.posix();
-            byte[] data = new byte[24 << 20];
-            new Random(3).nextBytes(data);
+            byte[] data = randomBytes(24 << 20, 3);
             long[] trips = new long[2];
             for (int run = 0; run < 2; run++) {
-                Attr f = fw.create(Caller.ROOT, PosixFs.ROOT, b("seq" + run), 0644, true);
-                fw.write(Caller.ROOT, f.ino(), 0, data, 0, data.length);
-                fw.sync();
+                Attr f = written(fw, "seq" + run, data);
                 fa.getattr(f.ino());
                 byte[] got = new byte[1 << 20];
                 long before = a.roundTrips();
@@ -138,5 +132,19 @@ class CachingTest {
             }
             assertThat(trips[1]).as("requests with two reads swapped, against in order (%d)", trips[0]).isLessThanOrEqualTo(trips[0]);
         }
+    }
+
+    private static byte[] randomBytes(int n, long seed) {
+        byte[] data = new byte[n];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    /** A new file in the root holding {@code data}, synced to the server. */
+    private static Attr written(PosixFs fs, String name, byte[] data) {
+        Attr f = fs.create(Caller.ROOT, PosixFs.ROOT, b(name), 0644, true);
+        fs.write(Caller.ROOT, f.ino(), 0, data, 0, data.length);
+        fs.sync();
+        return f;
     }
 }
