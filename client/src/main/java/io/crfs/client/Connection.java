@@ -5,6 +5,7 @@ import io.crfs.protocol.Frame;
 import io.crfs.protocol.FrameDecoder;
 import io.crfs.protocol.FrameEncoder;
 import io.crfs.protocol.Message;
+import io.crfs.protocol.Pipelines;
 import io.crfs.protocol.ProtocolException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -51,7 +52,7 @@ final class Connection implements AutoCloseable {
         Connection[] self = new Connection[1];
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, io.crfs.protocol.Pipelines.RECEIVE_BUFFERS)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, Pipelines.RECEIVE_BUFFERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

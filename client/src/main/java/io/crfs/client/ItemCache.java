@@ -45,7 +45,10 @@ final class ItemCache {
         }
     }
 
-    /** The cached items in [min, max], in key order; a view when the range lies in one object. */
+    /**
+     * The cached items in [min, max], in key order: a view of the object's items when the range
+     * lies in one object that has any cached, else a copy (or an empty map).
+     */
     NavigableMap<Key, byte[]> range(Key min, Key max) {
         if (min.objectid() == max.objectid()) {
             TreeMap<Key, byte[]> m = objects.get(min.objectid());

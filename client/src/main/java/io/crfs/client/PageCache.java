@@ -33,10 +33,6 @@ final class PageCache {
     /** Whether chunks a write covers whole are cached (else writes only patch cached chunks). */
     private final boolean cacheWrites;
 
-    PageCache() {
-        this(LIMIT, true);
-    }
-
     /**
      * {@code limit}: bytes of data kept at most (a few chunks more while one is being added);
      * {@code cacheWrites}: whether written chunks are added to the cache, or only kept up to date.

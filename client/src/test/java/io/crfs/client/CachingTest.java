@@ -107,9 +107,12 @@ class CachingTest {
     /**
      * The kernel's read-ahead READs come on several threads and may arrive out of order. One
      * that arrives ahead of its turn, inside the READs already sent ahead, must take those, and
-     * the late one behind it must be served alone: neither may throw the READs ahead away and
-     * fetch their chunks again (the server then sent a third more than the file).
+     * one that arrives late, behind the reader, must be served alone: neither may throw the
+     * reader's READs ahead away and fetch their chunks again (the server then sent a third more
+     * than the file).
      */
+    private static final int[] SWAPPED = {1, 0, 2, 3, 4, 5, 6, 7, 8, 10, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
+
     @Test
     void readsOutOfOrderKeepTheReadAhead() throws Exception {
         try (TestServer server = new TestServer(tmp, 10_000);
@@ -124,13 +127,14 @@ class CachingTest {
                 byte[] got = new byte[1 << 20];
                 long before = a.roundTrips();
                 for (int mib = 0; mib < 24; mib++) {
-                    int at = run == 1 && mib == 9 ? 10 : run == 1 && mib == 10 ? 9 : mib; // run 1 reads MiB 10 before 9
+                    int at = run == 0 ? mib : SWAPPED[mib]; // run 1: MiB 1 before 0 (behind), 10 before 9 (ahead)
                     assertThat(fa.read(f.ino(), (long) at << 20, got, 0, got.length)).isEqualTo(got.length);
                     assertThat(got).as("run %d MiB %d", run, at).isEqualTo(java.util.Arrays.copyOfRange(data, at << 20, (at + 1) << 20));
                 }
                 trips[run] = a.roundTrips() - before;
             }
-            assertThat(trips[1]).as("requests with two reads swapped, against in order (%d)", trips[0]).isLessThanOrEqualTo(trips[0]);
+            // the late read of MiB 0 is one READ of its own; nothing else may be asked for again
+            assertThat(trips[1]).as("requests with reads swapped, against in order (%d)", trips[0]).isLessThanOrEqualTo(trips[0] + 1);
         }
     }
 

@@ -133,26 +133,34 @@ final class RingQueue {
     static void refuse(int devFd) {
         try (Uring r = Uring.open(2)) {
             long deadline = System.nanoTime() + REFUSE_TIMEOUT_NANOS;
-            int[] res = {0};
-            do { // EAGAIN: the kernel has not taken INIT in yet, and would not turn the ring off
-                MemorySegment sqe = r.cmd(devFd, CMD_REGISTER, 0);
-                sqe.set(JAVA_SHORT, 64, (short) 0xffff);
-                int e = r.submitAndWait();
-                if (e < 0 && e != -Errno.EINTR) {
-                    throw new IOException("io_uring_enter: " + Errno.name(-e));
-                }
-                res[0] = Integer.MIN_VALUE;
-                r.drain((user, result) -> res[0] = result);
-                if (res[0] == -Errno.EAGAIN) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-                }
-            } while ((res[0] == -Errno.EAGAIN || res[0] == Integer.MIN_VALUE) && System.nanoTime() < deadline);
-            if (res[0] >= 0 || res[0] == -Errno.EAGAIN || res[0] == Integer.MIN_VALUE) {
-                throw new IOException("the kernel did not refuse the registration (" + res[0] + ")");
+            int res;
+            // EAGAIN: the kernel has not taken INIT in yet and would not turn the ring off (the
+            // mount waits for INIT's reply to be written, so this is a safety net, not the rule)
+            while ((res = registerBadQueue(r, devFd)) == -Errno.EAGAIN && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            if (res >= 0 || res == -Errno.EAGAIN) {
+                throw new IOException("the kernel did not refuse the registration (" + res + ")");
             }
         } catch (IOException | RuntimeException e) {
             log.error("fuse: could not turn io_uring off after a ring failed ({}); requests may hang", e.toString());
         }
+    }
+
+    /** Registers an entry for a queue that cannot exist and returns the kernel's answer. */
+    private static int registerBadQueue(Uring r, int devFd) throws IOException {
+        MemorySegment sqe = r.cmd(devFd, CMD_REGISTER, 0);
+        sqe.set(JAVA_SHORT, 64, (short) 0xffff);
+        int e;
+        while ((e = r.submitAndWait()) == -Errno.EINTR) {
+            // interrupted before the kernel took the entry: submit it again
+        }
+        if (e < 0) {
+            throw new IOException("io_uring_enter: " + Errno.name(-e));
+        }
+        int[] res = new int[1];
+        r.drain((user, result) -> res[0] = result);
+        return res[0];
     }
 
     private static MemorySegment map(long size) throws IOException {

@@ -282,10 +282,9 @@ final class Session {
                     long w = Native.write(wfd, outSeg, m);
                     if (w < 0 && w != -Errno.ENOENT) { // ENOENT: the request was interrupted meanwhile
                         log.debug("fuse: reply write: {}", Errno.name((int) -w));
+                    } else if (!initReplied && w >= 0 && dispatcher.minor() != 0) {
+                        initReplied = true; // the kernel took INIT in while the reply was written
                     }
-                }
-                if (!initReplied && dispatcher.minor() != 0) {
-                    initReplied = true; // the kernel took INIT in while the reply was written
                 }
             }
         } catch (Throwable t) {

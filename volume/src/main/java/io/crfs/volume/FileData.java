@@ -148,7 +148,7 @@ final class FileData {
         }
         if (verify) {
             int[] want = new int[(int) ((b - a) / ss)];
-            if (!csums.lookup(a, (int) (b - a), want)) {
+            if (!csums.lookup(a, b - a, want)) {
                 throw new StoreException(StoreException.Kind.CORRUPT, "data of inode " + ino + " at logical " + a
                         + " has no checksum");
             }
