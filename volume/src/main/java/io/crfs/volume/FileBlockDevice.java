@@ -85,7 +85,9 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void write(long position, byte[] src, int offset, int length) throws IOException {
         if (direct != null) {
-            direct.write(position, src, offset, length);
+            if (direct.write(position, src, offset, length)) {
+                return; // not in the page cache: nothing for write-behind to start
+            }
         } else {
             ByteBuffer b = ByteBuffer.wrap(src, offset, length);
             long p = position;
