@@ -60,7 +60,7 @@ class FuseMountTest {
                     assertThat(e.getMessage()).contains("No space left");
                 }
             }
-            Thread.sleep(5_500); // RemoteStore.SPACE_SHORT_NANOS without a batch: writes are write-back again
+            Thread.sleep(5_500); // Outbox.SPACE_SHORT_NANOS without a batch: writes are write-back again
             Path late = mnt.resolve("late");
             try (var w = java.nio.channels.FileChannel.open(late, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  var r = java.nio.channels.FileChannel.open(late, StandardOpenOption.READ)) {

@@ -1,0 +1,161 @@
+package io.crfs.client;
+
+import io.crfs.protocol.Message;
+import java.io.IOException;
+
+/**
+ * {@link RemoteStore}'s reads of file data: copies cached chunks out, fetches runs of missing
+ * ones in one READ, and keeps the READs sent ahead of sequential readers ({@link ReadAhead}).
+ *
+ * <p>Not thread-safe: the store calls it only with its lock held, inside an operation that holds
+ * a READ grant on the file, so no revoke and no edit of ours runs meanwhile.
+ */
+final class DataReads {
+    /** The store's logger: its log lines keep their name (log levels are set by it). */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RemoteStore.class);
+
+    private final Session session;
+    private final PageCache pages;
+    private final Outbox outbox;
+    /** The size of a file as this client sees it (its unsent edits included); throws if there is no such inode. */
+    private final java.util.function.LongUnaryOperator fileSize;
+    private final ReadAhead readAhead = new ReadAhead();
+
+    DataReads(Session session, PageCache pages, Outbox outbox, java.util.function.LongUnaryOperator fileSize) {
+        this.session = session;
+        this.pages = pages;
+        this.outbox = outbox;
+        this.fileSize = fileSize;
+    }
+
+    /** {@code length} bytes of file {@code ino} from {@code offset} into {@code out} at {@code at}. */
+    void readInto(long ino, long offset, byte[] out, int at, int length) {
+        long end = offset + length;
+        long last = (end - 1) / PageCache.CHUNK;
+        for (long idx = offset / PageCache.CHUNK; idx <= last && length > 0; idx++) {
+            long cs = idx * PageCache.CHUNK;
+            int within = (int) (Math.max(cs, offset) - cs);
+            int n = (int) (Math.min(cs + PageCache.CHUNK, end) - cs) - within;
+            int dst = at + (int) (cs + within - offset);
+            if (!pages.copyOut(ino, idx, within, out, dst, n)) {
+                Run r = missed(ino, idx, last);
+                if (!pages.copyOut(ino, idx, within, out, dst, n)) { // already dropped again: memory is short
+                    int from = (int) ((idx - r.from()) * PageCache.CHUNK) + within;
+                    int have = Math.max(0, Math.min(n, r.data().length - from));
+                    System.arraycopy(r.data(), Math.min(from, r.data().length), out, dst, have);
+                    java.util.Arrays.fill(out, dst + have, dst + n, (byte) 0);
+                }
+            }
+        }
+    }
+
+    /** Forgets the reader of {@code ino}: its data was edited here, and a READ ahead of it would predate that. */
+    void drop(long ino) {
+        readAhead.drop(ino);
+    }
+
+    /** Forgets the readers of files [from, to] (unsigned): their grant is gone. */
+    void drop(long from, long to) {
+        readAhead.drop(from, to);
+    }
+
+    void clear() {
+        readAhead.clear();
+    }
+
+    /** File bytes from chunk {@code from} to chunk {@code to}, as the server sent them (shorter at end of file). */
+    private record Run(long from, long to, byte[] data) {}
+
+    /**
+     * Chunk {@code idx} is not cached. If READs sent ahead cover it, take them up to the one
+     * that holds it; else fetch the run of missing chunks up to {@code last} in one READ (up to
+     * {@link ReadAhead#CHUNKS} for a sequential reader). Then, for a reader that goes on, send
+     * READs ahead. The kernel's read-ahead READs come on several threads and need not arrive in
+     * order: one for chunks behind the reader is served alone and leaves the reader as it was
+     * (dropping the READs ahead there once cost a third of a large sequential read again).
+     */
+    private Run missed(long ino, long idx, long last) {
+        ReadAhead.Reader r = readAhead.get(ino);
+        if (r != null && idx >= r.next && idx < r.end()) {
+            Run run = takeAhead(ino, r, idx);
+            if (run != null) {
+                sendAhead(ino, r);
+                return run;
+            }
+        }
+        boolean sequential = r != null && r.ahead.isEmpty() && idx == r.next;
+        boolean behind = r != null && idx < r.next;
+        long limit = sequential ? Math.max(last, Math.min(idx + ReadAhead.CHUNKS - 1, lastChunk(ino))) : last;
+        long to = idx;
+        while (to < limit && to - idx < ReadAhead.CHUNKS - 1 && !pages.has(ino, to + 1)) {
+            to++;
+        }
+        Run run = fetch(ino, idx, to);
+        if (behind) {
+            return run;
+        }
+        if (!sequential) {
+            r = new ReadAhead.Reader();
+            readAhead.put(ino, r);
+        }
+        r.next = run.to() + 1;
+        if (sequential) {
+            sendAhead(ino, r);
+        }
+        return run;
+    }
+
+    /** Waits for and caches the READs ahead of {@code r} up to the one holding chunk {@code idx}; null if one failed. */
+    private Run takeAhead(long ino, ReadAhead.Reader r, long idx) {
+        Run run = null;
+        while (run == null || run.to() < idx) {
+            ReadAhead.Ahead a = r.ahead.poll();
+            try {
+                Message.Data d = (Message.Data) session.await(a.request(), a.reply());
+                run = cache(ino, a.from(), a.to(), d.data());
+                r.next = a.to() + 1;
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
+                r.ahead.clear();
+                return null;
+            }
+        }
+        return run;
+    }
+
+    private long lastChunk(long ino) {
+        return (fileSize.applyAsLong(ino) - 1) / PageCache.CHUNK;
+    }
+
+    /** Sends READs, without waiting, for the chunks after {@code r}'s until {@link ReadAhead#DEPTH} are out (not past end of file). */
+    private void sendAhead(long ino, ReadAhead.Reader r) {
+        if (outbox.hasDirtyData(ino)) {
+            r.ahead.clear();
+            return;
+        }
+        long end = lastChunk(ino);
+        for (long from = r.end(); r.ahead.size() < ReadAhead.DEPTH && from <= end && !pages.has(ino, from); from = r.end()) {
+            long to = Math.min(from + ReadAhead.CHUNKS - 1, end);
+            var req = new Message.ReadData(ino, from * PageCache.CHUNK, (int) ((to - from + 1) * PageCache.CHUNK));
+            r.ahead.add(new ReadAhead.Ahead(from, to, req, session.send(req)));
+        }
+    }
+
+    /** Fetches chunks [from, to] of the file in one READ and caches them. */
+    private Run fetch(long ino, long from, long to) {
+        if (outbox.hasDirtyData(ino)) {
+            outbox.flush();
+        }
+        int len = (int) ((to - from + 1) * PageCache.CHUNK);
+        Message.Data d = (Message.Data) RemoteStore.call(session, new Message.ReadData(ino, from * PageCache.CHUNK, len));
+        return cache(ino, from, to, d.data());
+    }
+
+    private Run cache(long ino, long from, long to, byte[] all) {
+        for (long idx = from; idx <= to; idx++) {
+            int at = (int) ((idx - from) * PageCache.CHUNK);
+            pages.put(ino, idx, all, Math.min(at, all.length), Math.max(0, Math.min(PageCache.CHUNK, all.length - at)));
+        }
+        return new Run(from, to, all);
+    }
+}
