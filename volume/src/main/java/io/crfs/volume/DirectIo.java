@@ -18,31 +18,17 @@ import java.nio.file.Path;
  * calls are "critical" downcalls (the array is used in place, the collector waits for the few
  * hundred microseconds a call takes). {@link #open} returns null where they are unavailable,
  * and the caller keeps using its channel.
- *
- * <p>Large aligned writes (file data) bypass the host's page cache: they are copied into an
- * aligned native buffer and written through a second descriptor opened with O_DIRECT. A
- * buffered write of fresh pages costs the host a page allocation, a copy and later a writeback
- * per 4 KiB, all on the server's CPU; measured here, that was half of what the server spent on
- * a large sequential write. The kernel keeps the two descriptors coherent (a direct write drops
- * cached pages of its range), and {@code fsync} on either makes both durable. Where O_DIRECT is
- * refused (tmpfs, some network file systems), every write is buffered.
  */
 final class DirectIo implements AutoCloseable {
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 02000000;
-    private static final int O_DIRECT = 040000;
-    /** Writes at least this large, at 4 KiB-aligned offsets and lengths, bypass the page cache. */
-    static final int BYPASS_MIN = Integer.getInteger("crfs.bypassMinBytes", 256 << 10);
-    private static final int ALIGN = 4096;
     private static final MethodHandle OPEN;
     private static final MethodHandle PREAD;
     private static final MethodHandle PWRITE;
-    /** pwrite(2) from native memory: not critical, so that the collector need not wait for the disk. */
-    private static final MethodHandle PWRITE_NATIVE;
     private static final MethodHandle CLOSE;
 
     static {
-        MethodHandle open = null, pread = null, pwrite = null, pwriteNative = null, close = null;
+        MethodHandle open = null, pread = null, pwrite = null, close = null;
         try {
             Linker l = Linker.nativeLinker();
             var libc = l.defaultLookup();
@@ -51,7 +37,6 @@ final class DirectIo implements AutoCloseable {
             var errno = Linker.Option.captureCallState("errno");
             pread = l.downcallHandle(libc.find("pread").orElseThrow(), io, Linker.Option.critical(true), errno);
             pwrite = l.downcallHandle(libc.find("pwrite").orElseThrow(), io, Linker.Option.critical(true), errno);
-            pwriteNative = l.downcallHandle(libc.find("pwrite").orElseThrow(), io, errno);
             close = l.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         } catch (RuntimeException | Error e) {
             open = null; // no native access: channels only
@@ -59,7 +44,6 @@ final class DirectIo implements AutoCloseable {
         OPEN = open;
         PREAD = pread;
         PWRITE = pwrite;
-        PWRITE_NATIVE = pwriteNative;
         CLOSE = close;
     }
 
@@ -67,18 +51,12 @@ final class DirectIo implements AutoCloseable {
     private static final java.lang.invoke.VarHandle ERRNO =
         STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final ThreadLocal<MemorySegment> STATE_SEG = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATE));
-    private static final int EINTR = 4, EINVAL = 22;
+    private static final int EINTR = 4;
 
     private final int fd;
-    /** The file opened with O_DIRECT, or -1; set to -1 for good if a direct write is refused. */
-    private volatile int bypassFd;
-    /** A per-thread aligned buffer that large writes are copied into for O_DIRECT. */
-    private static final ThreadLocal<MemorySegment> ALIGNED =
-        ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(DirectIo.MAX_CALL, ALIGN));
 
-    private DirectIo(int fd, int bypassFd) {
+    private DirectIo(int fd) {
         this.fd = fd;
-        this.bypassFd = bypassFd;
     }
 
     /** The file opened again for direct array I/O, or null if that is not possible here. */
@@ -87,13 +65,8 @@ final class DirectIo implements AutoCloseable {
             return null;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment name = a.allocateFrom(path.toString());
-            int fd = (int) OPEN.invokeExact(name, O_RDWR | O_CLOEXEC);
-            if (fd < 0) {
-                return null;
-            }
-            int bypass = Boolean.getBoolean("crfs.noBypass") ? -1 : (int) OPEN.invokeExact(name, O_RDWR | O_CLOEXEC | O_DIRECT);
-            return new DirectIo(fd, bypass);
+            int fd = (int) OPEN.invokeExact(a.allocateFrom(path.toString()), O_RDWR | O_CLOEXEC);
+            return fd < 0 ? null : new DirectIo(fd);
         } catch (Throwable t) {
             return null;
         }
@@ -102,57 +75,8 @@ final class DirectIo implements AutoCloseable {
     /** At most this much per call: a critical downcall holds the collector off for its length. */
     private static final int MAX_CALL = 4 << 20;
 
-    /**
-     * Writes all of {@code src[off, off+len)} at {@code position}; retries calls a signal
-     * interrupted. Returns whether the write bypassed the page cache (nothing of it is dirty there).
-     */
-    boolean write(long position, byte[] src, int off, int len) throws IOException {
-        int bfd = bypassFd;
-        if (bfd >= 0 && len >= BYPASS_MIN && position % ALIGN == 0 && len % ALIGN == 0 && writeDirect(bfd, position, src, off, len)) {
-            return true;
-        }
-        writeBuffered(position, src, off, len);
-        return false;
-    }
-
-    /**
-     * The O_DIRECT write, through the aligned buffer; false if the file system refused it
-     * (EINVAL: O_DIRECT is not supported there after all), which turns bypassing off.
-     */
-    private boolean writeDirect(int bfd, long position, byte[] src, int off, int len) throws IOException {
-        MemorySegment buf = ALIGNED.get();
-        MemorySegment state = STATE_SEG.get();
-        long done = 0;
-        while (done < len) {
-            int chunk = (int) Math.min(MAX_CALL, len - done);
-            MemorySegment.copy(src, off + (int) done, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, chunk);
-            long n;
-            int at = 0;
-            do {
-                try {
-                    n = (long) PWRITE_NATIVE.invokeExact(state, bfd, buf.asSlice(at), (long) (chunk - at), position + done + at);
-                } catch (Throwable t) {
-                    throw new IOException("pwrite failed: " + t, t);
-                }
-                if (n < 0 && errno(state) == EINTR) {
-                    continue;
-                }
-                if (n < 0 && errno(state) == EINVAL && done == 0 && at == 0) {
-                    bypassFd = -1; // refused before anything was written: write buffered from now on
-                    return false;
-                }
-                if (n <= 0) {
-                    throw new IOException("pwrite of " + (chunk - at) + " bytes at " + (position + done + at) + " failed: "
-                        + (n == 0 ? "nothing written" : describe(errno(state))));
-                }
-                at += (int) n;
-            } while (at < chunk);
-            done += chunk;
-        }
-        return true;
-    }
-
-    private void writeBuffered(long position, byte[] src, int off, int len) throws IOException {
+    /** Writes all of {@code src[off, off+len)} at {@code position}; retries calls a signal interrupted. */
+    void write(long position, byte[] src, int off, int len) throws IOException {
         MemorySegment seg = MemorySegment.ofArray(src);
         MemorySegment state = STATE_SEG.get();
         long done = 0;
@@ -223,14 +147,6 @@ final class DirectIo implements AutoCloseable {
 
     @Override
     public void close() {
-        closeFd(fd);
-        int b = bypassFd;
-        if (b >= 0) {
-            closeFd(b);
-        }
-    }
-
-    private static void closeFd(int fd) {
         try {
             int ignored = (int) CLOSE.invokeExact(fd); // close(2) errors leave nothing to do
         } catch (Throwable t) {

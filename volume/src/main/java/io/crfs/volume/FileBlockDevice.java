@@ -85,9 +85,7 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void write(long position, byte[] src, int offset, int length) throws IOException {
         if (direct != null) {
-            if (direct.write(position, src, offset, length)) {
-                return; // not in the page cache: nothing for write-behind to start
-            }
+            direct.write(position, src, offset, length);
         } else {
             ByteBuffer b = ByteBuffer.wrap(src, offset, length);
             long p = position;
