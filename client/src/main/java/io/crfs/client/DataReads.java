@@ -147,7 +147,7 @@ final class DataReads {
             outbox.flush();
         }
         int len = (int) ((to - from + 1) * PageCache.CHUNK);
-        Message.Data d = (Message.Data) RemoteStore.call(session, new Message.ReadData(ino, from * PageCache.CHUNK, len));
+        Message.Data d = (Message.Data) StoreCalls.call(session, new Message.ReadData(ino, from * PageCache.CHUNK, len));
         return cache(ino, from, to, d.data());
     }
 

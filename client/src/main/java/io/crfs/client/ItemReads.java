@@ -124,13 +124,13 @@ final class ItemReads {
     private void fetch(Key min, Key max, int limit, boolean backward) {
         long o = min.objectid();
         if (partial.fetched(o) <= FETCHES_BEFORE_ALL) {
-            installFetched((Message.Items) RemoteStore.call(session, new Message.Fetch(min, max,
+            installFetched((Message.Items) StoreCalls.call(session, new Message.Fetch(min, max,
                     Math.min(io.crfs.protocol.Opcodes.MAX_FETCH, Math.max(limit, 64)), backward)));
             return;
         }
         Key gap;
         while ((gap = partial.firstGap(o)) != null) {
-            installFetched((Message.Items) RemoteStore.call(session, new Message.Fetch(gap, partial.grantMax(o),
+            installFetched((Message.Items) StoreCalls.call(session, new Message.Fetch(gap, partial.grantMax(o),
                     io.crfs.protocol.Opcodes.MAX_FETCH, false)));
         }
     }
@@ -145,7 +145,7 @@ final class ItemReads {
         java.util.function.Consumer<Edit> note = e -> {
             Key k = e instanceof Edit.Put p ? p.key() : e instanceof Edit.Delete d ? d.key()
                     : new Key(Outbox.dataIno(e), ItemType.INODE_ITEM, 0); // data edits change size and nbytes here first
-            if (k != null && k.compareTo(r.from()) >= 0 && k.compareTo(r.to()) <= 0) {
+            if (k.compareTo(r.from()) >= 0 && k.compareTo(r.to()) <= 0) {
                 ours.add(k);
             }
         };

@@ -147,10 +147,7 @@ final class Outbox {
     /** Objectids edited in batches still in flight or not yet sent. */
     java.util.Set<Long> editedObjectids() {
         java.util.Set<Long> out = new java.util.HashSet<>();
-        for (InFlight x : inFlight) {
-            x.batch().edits().forEach(e -> out.add(objectid(e)));
-        }
-        dirty.forEach(e -> out.add(objectid(e)));
+        forEachUnapplied(e -> out.add(objectid(e)));
         return out;
     }
 
@@ -265,7 +262,7 @@ final class Outbox {
             }
             // the server refused the batch: what we cached no longer matches it, so forget it all;
             // the writes it held were acknowledged, so fsync and close of their files will say so
-            StoreException why = new StoreException(RemoteStore.kind(e), "crfsd rejected " + pendingEdits()
+            StoreException why = new StoreException(StoreCalls.kind(e), "crfsd rejected " + pendingEdits()
                     + " unflushed edits (" + e.getMessage() + "); they are lost and the cache was dropped", e);
             noteLost(why, 0);
             dropAll.run();

@@ -10,7 +10,6 @@ import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import io.crfs.protocol.Edit;
 import io.crfs.protocol.Message;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -598,28 +597,8 @@ final class RemoteStore implements ItemStore {
         invalidator.tell(0, Long.MAX_VALUE);
     }
 
-    static StoreException.Kind kind(RemoteException e) {
-        return switch (e.code()) {
-            case NO_SPACE -> StoreException.Kind.NO_SPACE;
-            case TOO_BIG -> StoreException.Kind.TOO_BIG;
-            case STALE -> StoreException.Kind.STALE;
-            default -> StoreException.Kind.IO;
-        };
-    }
-
     private Message call(Message m) {
-        return call(session, m);
-    }
-
-    /** A call to the server, its failure as a {@link StoreException}. */
-    static Message call(Session session, Message m) {
-        try {
-            return session.call(m);
-        } catch (RemoteException e) {
-            throw new StoreException(kind(e), e.getMessage(), e);
-        } catch (IOException e) {
-            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
-        }
+        return StoreCalls.call(session, m);
     }
 
     // ------------------------------------------------------------------ introspection

@@ -104,6 +104,7 @@ class CachingTest {
             assertThat(a.roundTrips() - trips).as("requests for 24 MiB").isLessThan(24);
         }
     }
+
     /**
      * The kernel's read-ahead READs come on several threads and may arrive out of order. One
      * that arrives ahead of its turn, inside the READs already sent ahead, must take those, and

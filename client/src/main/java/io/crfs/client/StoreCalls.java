@@ -1,0 +1,31 @@
+package io.crfs.client;
+
+import io.crfs.format.StoreException;
+import io.crfs.protocol.Message;
+import java.io.IOException;
+
+/** Calls to the server on behalf of the store: their failures as {@link StoreException}s. */
+final class StoreCalls {
+    private StoreCalls() {}
+
+    /** A call to the server; a refusal or a lost connection becomes a {@link StoreException}. */
+    static Message call(Session session, Message m) {
+        try {
+            return session.call(m);
+        } catch (RemoteException e) {
+            throw new StoreException(kind(e), e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
+        }
+    }
+
+    /** What the server's error code means to a caller of the store. */
+    static StoreException.Kind kind(RemoteException e) {
+        return switch (e.code()) {
+            case NO_SPACE -> StoreException.Kind.NO_SPACE;
+            case TOO_BIG -> StoreException.Kind.TOO_BIG;
+            case STALE -> StoreException.Kind.STALE;
+            default -> StoreException.Kind.IO;
+        };
+    }
+}
