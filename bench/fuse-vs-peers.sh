@@ -13,6 +13,7 @@ export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 export SIZE="${SIZE:-512M}" RUNTIME="${RUNTIME:-10}" PEER_WORK="${PEER_WORK:-/var/tmp/crfs-peers}"
 N="${1:-10000}"
 ROUNDS="${ROUNDS:-2}"
+"$ROOT/scripts/install-deps.sh"  # btrfs-progs (mkfs.btrfs for the loop mount), fuse3, ...
 bash "$ROOT/scripts/fuse-uring.sh"
 command -v fio >/dev/null || apt-get install -y -q fio >/dev/null
 W=$(mktemp -d /var/tmp/crfs-fusebench.XXXXXX)
@@ -32,7 +33,10 @@ nohup "$ROOT/crfs" serve "$W/crfs.img" --listen 127.0.0.1:7391 >"$W/serve.log" 2
 sleep 3
 nohup "$ROOT/crfs" mount 127.0.0.1:7391 "$W/crfs" >"$W/mount.log" 2>&1 &
 for _ in $(seq 1 100); do grep -q " $W/crfs fuse" /proc/mounts && break; sleep 0.1; done
-truncate -s 8G "$W/loop.img" && mkfs.btrfs -q -f "$W/loop.img" && mount -o loop "$W/loop.img" "$W/loop"
+# Without the loop mount the "loop" rows would measure the host's file system: stop instead.
+truncate -s 8G "$W/loop.img" && mkfs.btrfs -q -f "$W/loop.img" && mount -o loop "$W/loop.img" "$W/loop" ||
+  { echo "fuse-vs-peers: could not make and loop-mount a btrfs image at $W/loop (see above)" >&2; exit 1; }
+mountpoint -q "$W/loop" || { echo "fuse-vs-peers: $W/loop is not a mount point" >&2; exit 1; }
 bash "$PEERS/setup-sshfs.sh" up "$W/export" "$W/ssh" >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
   for fs in loop crfs ssh; do
