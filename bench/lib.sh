@@ -7,6 +7,11 @@ bench_die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
 # The machine packages (btrfs-progs for the loop mount, fuse3, ...), as the tests install them.
 "$ROOT/scripts/install-deps.sh" || bench_die "could not install the packages the bench needs (see above)"
+# crfs is measured as ./crfs up runs it: its JVMs start from the AOT caches of this build (trained
+# here when missing or stale, before anything is timed). CRFS_AOT=0 measures without them.
+if [ "${CRFS_AOT:-1}" != 0 ]; then
+  "$ROOT/crfs" aot || bench_die "could not train the JVMs' AOT caches (see above); CRFS_AOT=0 runs without them"
+fi
 
 # Mounts the crfs server at 127.0.0.1:PORT on DIR (another client) and waits until it is mounted.
 bench_mount() { # PORT DIR
