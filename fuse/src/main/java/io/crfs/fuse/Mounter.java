@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,6 +125,27 @@ final class Mounter {
     }
 
     /** Lazily unmounts; quiet if it is no longer mounted. Returns true if the kernel agreed. */
+    private static final Path CONNECTIONS = Path.of("/sys/fs/fuse/connections");
+
+    /**
+     * Aborts FUSE connection {@code id} (the mount's device minor) through fusectl: every request
+     * it holds fails with ECONNABORTED and its /dev/fuse reads end. fusectl is mounted first if
+     * it is not (root only; most distributions mount it at boot).
+     */
+    static void abort(long id) throws IOException {
+        Path abort = CONNECTIONS.resolve(Long.toString(id)).resolve("abort");
+        if (!Files.exists(abort) && isRoot() && Files.isDirectory(CONNECTIONS)) {
+            try (Arena a = Arena.ofConfined()) {
+                int r = Native.mount(a.allocateFrom("fusectl"), a.allocateFrom(CONNECTIONS.toString()),
+                    a.allocateFrom("fusectl"), 0, MemorySegment.NULL);
+                if (r < 0 && r != -Errno.EBUSY) {
+                    throw new IOException("mount fusectl on " + CONNECTIONS + ": " + Errno.name(-r));
+                }
+            }
+        }
+        Files.writeString(abort, "1");
+    }
+
     static boolean unmount(Path dir, boolean fusermount) {
         if (!fusermount && isRoot()) {
             try (Arena a = Arena.ofConfined()) {

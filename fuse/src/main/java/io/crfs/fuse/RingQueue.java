@@ -37,6 +37,11 @@ final class RingQueue {
     private static final int PREFIX = Wire.IN_HEADER_SIZE + OP_IN; // request header + largest fixed argument
     private static final long WAKE = -1;
     private static final int ENTRIES = 4;
+    /**
+     * Submission slots: one per entry (at most {@link #MAX_ENTRIES} for reads, more while locks
+     * wait) and the eventfd's read; a fuller ring is handed over mid-burst ({@link Uring#sqe}).
+     */
+    private static final int RING_SLOTS = 64;
     /** Reads this large go to the bulk pool, while this queue has fewer entries than MAX_ENTRIES. */
     private static final int BIG_READ = 128 << 10, MAX_ENTRIES = 16;
 
@@ -46,6 +51,8 @@ final class RingQueue {
     private final int payloadSize;
     private final ExecutorService waits;
     private final ExecutorService bulk;
+    /** Called once if this queue stops while the connection lives: its CPU's requests would wait forever. */
+    private final Runnable onFailure;
     private final List<Entry> entries = new ArrayList<>();
     private final ConcurrentLinkedQueue<Entry> answered = new ConcurrentLinkedQueue<>();
     private final Arena arena = Arena.ofShared();
@@ -82,6 +89,8 @@ final class RingQueue {
 
     /** Tests: {@link #create} fails, as when the machine is out of memory or descriptors. */
     static volatile boolean failForTest;
+    /** Tests: the next request a queue takes throws in the queue itself, as a bug in it would. */
+    static volatile boolean crashForTest;
     private static final long REFUSE_TIMEOUT_NANOS = 5_000_000_000L;
 
     int qid() {
@@ -89,27 +98,30 @@ final class RingQueue {
     }
 
     private RingQueue(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService waits,
-              ExecutorService bulk) {
+              ExecutorService bulk, Runnable onFailure) {
         this.qid = qid;
         this.devFd = devFd;
         this.dispatcher = dispatcher;
         this.payloadSize = payloadSize;
         this.waits = waits;
         this.bulk = bulk;
+        this.onFailure = onFailure;
     }
 
     /**
      * Makes the queue's ring, eventfd and first entries, so that a failure shows before any
-     * queue registers (the caller can then turn the ring off, see {@link #refuse}).
+     * queue registers (the caller can then turn the ring off, see {@link #refuse}). {@code
+     * onFailure} runs if the queue later stops on an error while the kernel may still send it
+     * requests.
      */
     static RingQueue create(int qid, int devFd, Dispatcher dispatcher, int payloadSize, ExecutorService waits,
-                            ExecutorService bulk) throws IOException {
-        RingQueue q = new RingQueue(qid, devFd, dispatcher, payloadSize, waits, bulk);
+                            ExecutorService bulk, Runnable onFailure) throws IOException {
+        RingQueue q = new RingQueue(qid, devFd, dispatcher, payloadSize, waits, bulk, onFailure);
         try {
             if (failForTest) {
                 throw new IOException("set up to fail (test)");
             }
-            q.ring = Uring.open(16);
+            q.ring = Uring.open(RING_SLOTS);
             q.out = map(Wire.OUT_HEADER_SIZE + payloadSize);
             q.eventFd = Native.eventfd(Native.EFD_CLOEXEC);
             if (q.eventFd < 0) {
@@ -184,16 +196,26 @@ final class RingQueue {
             while (live > 0) {
                 int e = ring.submitAndWait();
                 if (e < 0 && e != -Errno.EINTR) {
-                    log.warn("fuse: io_uring_enter on queue {}: {}; queue stops", qid, Errno.name(-e));
+                    fail("io_uring_enter: " + Errno.name(-e));
                     break;
                 }
                 ring.drain(onCompletion);
             }
         } catch (RuntimeException e) {
-            log.warn("fuse: ring queue {} stopped: {}", qid, e.toString());
+            fail(e.toString());
         } finally {
             release();
         }
+    }
+
+    /**
+     * This queue can serve no more requests, and the kernel would hold the ones of processes on
+     * its CPU forever (they cannot move to another queue): the failure is logged and the owner
+     * ends the connection, so that they fail instead.
+     */
+    private void fail(String why) {
+        log.error("fuse: ring queue {} stopped ({}); the mount is closed so that no request waits forever", qid, why);
+        onFailure.run();
     }
 
     private void completion(long user, int res) {
@@ -259,6 +281,10 @@ final class RingQueue {
             return;
         }
         e.registered = true;
+        if (crashForTest) {
+            crashForTest = false;
+            throw new IllegalStateException("crash set up by a test");
+        }
         MemorySegment h = e.header;
         int len = h.get(JAVA_INT, 0);
         int payload = h.get(JAVA_INT, ENT_IN_OUT + 16);

@@ -71,6 +71,7 @@ final class Session {
             if (s.dispatcher.uring()) {
                 s.startRings();
             }
+            s.device = s.mountDevice(); // a stat: only once the rings serve (the kernel holds requests until then)
             s.raiseReadahead();
             return s;
         } catch (IOException | RuntimeException e) {
@@ -130,7 +131,7 @@ final class Session {
         List<RingQueue> queues = new java.util.ArrayList<>();
         try {
             for (int cpu : cpus) {
-                queues.add(RingQueue.create(cpu, fd, dispatcher, payload, waits, bulk));
+                queues.add(RingQueue.create(cpu, fd, dispatcher, payload, waits, bulk, this::ringFailed));
             }
         } catch (IOException | RuntimeException e) {
             queues.forEach(RingQueue::release);
@@ -146,6 +147,26 @@ final class Session {
             t.start();
         }
         log.info("fuse: {} served through io_uring ({} queues)", mountPoint, cpus.size());
+    }
+
+    /**
+     * A ring queue stopped on an error while mounted. The requests of its CPU cannot move to
+     * another queue, so the connection is aborted (they fail with ECONNABORTED instead of waiting
+     * forever, and so do the workers' reads) and the mount closed.
+     */
+    private void ringFailed() {
+        if (!closed.get() && ended.compareAndSet(false, true)) {
+            try {
+                if (device == null) {
+                    throw new IOException("the mount's device number is not known");
+                }
+                Mounter.abort(device[1]);
+            } catch (IOException | RuntimeException e) {
+                log.error("fuse: could not abort the connection of {} ({}); processes waiting on it may hang until "
+                    + "`echo 1 > /sys/fs/fuse/connections/N/abort`", mountPoint, e.toString());
+            }
+            Thread.ofPlatform().daemon().start(this::close);
+        }
     }
 
     /** The kernel makes one queue per possible CPU ({@code /sys/devices/system/cpu/possible}, e.g. "0-3,8"). */
@@ -232,6 +253,19 @@ final class Session {
         }
     }
 
+    /** The mount's device number, major and minor (the minor names its FUSE connection in fusectl); null if unknown. */
+    private volatile long[] device;
+
+    private long[] mountDevice() {
+        try {
+            long dev = ((Number) Files.getAttribute(mountPoint, "unix:dev")).longValue();
+            return new long[] {((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL), (dev & 0xff) | ((dev >>> 12) & ~0xffL)};
+        } catch (IOException | RuntimeException e) {
+            log.debug("fuse: device number of {} unknown: {}", mountPoint, e.toString());
+            return null;
+        }
+    }
+
     /**
      * The kernel offers FUSE at most 128 KiB of readahead in INIT, whatever we answer; sequential
      * reads then arrive 128 KiB at a time. As root, the mount's backing device info is raised to
@@ -239,10 +273,10 @@ final class Session {
      */
     private void raiseReadahead() {
         try {
-            long dev = ((Number) Files.getAttribute(mountPoint, "unix:dev")).longValue();
-            long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
-            long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
-            Path ra = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
+            if (device == null) {
+                throw new IOException("the mount's device number is not known");
+            }
+            Path ra = Path.of("/sys/class/bdi", device[0] + ":" + device[1], "read_ahead_kb");
             int kb = options.maxReadahead() / 1024;
             if (Files.isWritable(ra) && Integer.parseInt(Files.readString(ra).trim()) < kb) {
                 Files.writeString(ra, Integer.toString(kb));

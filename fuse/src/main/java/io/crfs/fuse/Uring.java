@@ -78,10 +78,19 @@ final class Uring implements AutoCloseable {
         }
     }
 
-    /** A zeroed submission entry, handed to the kernel by the next {@link #submitAndWait}. */
+    /**
+     * A zeroed submission entry, handed to the kernel by the next {@link #submitAndWait}. When
+     * every slot is taken, the entries filled so far are handed over first (without waiting for
+     * any to complete): a burst of completions, each answered by a new entry, may need more
+     * entries than the ring has slots.
+     */
     MemorySegment sqe() {
-        if (tail - (int) INT.getAcquire(rings, sqHead) >= sqEntries) {
-            throw new IllegalStateException("io_uring submission queue full");
+        if (full()) {
+            int r = submit(0, 0);
+            if (r < 0 || full()) {
+                throw new IllegalStateException("io_uring submission queue full: " + sqEntries
+                    + " entries and the kernel took none of them" + (r < 0 ? " (" + Errno.name(-r) + ")" : ""));
+            }
         }
         MemorySegment e = sqes.asSlice((long) (tail & sqMask) * SQE_SIZE, SQE_SIZE);
         e.fill((byte) 0);
@@ -115,14 +124,27 @@ final class Uring implements AutoCloseable {
      * completion is there. Returns 0, or {@code -errno} (EINTR: call again).
      */
     int submitAndWait() {
+        int r = submit(1, ENTER_GETEVENTS);
+        return r >= 0 ? 0 : r;
+    }
+
+    private boolean full() {
+        return tail - (int) INT.getAcquire(rings, sqHead) >= sqEntries;
+    }
+
+    /** Gives the kernel the entries filled since the last call; returns how many it took, or {@code -errno}. */
+    private int submit(int minComplete, int flags) {
         INT.setRelease(rings, sqTail, tail);
-        int n = tail - submitted;
-        int r = Native.ioUringEnter(fd, n, 1, ENTER_GETEVENTS, MemorySegment.NULL, 0);
+        int r = Native.ioUringEnter(fd, tail - submitted, minComplete, flags, MemorySegment.NULL, 0);
         if (r >= 0) {
             submitted += r;
-            return 0;
         }
         return r;
+    }
+
+    /** Slots of the submission queue (the kernel rounds the size asked for up to a power of two). */
+    int capacity() {
+        return sqEntries;
     }
 
     /** Completions, oldest first: {@code user_data} and {@code res} of each, until none is left. */

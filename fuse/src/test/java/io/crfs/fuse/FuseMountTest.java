@@ -155,6 +155,40 @@ class FuseMountTest {
         }
     }
 
+    /** A ring queue that stops cannot hand its CPU's requests to another: they fail instead of hanging. */
+    @Test
+    void shouldEndTheConnectionWhenARingQueueFails() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernelOffersUring(), "the kernel does not offer FUSE-over-io_uring");
+        Path dir = Files.createDirectory(tmp.resolve("crash"));
+        try (FuseMount m = FuseMount.mount(dir, new MemoryFs(), FuseMount.Options.defaults())) {
+            assertThat(m.usesUring()).isTrue();
+            // the next request on either CPU's queue: the first lookup (nothing else is in flight)
+            RingQueue.crashForTest = true;
+            String outcome = "NoSuchFile";
+            for (int i = 0; i < 100 && outcome.contains("NoSuchFile") && m.isMounted(); i++) {
+                Path p = dir.resolve("not-there-" + i);
+                var lookup = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        Files.readAttributes(p, "unix:ino");
+                        return "found";
+                    } catch (IOException e) {
+                        return e.getClass().getSimpleName() + ": " + e.getMessage();
+                    }
+                });
+                outcome = lookup.get(20, TimeUnit.SECONDS); // a hang fails the test here
+            }
+            assertThat(outcome).as("a lookup once the queue failed").containsAnyOf("connection abort", "not connected");
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (m.isMounted() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(m.isMounted()).isFalse();
+            assertThat(isMountPoint(dir)).isFalse();
+        } finally {
+            RingQueue.crashForTest = false;
+        }
+    }
+
     @Test
     void shouldServeThroughFusermount3() throws Exception {
         exercise(FuseMount.Options.defaults().withFusermount(true).withReaddirplus(false).withWorkers(2));
