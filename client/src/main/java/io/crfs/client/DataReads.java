@@ -2,6 +2,8 @@ package io.crfs.client;
 
 import io.crfs.protocol.Message;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * {@link RemoteStore}'s reads of file data: copies cached chunks out, fetches runs of missing
@@ -28,8 +30,9 @@ final class DataReads {
         this.fileSize = fileSize;
     }
 
-    /** {@code length} bytes of file {@code ino} from {@code offset} into {@code out} at {@code at}. */
-    void readInto(long ino, long offset, byte[] out, int at, int length) {
+    /** {@code length} bytes of file {@code ino} from {@code offset} into the start of {@code out} (heap or native). */
+    void readInto(long ino, long offset, MemorySegment out, int length) {
+        int at = 0;
         long end = offset + length;
         long last = (end - 1) / PageCache.CHUNK;
         for (long idx = offset / PageCache.CHUNK; idx <= last && length > 0; idx++) {
@@ -42,8 +45,8 @@ final class DataReads {
                 if (!pages.copyOut(ino, idx, within, out, dst, n)) { // already dropped again: memory is short
                     int from = (int) ((idx - r.from()) * PageCache.CHUNK) + within;
                     int have = Math.max(0, Math.min(n, r.data().length - from));
-                    System.arraycopy(r.data(), Math.min(from, r.data().length), out, dst, have);
-                    java.util.Arrays.fill(out, dst + have, dst + n, (byte) 0);
+                    MemorySegment.copy(r.data(), Math.min(from, r.data().length), out, ValueLayout.JAVA_BYTE, dst, have);
+                    out.asSlice(dst + have, n - have).fill((byte) 0);
                 }
             }
         }

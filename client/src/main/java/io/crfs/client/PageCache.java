@@ -52,12 +52,12 @@ final class PageCache {
     }
 
     /** Copies {@code length} bytes of a cached chunk from {@code from} into {@code dst}; false if not cached. */
-    boolean copyOut(long ino, long index, int from, byte[] dst, int at, int length) {
+    boolean copyOut(long ino, long index, int from, MemorySegment dst, long at, int length) {
         MemorySegment c = segment(ino, index);
         if (c == null) {
             return false;
         }
-        MemorySegment.copy(c, ValueLayout.JAVA_BYTE, from, dst, at, length);
+        MemorySegment.copy(c, from, dst, at, length);
         return true;
     }
 

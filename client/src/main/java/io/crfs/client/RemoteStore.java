@@ -334,9 +334,14 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public void readInto(long ino, long offset, byte[] out, int at, int length) {
+        readInto(ino, offset, java.lang.foreign.MemorySegment.ofArray(out).asSlice(at, length), length);
+    }
+
+    @Override
+    public void readInto(long ino, long offset, java.lang.foreign.MemorySegment out, int length) {
         operation(() -> {
             require(ino, 1);
-            reads.readInto(ino, offset, out, at, length);
+            reads.readInto(ino, offset, out, length);
             return null;
         });
     }

@@ -23,7 +23,7 @@ class PageCacheTest {
         assertThat(pc.has(7, 63)).isTrue();
         for (int idx = 0; idx < 64; idx++) {
             byte[] got = new byte[C];
-            if (pc.copyOut(7, idx, 0, got, 0, C)) {
+            if (pc.copyOut(7, idx, 0, java.lang.foreign.MemorySegment.ofArray(got), 0, C)) {
                 assertThat(got).isEqualTo(java.util.Arrays.copyOfRange(file, idx * C, idx * C + C));
             }
         }
@@ -88,7 +88,7 @@ class PageCacheTest {
             for (int i = 0; i < 3; i++) {
                 for (int idx = 0; idx < 16; idx++) {
                     byte[] got = new byte[C];
-                    if (pc.copyOut(i, idx, 0, got, 0, C)) {
+                    if (pc.copyOut(i, idx, 0, java.lang.foreign.MemorySegment.ofArray(got), 0, C)) {
                         assertThat(got).as("inode %d chunk %d after step %d", i, idx, step)
                                 .isEqualTo(java.util.Arrays.copyOfRange(model[i], idx * C, idx * C + C));
                     }

@@ -44,6 +44,15 @@ public interface ItemStore {
     }
 
     /**
+     * Like {@link #readInto(long, long, byte[], int, int)}, into the first {@code length} bytes of
+     * {@code dst}, which may be native memory (a FUSE reply buffer, say).
+     */
+    default void readInto(long ino, long offset, java.lang.foreign.MemorySegment dst, int length) {
+        java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(read(ino, offset, length)), 0,
+            dst, 0, length);
+    }
+
+    /**
      * Writes file bytes at offset, extending {@code size} if the write ends past it, and keeps
      * {@code nbytes} true. Small files starting at offset 0 may be stored inline. The store keeps
      * no reference to {@code data}: the caller may reuse it once this returns.

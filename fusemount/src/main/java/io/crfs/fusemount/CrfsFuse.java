@@ -312,6 +312,13 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void read(FuseContext ctx, long ino, long fh, long offset, ByteBuffer dst) {
+        // straight into the reply (for the ring, the kernel's payload buffer), no copy in between
+        java.lang.foreign.MemorySegment into = dst.isDirect() ? java.lang.foreign.MemorySegment.ofBuffer(dst) : null;
+        if (into != null) {
+            int n = call(() -> fs.read(ino(ino), offset, into));
+            dst.position(dst.position() + Math.max(0, n));
+            return;
+        }
         int want = dst.remaining();
         byte[] buf = scratch(want);
         int n = call(() -> fs.read(ino(ino), offset, buf, 0, want));

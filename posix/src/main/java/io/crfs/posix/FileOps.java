@@ -33,17 +33,33 @@ final class FileOps {
     }
 
     int read(long ino, long offset, byte[] dst, int from, int length) {
+        if (from < 0 || length < 0 || from + length > dst.length) {
+            throw new PosixException(Errno.EINVAL, "read of " + length + " bytes into an array of " + dst.length + " at " + from);
+        }
+        int n = readable(ino, offset, length);
+        if (n > 0) {
+            store.readInto(ino, offset, dst, from, n);
+        }
+        return n;
+    }
+
+    /** Like {@link #read(long, long, byte[], int, int)}, into the start of {@code dst} (as much as it holds). */
+    int read(long ino, long offset, java.lang.foreign.MemorySegment dst) {
+        int n = readable(ino, offset, (int) Math.min(dst.byteSize(), Integer.MAX_VALUE));
+        if (n > 0) {
+            store.readInto(ino, offset, dst, n);
+        }
+        return n;
+    }
+
+    /** How many of {@code length} bytes from {@code offset} the file has (0 at or past its end). */
+    private int readable(long ino, long offset, int length) {
         InodeItem it = loadRegular(ino);
-        if (offset < 0 || length < 0 || from < 0 || from + length > dst.length) {
+        if (offset < 0 || length < 0) {
             throw new PosixException(Errno.EINVAL, "read of " + length + " bytes at " + offset);
         }
         long size = it.size();
-        if (offset >= size || length == 0) {
-            return 0;
-        }
-        int n = (int) Math.min(length, size - offset);
-        store.readInto(ino, offset, dst, from, n);
-        return n;
+        return offset >= size ? 0 : (int) Math.min(length, size - offset);
     }
 
     byte[] readlink(long ino) {

@@ -185,6 +185,11 @@ public final class PosixFs {
     public int read(long ino, long offset, byte[] dst, int from, int length) {
         return op(() -> files.read(ino, offset, dst, from, length));
     }
+
+    /** Reads into the start of {@code dst} (up to its size, native memory too); returns the bytes read. */
+    public int read(long ino, long offset, java.lang.foreign.MemorySegment dst) {
+        return op(() -> files.read(ino, offset, dst));
+    }
     /** Writes and updates mtime/ctime; clears setuid/setgid when an unprivileged caller writes. */
     public int write(Caller c, long ino, long offset, byte[] src, int from, int length) {
         if (length <= WRITE_PIECE) {
