@@ -41,11 +41,13 @@ public final class CrfsClient implements AutoCloseable {
      * revoke, size or a short delay (the default); off, every operation's edits are sent at once.
      * {@code maxObjects}: how many objects (inodes) the client caches, with their grants, at most;
      * beyond that it gives back the least recently used (about 700 bytes of heap each).
-     * {@code cacheWrites}: whether file data this client writes is kept in its page cache for
-     * the next read (the default). A FUSE mount turns it off: the kernel's page cache already
-     * holds what was written, and a second copy would only take memory from it.
+     * {@code kernelPageCache}: the kernel's page cache sits above this client (a FUSE mount), so
+     * its own page cache keeps only what the kernel's does not: not the data it writes, and not
+     * the chunks a sequential reader has read to their end (they are used once; a large streaming
+     * read then takes a few read-aheads of memory, not the whole cache). Off (the default, for
+     * Java programs through the nio provider), both are kept for the next read.
      */
-    public record Options(boolean writeBack, int maxObjects, boolean cacheWrites) {
+    public record Options(boolean writeBack, int maxObjects, boolean kernelPageCache) {
         public static final int MAX_OBJECTS = 1 << 18;
 
         public Options {
@@ -55,7 +57,7 @@ public final class CrfsClient implements AutoCloseable {
         }
 
         public Options(boolean writeBack, int maxObjects) {
-            this(writeBack, maxObjects, true);
+            this(writeBack, maxObjects, false);
         }
 
         public Options(boolean writeBack) {
@@ -66,7 +68,7 @@ public final class CrfsClient implements AutoCloseable {
             return new Options(true);
         }
 
-        public Options withCacheWrites(boolean on) {
+        public Options withKernelPageCache(boolean on) {
             return new Options(writeBack, maxObjects, on);
         }
     }
@@ -79,7 +81,7 @@ public final class CrfsClient implements AutoCloseable {
                 revokes.execute(() -> self[0].revoke(r));
             }
         });
-        this.store = new RemoteStore(session, options.writeBack(), options.maxObjects(), options.cacheWrites());
+        this.store = new RemoteStore(session, options.writeBack(), options.maxObjects(), options.kernelPageCache());
         self[0] = store;
         store.redeliverWith(r -> revokes.execute(() -> store.revoke(r)));
         session.onDead(store::lostSession);

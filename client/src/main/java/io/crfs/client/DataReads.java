@@ -23,7 +23,12 @@ final class DataReads {
     private final java.util.function.LongUnaryOperator fileSize;
     private final ReadAhead readAhead = new ReadAhead();
 
-    DataReads(Session session, PageCache pages, Outbox outbox, java.util.function.LongUnaryOperator fileSize) {
+    /** Whether chunks a sequential reader has read to their end leave the cache at once ({@link #dropIfStreamed}). */
+    private final boolean useOnce;
+
+    DataReads(Session session, PageCache pages, Outbox outbox, java.util.function.LongUnaryOperator fileSize,
+              boolean useOnce) {
+        this.useOnce = useOnce;
         this.session = session;
         this.pages = pages;
         this.outbox = outbox;
@@ -49,6 +54,23 @@ final class DataReads {
                     out.asSlice(dst + have, n - have).fill((byte) 0);
                 }
             }
+            if (useOnce && (within + n == PageCache.CHUNK || (idx == last && end >= fileSize.applyAsLong(ino)))) {
+                dropIfStreamed(ino, idx);
+            }
+        }
+    }
+
+    /**
+     * With a kernel page cache above (a FUSE mount), a chunk fetched for a sequential reader is
+     * used once: read to its end, it now lives in the kernel's page cache, so it leaves this one at
+     * once and its memory holds the next chunk. A large streaming read then takes a few read-aheads' worth of
+     * memory instead of pushing every other file out of the cache, and a fresh mount's first large
+     * read does not pay for faulting in the whole cache (the kernel zeroes each page on first touch).
+     */
+    private void dropIfStreamed(long ino, long idx) {
+        ReadAhead.Reader r = readAhead.get(ino);
+        if (r != null && r.isStreamed(idx)) {
+            pages.dropChunk(ino, idx);
         }
     }
 
@@ -87,7 +109,9 @@ final class DataReads {
             }
         }
         boolean sequential = r != null && r.ahead.isEmpty() && idx == r.next;
-        boolean behind = r != null && idx < r.next;
+        // a late read-ahead READ of the kernel's lands just behind; far behind is a new pass (a
+        // file read again from its start), which must not be served READ by READ as "behind"
+        boolean behind = r != null && idx < r.next && r.next - idx <= ReadAhead.BEHIND;
         long limit = sequential ? Math.max(last, Math.min(idx + ReadAhead.CHUNKS - 1, lastChunk(ino))) : last;
         long to = idx;
         while (to < limit && to - idx < ReadAhead.CHUNKS - 1 && !pages.has(ino, to + 1)) {
@@ -103,6 +127,7 @@ final class DataReads {
         }
         r.next = run.to() + 1;
         if (sequential) {
+            r.streamed(run.from(), run.to());
             sendAhead(ino, r);
         }
         return run;
@@ -117,6 +142,7 @@ final class DataReads {
                 Message.Data d = (Message.Data) session.await(a.request(), a.reply());
                 run = cache(ino, a.from(), a.to(), d.data());
                 r.next = a.to() + 1;
+                r.streamed(a.from(), a.to());
             } catch (IOException | RuntimeException e) {
                 LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
                 r.ahead.clear();

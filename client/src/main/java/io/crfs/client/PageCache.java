@@ -171,6 +171,18 @@ final class PageCache {
         zero(ino, size, ((size + CHUNK - 1) / CHUNK) * CHUNK);
     }
 
+    /** Drops chunk {@code index} of {@code ino} if it is cached; its memory is the next one reused. */
+    void dropChunk(long ino, long index) {
+        TreeMap<Long, MemorySegment> m = byInode.get(ino);
+        MemorySegment c = m == null ? null : m.remove(index);
+        if (c != null) {
+            release(c);
+            if (m.isEmpty()) {
+                byInode.remove(ino);
+            }
+        }
+    }
+
     void drop(long ino) {
         TreeMap<Long, MemorySegment> m = byInode.remove(ino);
         if (m != null) {

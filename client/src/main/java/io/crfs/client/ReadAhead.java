@@ -18,6 +18,11 @@ import java.util.concurrent.CompletableFuture;
 final class ReadAhead {
     /** Chunks per READ (4 MiB). */
     static final int CHUNKS = 64;
+    /**
+     * How far behind its reader (in chunks) a READ still counts as one of the kernel's read-ahead
+     * READs arriving late; further back, the file is being read anew.
+     */
+    static final int BEHIND = 2 * CHUNKS;
     /** READs out ahead of one sequential reader. */
     static final int DEPTH = 3;
     private static final int MAX_FILES = 4096;
@@ -25,10 +30,37 @@ final class ReadAhead {
     /** A READ of chunks [from, to] sent and not taken yet. */
     record Ahead(long from, long to, Message.ReadData request, CompletableFuture<Message> reply) {}
 
-    /** A file being read: the chunk after the last one fetched, and the READs sent for the chunks from there on. */
+    /** Chunks [from, to] fetched for a sequential reader. */
+    record Span(long from, long to) {}
+
+    /** Spans of streamed chunks remembered per reader (older ones are forgotten; their chunks age out of the cache). */
+    static final int SPANS = 16;
+
+    /**
+     * A file being read: the chunk after the last one fetched, the READs sent for the chunks from
+     * there on, and the spans fetched for it as a sequential reader (streamed chunks, which are
+     * used once: the kernel keeps them in its page cache once read).
+     */
     static final class Reader {
         long next;
         final ArrayDeque<Ahead> ahead = new ArrayDeque<>();
+        final ArrayDeque<Span> streamed = new ArrayDeque<>();
+
+        void streamed(long from, long to) {
+            if (streamed.size() >= SPANS) {
+                streamed.poll();
+            }
+            streamed.add(new Span(from, to));
+        }
+
+        boolean isStreamed(long idx) {
+            for (Span s : streamed) {
+                if (idx >= s.from() && idx <= s.to()) {
+                    return true;
+                }
+            }
+            return false;
+        }
 
         /** Where the next READ ahead starts. */
         long end() {

@@ -73,13 +73,14 @@ final class RemoteStore implements ItemStore {
     /** More grants than {@link #maxObjects} are held: give some back when the next operation starts. */
     private boolean shrinkDue;
 
-    RemoteStore(Session session, boolean writeBack, int maxObjects, boolean cacheWrites) {
+    /** {@code kernelPageCache}: a kernel page cache above keeps what was written and read (see {@link CrfsClient.Options}). */
+    RemoteStore(Session session, boolean writeBack, int maxObjects, boolean kernelPageCache) {
         this.session = session;
-        this.pages = new PageCache(PageCache.LIMIT, cacheWrites);
+        this.pages = new PageCache(PageCache.LIMIT, !kernelPageCache);
         this.maxObjects = maxObjects;
         this.outbox = new Outbox(session, grants, items, writeBack, this::dropAll);
         this.itemReads = new ItemReads(session, items, partial, outbox);
-        this.reads = new DataReads(session, pages, outbox, ino -> inode(ino).size());
+        this.reads = new DataReads(session, pages, outbox, ino -> inode(ino).size(), kernelPageCache);
         this.invalidator = new Invalidator(session, grants, items, partial, pages, outbox, reads);
     }
 
@@ -323,6 +324,13 @@ final class RemoteStore implements ItemStore {
 
     private void stageData(Edit e, long ino, InodeItem in) {
         op.data(e, new Key(ino, ItemType.INODE_ITEM, 0), in == null ? null : in.bytes());
+    }
+
+    /** Bytes of file data in this client's page cache (tests). */
+    long cachedDataBytes() {
+        synchronized (this) {
+            return pages.bytes();
+        }
     }
 
     @Override

@@ -139,6 +139,81 @@ class CachingTest {
         }
     }
 
+    /**
+     * Under a kernel page cache (a FUSE mount), the chunks a sequential reader reads to their end
+     * leave the client's cache at once: a 24 MiB stream holds a few read-aheads of memory, and a
+     * small file cached before it stays cached. Without one (Java programs), the stream stays
+     * cached for the next read.
+     */
+    @Test
+    void aStreamedFileIsUsedOnceOnlyUnderAKernelPageCache() throws Exception {
+        try (TestServer server = new TestServer(tmp, 10_000);
+             CrfsClient w = server.client("writer")) {
+            PosixFs fw = w.posix();
+            byte[] small = randomBytes(1 << 20, 4), big = randomBytes(24 << 20, 5);
+            Attr s = written(fw, "small", small), f = written(fw, "big", big);
+            for (boolean kernel : new boolean[] {true, false}) {
+                try (CrfsClient a = CrfsClient.connect("127.0.0.1", server.port(), "reader-" + kernel, Caller.ROOT,
+                        CrfsClient.Options.defaults().withKernelPageCache(kernel))) {
+                    PosixFs fa = a.posix();
+                    RemoteStore store = (RemoteStore) a.store();
+                    byte[] got = new byte[1 << 20];
+                    assertThat(fa.read(s.ino(), 0, got, 0, got.length)).isEqualTo(got.length);
+                    long most = 0;
+                    for (int mib = 0; mib < 24; mib++) {
+                        assertThat(fa.read(f.ino(), (long) mib << 20, got, 0, got.length)).isEqualTo(got.length);
+                        assertThat(got).as("kernel cache %s, MiB %d", kernel, mib)
+                            .isEqualTo(java.util.Arrays.copyOfRange(big, mib << 20, (mib + 1) << 20));
+                        most = Math.max(most, store.cachedDataBytes());
+                    }
+                    long before = a.roundTrips();
+                    assertThat(fa.read(s.ino(), 0, got, 0, got.length)).isEqualTo(got.length);
+                    assertThat(got).isEqualTo(small);
+                    assertThat(a.roundTrips() - before).as("the small file, read again (kernel cache %s)", kernel).isZero();
+                    before = a.roundTrips(); // MiB 12: well inside the stream (its first read was not known to be one)
+                    assertThat(fa.read(f.ino(), 12L << 20, got, 0, got.length)).isEqualTo(got.length);
+                    assertThat(got).isEqualTo(java.util.Arrays.copyOfRange(big, 12 << 20, 13 << 20));
+                    long again = a.roundTrips() - before;
+                    if (kernel) {
+                        // the small file, the read-aheads (three of 4 MiB) and the 4 MiB being read
+                        assertThat(most).as("most bytes cached while streaming").isLessThanOrEqualTo(18L << 20);
+                        assertThat(again).as("the stream's MiB 12, read again").isPositive();
+                    } else {
+                        assertThat(most).as("most bytes cached while streaming").isGreaterThanOrEqualTo(24L << 20);
+                        assertThat(again).as("the stream's MiB 12, read again").isZero();
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A file read to its end and then again from its start is read ahead on the second pass too:
+     * the reader left at the end must not take every READ of the new pass for a late one behind it
+     * (each was then fetched alone, 1 MiB per round trip).
+     */
+    @Test
+    void aSecondPassOverAFileIsReadAheadAgain() throws Exception {
+        try (TestServer server = new TestServer(tmp, 10_000);
+             CrfsClient w = server.client("writer");
+             CrfsClient a = CrfsClient.connect("127.0.0.1", server.port(), "reader", Caller.ROOT,
+                 CrfsClient.Options.defaults().withKernelPageCache(true))) {
+            byte[] big = randomBytes(24 << 20, 6);
+            Attr f = written(w.posix(), "twice", big);
+            byte[] got = new byte[1 << 20];
+            long[] trips = new long[2];
+            for (int pass = 0; pass < 2; pass++) {
+                long before = a.roundTrips();
+                for (int mib = 0; mib < 24; mib++) {
+                    assertThat(a.posix().read(f.ino(), (long) mib << 20, got, 0, got.length)).isEqualTo(got.length);
+                    assertThat(got).as("pass %d MiB %d", pass, mib).isEqualTo(java.util.Arrays.copyOfRange(big, mib << 20, (mib + 1) << 20));
+                }
+                trips[pass] = a.roundTrips() - before;
+            }
+            assertThat(trips[1]).as("requests of the second pass (the first took %d)", trips[0]).isLessThan(12);
+        }
+    }
+
     private static byte[] randomBytes(int n, long seed) {
         byte[] data = new byte[n];
         new Random(seed).nextBytes(data);

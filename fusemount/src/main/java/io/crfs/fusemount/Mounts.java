@@ -85,12 +85,13 @@ public final class Mounts {
     }
 
     /**
-     * The client never keeps what it writes in its own page cache here ({@link
-     * CrfsClient.Options#cacheWrites}): the kernel's page cache in front of the mount holds it.
+     * The client never keeps what it writes, or what a sequential reader has read, in its own page
+     * cache here ({@link CrfsClient.Options#kernelPageCache}): the kernel's page cache in front of
+     * the mount holds it.
      */
     public static Mounted network(String host, int port, Path dir, CrfsClient.Options options) throws IOException {
         CrfsClient c = CrfsClient.connect(host, port, "fuse:" + dir, io.crfs.posix.Caller.ROOT,
-            options.withCacheWrites(false));
+            options.withKernelPageCache(true));
         try {
             return mount(c, dir, null);
         } catch (IOException | RuntimeException e) {
@@ -107,7 +108,7 @@ public final class Mounts {
         Crfsd d = Crfsd.start(image, "127.0.0.1", 0, Crfsd.Options.defaults());
         try {
             CrfsClient c = CrfsClient.connect("127.0.0.1", d.port(), "fuse-local:" + dir, io.crfs.posix.Caller.ROOT,
-                options.withCacheWrites(false));
+                options.withKernelPageCache(true));
             try {
                 return mount(c, dir, d);
             } catch (IOException | RuntimeException e) {

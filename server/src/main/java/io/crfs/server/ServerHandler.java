@@ -89,10 +89,16 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             }
             case Message.ReadData r -> {
                 needRead(r.ino());
-                answer(ctx, id, server.backend.submit(() -> {
+                server.backend.submit(() -> {
                     server.metrics.bytesRead.add(r.length());
-                    return new Message.Data(server.backend.fs().read(r.ino(), r.offset(), r.length()));
-                }));
+                    return server.dataReplies.read(server.backend.fs(), ctx.alloc(), id, r.ino(), r.offset(), r.length());
+                }).whenComplete((frame, t) -> {
+                    if (t == null) {
+                        ctx.writeAndFlush(frame);
+                    } else {
+                        fail(ctx, id, t instanceof CompletionException c && c.getCause() != null ? c.getCause() : t, false);
+                    }
+                });
             }
             case Message.Fsync s -> answer(ctx, id, server.backend.fsync().thenApply(v -> new Message.Ok()));
             case Message.AllocInodes a -> {

@@ -84,10 +84,18 @@ final class FileData {
 
     byte[] read(long ino, long offset, int length) {
         byte[] out = new byte[length];
+        readInto(ino, offset, out, 0, length);
+        return out;
+    }
+
+    /** Like {@link #read}, into {@code out} at {@code at}: every byte of the range is written (holes as zeros). */
+    void readInto(long ino, long offset, byte[] out, int at, int length) {
+        java.util.Objects.checkFromIndexSize(at, length, out.length);
         if (length == 0) {
-            return out;
+            return;
         }
         long end = offset + length;
+        long filled = offset; // bytes before this are written; the gaps between extents are holes
         boolean verify = (inode(ino).flags() & InodeItem.FLAG_NODATASUM) == 0;
         for (Item it : extents(ino, offset, end)) {
             FileExtent f = FileExtent.decode(it.value());
@@ -97,21 +105,29 @@ final class FileData {
             if (s >= t) {
                 continue;
             }
+            if (s > filled) {
+                java.util.Arrays.fill(out, at + (int) (filled - offset), at + (int) (s - offset), (byte) 0);
+            }
+            filled = Math.max(filled, s);
             if (f.isInline()) {
                 if (f.compression() != 0) {
                     throw new StoreException(StoreException.Kind.IO, "inode " + ino + " has a compressed inline extent; "
                             + "crfs does not read compressed data");
                 }
-                System.arraycopy(f.inline(), (int) (s - k), out, (int) (s - offset), (int) (t - s));
+                System.arraycopy(f.inline(), (int) (s - k), out, at + (int) (s - offset), (int) (t - s));
+                filled = t;
             } else if (f.type() == FileExtent.TYPE_REG && f.diskBytenr() != 0) {
                 if (f.compression() != 0) {
                     throw new StoreException(StoreException.Kind.IO, "inode " + ino + " offset " + k
                             + " is a compressed extent; crfs does not read compressed data");
                 }
-                readDisk(ino, f.diskBytenr() + f.offset() + (s - k), out, (int) (s - offset), (int) (t - s), verify);
+                readDisk(ino, f.diskBytenr() + f.offset() + (s - k), out, at + (int) (s - offset), (int) (t - s), verify);
+                filled = t;
             }
         }
-        return out;
+        if (filled < end) {
+            java.util.Arrays.fill(out, at + (int) (filled - offset), at + length, (byte) 0);
+        }
     }
 
     /** Reads and verifies [logical, +len) of an extent of {@code ino}. */

@@ -136,6 +136,12 @@ final class FsStore implements ItemStore {
     }
 
     @Override
+    public void readInto(long ino, long offset, byte[] dst, int at, int length) {
+        volume.checkOpen();
+        data.readInto(ino, offset, dst, at, length);
+    }
+
+    @Override
     public void write(long ino, long offset, byte[] src, int from, int length) {
         checkSize(offset, length);
         edit(() -> {
