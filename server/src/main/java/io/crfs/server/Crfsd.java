@@ -102,8 +102,11 @@ public final class Crfsd implements AutoCloseable {
         } catch (Exception e) {
             shutdownGroups();
             backend.close();
-            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
-                    + " (is another crfsd running? choose another --listen port)", e);
+            String why = e instanceof java.nio.channels.UnresolvedAddressException
+                    ? "no such host or address; give an address of this machine, such as 127.0.0.1 or 0.0.0.0"
+                    : (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
+                        + " (is another crfsd running? choose another --listen port)";
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + why, e);
         }
         LOG.info("crfsd serving {} on {}", volume.fsid(), listener.localAddress());
     }
