@@ -328,8 +328,11 @@ final class RemoteStore implements ItemStore {
 
     /** Bytes of file data in this client's page cache (tests). */
     long cachedDataBytes() {
-        synchronized (this) {
+        lock.lock();
+        try {
             return pages.bytes();
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -124,7 +124,6 @@ final class Mounter {
         return arr;
     }
 
-    /** Lazily unmounts; quiet if it is no longer mounted. Returns true if the kernel agreed. */
     private static final Path CONNECTIONS = Path.of("/sys/fs/fuse/connections");
 
     /**
@@ -146,6 +145,7 @@ final class Mounter {
         Files.writeString(abort, "1");
     }
 
+    /** Lazily unmounts; quiet if it is no longer mounted. Returns true if the kernel agreed. */
     static boolean unmount(Path dir, boolean fusermount) {
         if (!fusermount && isRoot()) {
             try (Arena a = Arena.ofConfined()) {

@@ -160,7 +160,7 @@ final class Session {
                 if (device == null) {
                     throw new IOException("the mount's device number is not known");
                 }
-                Mounter.abort(device[1]);
+                Mounter.abort(device.minor());
             } catch (IOException | RuntimeException e) {
                 log.error("fuse: could not abort the connection of {} ({}); processes waiting on it may hang until "
                     + "`echo 1 > /sys/fs/fuse/connections/N/abort`", mountPoint, e.toString());
@@ -253,13 +253,16 @@ final class Session {
         }
     }
 
-    /** The mount's device number, major and minor (the minor names its FUSE connection in fusectl); null if unknown. */
-    private volatile long[] device;
+    /** A device number; the minor of a FUSE mount's names its connection in fusectl. */
+    private record Device(long major, long minor) {}
 
-    private long[] mountDevice() {
+    /** The mount's device number; null if unknown. */
+    private volatile Device device;
+
+    private Device mountDevice() {
         try {
             long dev = ((Number) Files.getAttribute(mountPoint, "unix:dev")).longValue();
-            return new long[] {((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL), (dev & 0xff) | ((dev >>> 12) & ~0xffL)};
+            return new Device(((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL), (dev & 0xff) | ((dev >>> 12) & ~0xffL));
         } catch (IOException | RuntimeException e) {
             log.debug("fuse: device number of {} unknown: {}", mountPoint, e.toString());
             return null;
@@ -276,7 +279,7 @@ final class Session {
             if (device == null) {
                 throw new IOException("the mount's device number is not known");
             }
-            Path ra = Path.of("/sys/class/bdi", device[0] + ":" + device[1], "read_ahead_kb");
+            Path ra = Path.of("/sys/class/bdi", device.major() + ":" + device.minor(), "read_ahead_kb");
             int kb = options.maxReadahead() / 1024;
             if (Files.isWritable(ra) && Integer.parseInt(Files.readString(ra).trim()) < kb) {
                 Files.writeString(ra, Integer.toString(kb));

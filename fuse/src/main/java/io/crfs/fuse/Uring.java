@@ -86,7 +86,10 @@ final class Uring implements AutoCloseable {
      */
     MemorySegment sqe() {
         if (full()) {
-            int r = submit(0, 0);
+            int r;
+            while ((r = submit(0, 0)) == -Errno.EINTR) {
+                // interrupted before the kernel took the entries: hand them over again
+            }
             if (r < 0 || full()) {
                 throw new IllegalStateException("io_uring submission queue full: " + sqEntries
                     + " entries and the kernel took none of them" + (r < 0 ? " (" + Errno.name(-r) + ")" : ""));

@@ -37,6 +37,16 @@ class FuseMountTest {
         }
     }
 
+    /** The session ends and the directory stops being a mount point within 10 s. */
+    static void assertUnmountedSoon(FuseMount m, Path dir) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (m.isMounted() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(m.isMounted()).isFalse();
+        assertThat(isMountPoint(dir)).isFalse();
+    }
+
     static String sh(Path cwd, String script) throws Exception {
         Process p = new ProcessBuilder("sh", "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -178,12 +188,7 @@ class FuseMountTest {
                 outcome = lookup.get(20, TimeUnit.SECONDS); // a hang fails the test here
             }
             assertThat(outcome).as("a lookup once the queue failed").containsAnyOf("connection abort", "not connected");
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (m.isMounted() && System.currentTimeMillis() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(m.isMounted()).isFalse();
-            assertThat(isMountPoint(dir)).isFalse();
+            assertUnmountedSoon(m, dir);
         } finally {
             RingQueue.crashForTest = false;
         }
@@ -200,12 +205,7 @@ class FuseMountTest {
         FuseMount m = FuseMount.mount(dir, new MemoryFs(), FuseMount.Options.defaults());
         try {
             assertThat(sh(tmp, "umount " + dir)).startsWith("0:");
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (m.isMounted() && System.currentTimeMillis() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(m.isMounted()).isFalse();
-            assertThat(isMountPoint(dir)).isFalse();
+            assertUnmountedSoon(m, dir);
         } finally {
             m.close();
         }

@@ -313,19 +313,12 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public void read(FuseContext ctx, long ino, long fh, long offset, ByteBuffer dst) {
         // straight into the reply (for the ring, the kernel's payload buffer), no copy in between
-        java.lang.foreign.MemorySegment into = dst.isDirect() ? java.lang.foreign.MemorySegment.ofBuffer(dst) : null;
-        if (into != null) {
-            int n = call(() -> fs.read(ino(ino), offset, into));
-            dst.position(dst.position() + Math.max(0, n));
-            return;
-        }
-        int want = dst.remaining();
-        byte[] buf = scratch(want);
-        int n = call(() -> fs.read(ino(ino), offset, buf, 0, want));
-        dst.put(buf, 0, Math.max(0, n));
+        java.lang.foreign.MemorySegment into = java.lang.foreign.MemorySegment.ofBuffer(dst);
+        int n = call(() -> fs.read(ino(ino), offset, into));
+        dst.position(dst.position() + Math.max(0, n));
     }
 
-    /** A per-worker buffer for READ and WRITE data (up to 1 MiB each): no allocation and zeroing per request. */
+    /** A per-worker buffer for WRITE data (up to 1 MiB): no allocation and zeroing per request. */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
 
     private static byte[] scratch(int size) {

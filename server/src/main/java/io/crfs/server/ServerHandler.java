@@ -89,16 +89,11 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             }
             case Message.ReadData r -> {
                 needRead(r.ino());
-                server.backend.submit(() -> {
+                // the frame comes encoded (DataReplies): written as it is
+                whenDone(ctx, id, server.backend.submit(() -> {
                     server.metrics.bytesRead.add(r.length());
                     return server.dataReplies.read(server.backend.fs(), ctx.alloc(), id, r.ino(), r.offset(), r.length());
-                }).whenComplete((frame, t) -> {
-                    if (t == null) {
-                        ctx.writeAndFlush(frame);
-                    } else {
-                        fail(ctx, id, t instanceof CompletionException c && c.getCause() != null ? c.getCause() : t, false);
-                    }
-                });
+                }), ctx::writeAndFlush);
             }
             case Message.Fsync s -> answer(ctx, id, server.backend.fsync().thenApply(v -> new Message.Ok()));
             case Message.AllocInodes a -> {
@@ -222,9 +217,14 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
     }
 
     private <T extends Message> void answer(ChannelHandlerContext ctx, long id, CompletableFuture<T> f) {
+        whenDone(ctx, id, f, r -> reply(ctx, id, r));
+    }
+
+    /** Hands {@code f}'s result to {@code ok}, or answers request {@code id} with its failure. */
+    private <T> void whenDone(ChannelHandlerContext ctx, long id, CompletableFuture<T> f, java.util.function.Consumer<T> ok) {
         f.whenComplete((r, t) -> {
             if (t == null) {
-                reply(ctx, id, r);
+                ok.accept(r);
             } else {
                 fail(ctx, id, t instanceof CompletionException c && c.getCause() != null ? c.getCause() : t, false);
             }
