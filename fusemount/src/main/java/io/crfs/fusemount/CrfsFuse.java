@@ -72,6 +72,14 @@ public final class CrfsFuse implements FuseFileSystem {
         return new HeldRange(new java.util.ArrayList<>(in.keySet()), in.values().stream().anyMatch(Held::dir));
     }
 
+    /** Inodes with a READ or WRITE being served: the kernel holds page locks of theirs. */
+    private final PageHolders pageHolders = new PageHolders();
+
+    /** Whether a READ or WRITE of one of the inodes {@code inos} is being served. */
+    boolean servingPages(List<Long> inos) {
+        return pageHolders.anyOf(inos);
+    }
+
     private volatile boolean cacheNames = true;
 
     /** Whether names may be cached as {@link Caching} says (else not at all: the kernel cannot be told to drop them). */
@@ -314,8 +322,13 @@ public final class CrfsFuse implements FuseFileSystem {
     public void read(FuseContext ctx, long ino, long fh, long offset, ByteBuffer dst) {
         // straight into the reply (for the ring, the kernel's payload buffer), no copy in between
         java.lang.foreign.MemorySegment into = java.lang.foreign.MemorySegment.ofBuffer(dst);
-        int n = call(() -> fs.read(ino(ino), offset, into));
-        dst.position(dst.position() + Math.max(0, n));
+        pageHolders.enter(ino(ino));
+        try {
+            int n = call(() -> fs.read(ino(ino), offset, into));
+            dst.position(dst.position() + Math.max(0, n));
+        } finally {
+            pageHolders.exit(ino(ino));
+        }
     }
 
     /** A per-worker buffer for WRITE data (up to 1 MiB): no allocation and zeroing per request. */
@@ -335,11 +348,16 @@ public final class CrfsFuse implements FuseFileSystem {
         int n = data.remaining();
         byte[] buf = scratch(n); // stores keep no reference to written bytes (ItemStore.write)
         data.get(buf, 0, n);
-        if ((fh & APPEND_FH) != 0) {
-            call(() -> fs.append(caller(ctx), ino(ino), buf, 0, n));
-            return n;
+        pageHolders.enter(ino(ino));
+        try {
+            if ((fh & APPEND_FH) != 0) {
+                call(() -> fs.append(caller(ctx), ino(ino), buf, 0, n));
+                return n;
+            }
+            return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
+        } finally {
+            pageHolders.exit(ino(ino));
         }
-        return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
     }
 
     /** (ino, owner, flock) that may hold a lock on the server: only their closes cost a round trip. */

@@ -19,10 +19,12 @@ import org.slf4j.LoggerFactory;
  * the other client's change can happen), the kernel is told to forget the attributes of every
  * inode in the range it was given, and, if a directory is among them, every name it cached
  * (FUSE_NOTIFY_INC_EPOCH). Both take no kernel lock, so they cannot deadlock with a request that
- * waits for a grant. Reads then ask for fresh attributes, and the kernel drops pages whose
- * mtime or size changed (auto_inval_data); the pages themselves are also dropped shortly after,
- * on another thread, since that waits for page locks a waiting READ may hold. Kernels without
- * INC_EPOCH (before 6.16) get no name caching: every path walk asks LOOKUP again.
+ * waits for a grant. Then the inodes' pages are dropped, on another thread since that waits for
+ * page locks, and the revoke is answered once they are, or at once if a READ or WRITE of one
+ * of those inodes is being served (it may hold those locks while it waits for a grant that
+ * waits for this answer; reads still ask for fresh attributes, and the kernel drops pages whose
+ * mtime or size changed, auto_inval_data). Kernels without INC_EPOCH (before 6.16) get no name
+ * caching: every path walk asks LOOKUP again.
  */
 public final class Mounts {
     private static final Logger LOG = LoggerFactory.getLogger(Mounts.class);
@@ -134,9 +136,10 @@ public final class Mounts {
         if (!epochs) {
             LOG.info("this kernel cannot drop FUSE names without locks (no FUSE_NOTIFY_INC_EPOCH); names are not cached");
         }
-        // Dropping pages waits for page locks, which a READ waiting for a grant may hold while the
-        // server waits for this revoke's answer: that part runs on its own thread, after the answer.
-        java.util.concurrent.ExecutorService notifier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        // Dropping pages waits for the page locks of READs and WRITEs in flight, and such a request
+        // may wait for a grant that waits for this revoke's answer: the pages are dropped on other
+        // threads, and the answer waits for that only while no such request is being served.
+        java.util.concurrent.ExecutorService dropper = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "crfs-fuse-invalidate");
             t.setDaemon(true);
             return t;
@@ -144,11 +147,11 @@ public final class Mounts {
         c.onInvalidate((from, to) -> {
             CrfsFuse.HeldRange held = fs.held(from, to);
             List<Long> inos = held.inos();
-            if (inos.isEmpty() || notifier.isShutdown()) {
+            if (inos.isEmpty() || dropper.isShutdown()) {
                 return; // nothing cached, or unmounted: the kernel holds no caches of ours any more
             }
             try {
-                for (long ino : inos) { // attributes only: no page locks, done before the revoke is answered
+                for (long ino : inos) { // attributes only: no page locks, so never a wait
                     m.notifier().notifyInvalInode(CrfsFuse.node(ino), -1, 0);
                 }
                 if (epochs && held.anyDirectory()) {
@@ -157,17 +160,57 @@ public final class Mounts {
             } catch (RuntimeException e) {
                 LOG.warn("kernel cache invalidation of inodes {}..{} failed: {}", from, to, e.getMessage());
             }
+            java.util.concurrent.Future<?> drop;
             try {
-                notifier.execute(() -> {
+                drop = dropper.submit(() -> {
                     for (long ino : inos) {
                         m.notifier().notifyInvalInode(CrfsFuse.node(ino), 0, 0);
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 LOG.debug("unmounted while invalidating {}..{}", from, to);
+                return;
             }
+            awaitDrop(drop, inos, fs);
         });
         LOG.info("mounted crfs at {}", dir);
-        return new Mounted(m, c, embedded, notifier);
+        return new Mounted(m, c, embedded, dropper);
+    }
+
+    /** The longest a revoke's answer waits for the kernel to drop pages (should every FUSE worker be busy). */
+    static final long DROP_WAIT_NANOS = 1_000_000_000L;
+
+    /**
+     * Waits until the kernel dropped the pages of {@code inos}. Dropping pages also makes the
+     * kernel throw away attributes it is fetching at that moment, so a drop after the revoke's
+     * answer could make a read that follows the other client's change use the size from before
+     * it. The wait ends early when a READ or WRITE of one of {@code inos} is being served: it may
+     * hold the page locks the drop waits for, and wait itself for this answer.
+     */
+    static void awaitDrop(java.util.concurrent.Future<?> drop, List<Long> inos, CrfsFuse fs) {
+        long deadline = System.nanoTime() + DROP_WAIT_NANOS;
+        while (true) {
+            try {
+                drop.get(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (fs.servingPages(inos)) {
+                    LOG.debug("pages of {} inodes dropped after the revoke's answer: a READ or WRITE of theirs is under way",
+                            inos.size());
+                    return;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.debug("pages of {} inodes not dropped within {} ms; answering the revoke", inos.size(),
+                            DROP_WAIT_NANOS / 1_000_000);
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.warn("kernel page invalidation failed: {}", e.getCause().getMessage());
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }
