@@ -1,5 +1,6 @@
 package io.crfs.client;
 
+import io.crfs.client.ReadAhead.Run;
 import io.crfs.protocol.Message;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -23,7 +24,7 @@ final class DataReads {
     private final java.util.function.LongUnaryOperator fileSize;
     private final ReadAhead readAhead = new ReadAhead();
 
-    /** Whether chunks a sequential reader has read to their end leave the cache at once ({@link #dropIfStreamed}). */
+    /** Whether chunks a sequential reader has read to their end leave the cache at once ({@link #readOut}). */
     private final boolean useOnce;
 
     DataReads(Session session, PageCache pages, Outbox outbox, java.util.function.LongUnaryOperator fileSize,
@@ -45,31 +46,41 @@ final class DataReads {
             int within = (int) (Math.max(cs, offset) - cs);
             int n = (int) (Math.min(cs + PageCache.CHUNK, end) - cs) - within;
             int dst = at + (int) (cs + within - offset);
-            if (!pages.copyOut(ino, idx, within, out, dst, n)) {
+            ReadAhead.Reader reader = useOnce ? readAhead.get(ino) : null;
+            Run kept = reader != null ? reader.kept(idx) : null;
+            if (kept != null) {
+                copy(kept, idx, within, out, dst, n);
+            } else if (!pages.copyOut(ino, idx, within, out, dst, n)) {
                 Run r = missed(ino, idx, last);
-                if (!pages.copyOut(ino, idx, within, out, dst, n)) { // already dropped again: memory is short
-                    int from = (int) ((idx - r.from()) * PageCache.CHUNK) + within;
-                    int have = Math.max(0, Math.min(n, r.data().length - from));
-                    MemorySegment.copy(r.data(), Math.min(from, r.data().length), out, ValueLayout.JAVA_BYTE, dst, have);
-                    out.asSlice(dst + have, n - have).fill((byte) 0);
+                if (!pages.copyOut(ino, idx, within, out, dst, n)) { // kept, or already dropped: memory is short
+                    copy(r, idx, within, out, dst, n);
                 }
             }
             if (useOnce && (within + n == PageCache.CHUNK || (idx == last && end >= fileSize.applyAsLong(ino)))) {
-                dropIfStreamed(ino, idx);
+                readOut(ino, idx);
             }
         }
     }
 
+    /** Bytes [within, within + n) of chunk {@code idx} of {@code r} to {@code out} at {@code dst} (zeros past its data). */
+    private static void copy(Run r, long idx, int within, MemorySegment out, int dst, int n) {
+        int from = (int) ((idx - r.from()) * PageCache.CHUNK) + within;
+        int have = Math.max(0, Math.min(n, r.data().length - from));
+        MemorySegment.copy(r.data(), Math.min(from, r.data().length), out, ValueLayout.JAVA_BYTE, dst, have);
+        out.asSlice(dst + have, n - have).fill((byte) 0);
+    }
+
     /**
      * With a kernel page cache above (a FUSE mount), a chunk fetched for a sequential reader is
-     * used once: read to its end, it now lives in the kernel's page cache, so it leaves this one at
-     * once and its memory holds the next chunk. A large streaming read then takes a few read-aheads' worth of
-     * memory instead of pushing every other file out of the cache, and a fresh mount's first large
-     * read does not pay for faulting in the whole cache (the kernel zeroes each page on first touch).
+     * used once: read to its end, it now lives in the kernel's page cache, so it leaves this
+     * client at once (its reader's kept run, or the page cache if it was cached before). A large
+     * streaming read then takes a few read-aheads' worth of memory instead of pushing every other
+     * file out of the cache, and a fresh mount's first large read does not pay for faulting in the
+     * whole cache (the kernel zeroes each page on first touch).
      */
-    private void dropIfStreamed(long ino, long idx) {
+    private void readOut(long ino, long idx) {
         ReadAhead.Reader r = readAhead.get(ino);
-        if (r != null && r.isStreamed(idx)) {
+        if (r != null && r.isStreamed(idx) && !r.readOut(idx)) {
             pages.dropChunk(ino, idx);
         }
     }
@@ -87,9 +98,6 @@ final class DataReads {
     void clear() {
         readAhead.clear();
     }
-
-    /** File bytes from chunk {@code from} to chunk {@code to}, as the server sent them (shorter at end of file). */
-    private record Run(long from, long to, byte[] data) {}
 
     /**
      * Chunk {@code idx} is not cached. If READs sent ahead cover it, take them up to the one
@@ -119,15 +127,16 @@ final class DataReads {
         }
         Run run = fetch(ino, idx, to);
         if (behind) {
-            return run;
+            return cache(ino, run);
         }
         if (!sequential) {
             r = new ReadAhead.Reader();
             readAhead.put(ino, r);
+            cache(ino, run);
         }
         r.next = run.to() + 1;
         if (sequential) {
-            r.streamed(run.from(), run.to());
+            streamed(ino, r, run);
             sendAhead(ino, r);
         }
         return run;
@@ -140,9 +149,9 @@ final class DataReads {
             ReadAhead.Ahead a = r.ahead.poll();
             try {
                 Message.Data d = (Message.Data) session.await(a.request(), a.reply());
-                run = cache(ino, a.from(), a.to(), d.data());
+                run = new Run(a.from(), a.to(), d.data());
                 r.next = a.to() + 1;
-                r.streamed(a.from(), a.to());
+                streamed(ino, r, run);
             } catch (IOException | RuntimeException e) {
                 LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
                 r.ahead.clear();
@@ -170,21 +179,36 @@ final class DataReads {
         }
     }
 
-    /** Fetches chunks [from, to] of the file in one READ and caches them. */
+    /** Fetches chunks [from, to] of the file in one READ. */
     private Run fetch(long ino, long from, long to) {
         if (outbox.hasDirtyData(ino)) {
             outbox.flush();
         }
         int len = (int) ((to - from + 1) * PageCache.CHUNK);
         Message.Data d = (Message.Data) StoreCalls.call(session, new Message.ReadData(ino, from * PageCache.CHUNK, len));
-        return cache(ino, from, to, d.data());
+        return new Run(from, to, d.data());
     }
 
-    private Run cache(long ino, long from, long to, byte[] all) {
-        for (long idx = from; idx <= to; idx++) {
-            int at = (int) ((idx - from) * PageCache.CHUNK);
+    /**
+     * A run fetched for sequential reader {@code r}. Under a kernel page cache the reader keeps
+     * it until each chunk has been read once (copying it into the page cache first would be one
+     * more pass over every byte, only to drop it again); else it is cached.
+     */
+    private void streamed(long ino, ReadAhead.Reader r, Run run) {
+        r.streamed(run.from(), run.to());
+        if (useOnce) {
+            r.keep(run);
+        } else {
+            cache(ino, run);
+        }
+    }
+
+    private Run cache(long ino, Run run) {
+        byte[] all = run.data();
+        for (long idx = run.from(); idx <= run.to(); idx++) {
+            int at = (int) ((idx - run.from()) * PageCache.CHUNK);
             pages.put(ino, idx, all, Math.min(at, all.length), Math.max(0, Math.min(PageCache.CHUNK, all.length - at)));
         }
-        return new Run(from, to, all);
+        return run;
     }
 }

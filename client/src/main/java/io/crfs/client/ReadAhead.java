@@ -30,36 +30,101 @@ final class ReadAhead {
     /** A READ of chunks [from, to] sent and not taken yet. */
     record Ahead(long from, long to, Message.ReadData request, CompletableFuture<Message> reply) {}
 
-    /** Chunks [from, to] fetched for a sequential reader. */
-    record Span(long from, long to) {}
+    /** File bytes of chunks [from, to], as the server sent them (shorter at end of file). */
+    record Run(long from, long to, byte[] data) {
+        boolean holds(long idx) {
+            return idx >= from && idx <= to;
+        }
+    }
 
-    /** Spans of streamed chunks remembered per reader (older ones are forgotten; their chunks age out of the cache). */
-    static final int SPANS = 16;
+    /** Runs a reader keeps out of the page cache ({@link Reader#keep}). */
+    static final int KEPT = 3;
+
+    /** A kept run and which of its chunks have been read to their end. */
+    private static final class Kept {
+        final Run run;
+        private final java.util.BitSet readOut = new java.util.BitSet();
+        private int left;
+
+        Kept(Run run) {
+            this.run = run;
+            this.left = (int) (run.to() - run.from() + 1);
+        }
+
+        /** Chunk {@code idx} was read to its end; true once every chunk of the run has been. */
+        boolean readOut(long idx) {
+            int i = (int) (idx - run.from());
+            if (!readOut.get(i)) {
+                readOut.set(i);
+                left--;
+            }
+            return left == 0;
+        }
+    }
 
     /**
      * A file being read: the chunk after the last one fetched, the READs sent for the chunks from
-     * there on, and the spans fetched for it as a sequential reader (streamed chunks, which are
-     * used once: the kernel keeps them in its page cache once read).
+     * there on, and the chunks fetched for it as a sequential reader (streamed chunks, which are
+     * used once: the kernel keeps them in its page cache once read). A sequential reader's
+     * fetches follow each other, so the streamed chunks are one run, [streamedFrom, streamedTo].
+     * Under a kernel page cache the last few runs fetched for it are kept here, outside the page
+     * cache, until each of their chunks has been read once.
      */
     static final class Reader {
         long next;
         final ArrayDeque<Ahead> ahead = new ArrayDeque<>();
-        final ArrayDeque<Span> streamed = new ArrayDeque<>();
+        private final ArrayDeque<Kept> kept = new ArrayDeque<>(KEPT);
+        private long streamedFrom = -1, streamedTo = -1;
 
-        void streamed(long from, long to) {
-            if (streamed.size() >= SPANS) {
-                streamed.poll();
+        /**
+         * Keeps {@code run} until each of its chunks has been read once (the oldest of {@link #KEPT}
+         * goes). A run that goes is read no more: its array is handed back for the next DATA reply.
+         */
+        void keep(Run run) {
+            if (kept.size() >= KEPT) {
+                Message.Data.recycle(kept.poll().run.data());
             }
-            streamed.add(new Span(from, to));
+            kept.add(new Kept(run));
         }
 
-        boolean isStreamed(long idx) {
-            for (Span s : streamed) {
-                if (idx >= s.from() && idx <= s.to()) {
+        /** The kept run holding chunk {@code idx}, or null. */
+        Run kept(long idx) {
+            for (Kept k : kept) {
+                if (k.run.holds(idx)) {
+                    return k.run;
+                }
+            }
+            return null;
+        }
+
+        /**
+         * Chunk {@code idx} was read to its end: a kept run all of whose chunks have been goes.
+         * Returns whether a kept run holds {@code idx}.
+         */
+        boolean readOut(long idx) {
+            for (var it = kept.iterator(); it.hasNext(); ) {
+                Kept k = it.next();
+                if (k.run.holds(idx)) {
+                    if (k.readOut(idx)) {
+                        it.remove();
+                        Message.Data.recycle(k.run.data());
+                    }
                     return true;
                 }
             }
             return false;
+        }
+
+        /** Chunks [from, to] were fetched for this reader as a sequential reader. */
+        void streamed(long from, long to) {
+            if (streamedFrom < 0 || from != streamedTo + 1) {
+                streamedFrom = from;
+            }
+            streamedTo = to;
+        }
+
+        boolean isStreamed(long idx) {
+            return idx >= streamedFrom && idx <= streamedTo && streamedFrom >= 0;
         }
 
         /** Where the next READ ahead starts. */

@@ -156,6 +156,14 @@ public sealed interface Message {
 
     record Data(byte[] data) implements Message {
         public int type() { return 68; }
+
+        /**
+         * Hands the array of a decoded DATA reply back, so that a later large reply is decoded
+         * into it instead of into a fresh (zeroed) one. Only once nothing reads it any more.
+         */
+        public static void recycle(byte[] data) {
+            DataArrays.give(data);
+        }
     }
 
     /**

@@ -53,7 +53,7 @@ final class MessageTable {
                 new Entry<>(Opcodes.ERROR, "ERROR", Message.Error.class, ReplyCodecs::error, ReplyCodecs::error),
                 new Entry<>(Opcodes.GRANTED, "GRANTED", Message.Granted.class, ReplyCodecs::granted, ReplyCodecs::granted),
                 new Entry<>(Opcodes.DATA, "DATA", Message.Data.class,
-                        r -> new Message.Data(r.bytes("data")), (m, out) -> WireWriter.bytes(out, m.data())),
+                        r -> new Message.Data(r.bytes("data", true)), (m, out) -> WireWriter.bytes(out, m.data())),
                 new Entry<>(Opcodes.APPLIED, "APPLIED", Message.Applied.class, ReplyCodecs::applied, ReplyCodecs::applied),
                 new Entry<>(Opcodes.INODES, "INODES", Message.Inodes.class, ReplyCodecs::inodes, ReplyCodecs::inodes),
                 new Entry<>(Opcodes.REVOKE, "REVOKE", Message.Revoke.class, ReplyCodecs::revoke, ReplyCodecs::revoke),

@@ -95,6 +95,11 @@ final class WireReader {
 
     /** {@code bytes}: u32 length, then that many bytes, copied out of the frame. */
     byte[] bytes(String field) {
+        return bytes(field, false);
+    }
+
+    /** Like {@link #bytes(String)}, into an array from {@link DataArrays} if {@code pooled}. */
+    byte[] bytes(String field, boolean pooled) {
         if (buf.readableBytes() < 4) {
             throw fail(ErrorCode.BAD_FRAME, field + " length", "4 more bytes", buf.readableBytes() + " left in the frame");
         }
@@ -102,7 +107,7 @@ final class WireReader {
         if (len > buf.readableBytes()) {
             throw fail(ErrorCode.BAD_FRAME, field + " length", "at most " + buf.readableBytes() + " (bytes left)", len);
         }
-        byte[] b = new byte[(int) len];
+        byte[] b = pooled ? DataArrays.take((int) len) : new byte[(int) len];
         buf.readBytes(b);
         return b;
     }
