@@ -2,7 +2,6 @@ package io.crfs.client;
 
 import io.crfs.protocol.Message;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,7 +24,12 @@ final class ReadAhead {
     static final int BEHIND = 2 * CHUNKS;
     /** READs out ahead of one sequential reader. */
     static final int DEPTH = 3;
-    private static final int MAX_FILES = 4096;
+    /**
+     * Readers remembered, the least recently used forgotten first: each may hold up to
+     * {@link #DEPTH} READs ahead and {@link #KEPT} runs (4 MiB each), so a program that reads the
+     * start of thousands of large files must not make them all stay.
+     */
+    static final int MAX_READERS = 16;
 
     /** A READ of chunks [from, to] sent and not taken yet. */
     record Ahead(long from, long to, Message.ReadData request, CompletableFuture<Message> reply) {}
@@ -38,7 +42,7 @@ final class ReadAhead {
     }
 
     /** Runs a reader keeps out of the page cache ({@link Reader#keep}). */
-    static final int KEPT = 3;
+    static final int KEPT = 2;
 
     /** A kept run and which of its chunks have been read to their end. */
     private static final class Kept {
@@ -133,7 +137,12 @@ final class ReadAhead {
         }
     }
 
-    private final Map<Long, Reader> readers = new HashMap<>();
+    private final Map<Long, Reader> readers = new java.util.LinkedHashMap<>(32, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Reader> eldest) {
+            return size() > MAX_READERS;
+        }
+    };
 
     /** The reader of {@code ino}, or null. */
     Reader get(long ino) {
@@ -141,9 +150,6 @@ final class ReadAhead {
     }
 
     void put(long ino, Reader r) {
-        if (readers.size() >= MAX_FILES) {
-            readers.clear();
-        }
         readers.put(ino, r);
     }
 

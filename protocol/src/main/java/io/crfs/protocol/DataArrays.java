@@ -12,10 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
 final class DataArrays {
     /** Smaller arrays are cheap to allocate. */
     static final int MIN_POOLED = 1 << 20;
-    /** Arrays kept per length, and lengths kept. */
-    private static final int PER_LENGTH = 8, LENGTHS = 4;
+    /** The most bytes kept, and lengths kept. */
+    static final long MAX_BYTES = 32L << 20;
+    private static final int LENGTHS = 4;
 
     private static final ConcurrentHashMap<Integer, ArrayBlockingQueue<byte[]>> FREE = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicLong KEPT_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
     private DataArrays() {}
 
@@ -25,6 +27,7 @@ final class DataArrays {
             ArrayBlockingQueue<byte[]> q = FREE.get(length);
             byte[] b = q == null ? null : q.poll();
             if (b != null) {
+                KEPT_BYTES.addAndGet(-length);
                 return b;
             }
         }
@@ -33,7 +36,7 @@ final class DataArrays {
 
     /** Keeps {@code b} for a later {@link #take} of its length, if there is room. */
     static void give(byte[] b) {
-        if (b.length < MIN_POOLED) {
+        if (b.length < MIN_POOLED || b.length > MAX_BYTES) {
             return;
         }
         ArrayBlockingQueue<byte[]> q = FREE.get(b.length);
@@ -41,13 +44,21 @@ final class DataArrays {
             if (FREE.size() >= LENGTHS) {
                 return;
             }
-            q = FREE.computeIfAbsent(b.length, k -> new ArrayBlockingQueue<>(PER_LENGTH));
+            q = FREE.computeIfAbsent(b.length, k -> new ArrayBlockingQueue<>((int) (MAX_BYTES / k)));
         }
-        q.offer(b);
+        if (KEPT_BYTES.addAndGet(b.length) > MAX_BYTES || !q.offer(b)) {
+            KEPT_BYTES.addAndGet(-b.length);
+        }
     }
 
-    /** Arrays kept now (for tests). */
-    static int kept() {
-        return FREE.values().stream().mapToInt(ArrayBlockingQueue::size).sum();
+    /** Forgets every kept array (for tests). */
+    static synchronized void clear() {
+        FREE.clear();
+        KEPT_BYTES.set(0);
+    }
+
+    /** Bytes kept now (for tests). */
+    static long keptBytes() {
+        return KEPT_BYTES.get();
     }
 }

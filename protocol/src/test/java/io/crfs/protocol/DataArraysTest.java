@@ -9,6 +9,11 @@ import org.junit.jupiter.api.Test;
 
 /** Large DATA replies are decoded into arrays handed back by their readers, and overwritten whole. */
 class DataArraysTest {
+    @org.junit.jupiter.api.BeforeEach
+    void empty() {
+        DataArrays.clear();
+    }
+
     private static byte[] filled(int length, int value) {
         byte[] b = new byte[length];
         Arrays.fill(b, (byte) value);
@@ -33,8 +38,17 @@ class DataArraysTest {
 
     @Test
     void smallArraysAreNotKept() {
-        int before = DataArrays.kept();
+        long before = DataArrays.keptBytes();
         Message.Data.recycle(new byte[DataArrays.MIN_POOLED - 1]);
-        assertThat(DataArrays.kept()).isEqualTo(before);
+        assertThat(DataArrays.keptBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void noMoreThanTheBoundIsKept() {
+        int len = DataArrays.MIN_POOLED + 8192 + 5;
+        for (int i = 0; i < 2 * DataArrays.MAX_BYTES / len; i++) {
+            Message.Data.recycle(new byte[len]);
+        }
+        assertThat(DataArrays.keptBytes()).isBetween(0L, DataArrays.MAX_BYTES);
     }
 }
