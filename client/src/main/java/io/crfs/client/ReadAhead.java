@@ -42,7 +42,7 @@ final class ReadAhead {
     }
 
     /** Runs a reader keeps out of the page cache ({@link Reader#keep}). */
-    static final int KEPT = 2;
+    static final int KEPT = 3;
 
     /** A kept run and which of its chunks have been read to their end. */
     private static final class Kept {
