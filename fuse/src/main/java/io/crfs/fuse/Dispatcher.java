@@ -54,6 +54,41 @@ final class Dispatcher {
     }
 
     /**
+     * When each thread that takes requests from the kernel started serving its current one
+     * (System.nanoTime; 0: idle), one slot per thread ({@link #handleInline}).
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray inlineSince = new java.util.concurrent.atomic.AtomicLongArray(64);
+    private final java.util.concurrent.atomic.AtomicInteger inlineSlots = new java.util.concurrent.atomic.AtomicInteger();
+    private final ThreadLocal<Integer> inlineSlot = ThreadLocal.withInitial(
+        () -> inlineSlots.getAndIncrement() % inlineSince.length());
+
+    /**
+     * {@link #handle} on a thread that takes requests from the kernel (a ring queue's, or a
+     * /dev/fuse worker): while it serves one, the requests queued for it wait.
+     */
+    int handleInline(ByteBuffer in, ByteBuffer out) {
+        int slot = inlineSlot.get();
+        inlineSince.set(slot, System.nanoTime() | 1); // never 0
+        try {
+            return handle(in, out);
+        } finally {
+            inlineSince.set(slot, 0);
+        }
+    }
+
+    /** How long the longest-serving thread that takes requests from the kernel has served its current one (0: all idle). */
+    long inlineServingNanos() {
+        long now = System.nanoTime(), longest = 0;
+        for (int i = 0, n = Math.min(inlineSlots.get(), inlineSince.length()); i < n; i++) {
+            long since = inlineSince.get(i);
+            if (since != 0) {
+                longest = Math.max(longest, now - since);
+            }
+        }
+        return longest;
+    }
+
+    /**
      * Handles the request in {@code in} (position 0, limit = bytes read; little-endian) and
      * writes the reply into {@code out} from index 0. Returns the reply length, 0 for none.
      * Never throws.

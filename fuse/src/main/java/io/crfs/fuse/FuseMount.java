@@ -113,6 +113,16 @@ public final class FuseMount implements AutoCloseable {
         return session.usesUring();
     }
 
+    /**
+     * How long (ns) the longest-serving of the threads that take requests from the kernel has
+     * been serving its current request; 0 if all are idle. The requests queued for such a thread
+     * wait meanwhile, and the kernel may hold page locks for them (a READ), so one that serves
+     * for long may be waiting, through a server, for someone who waits for those locks.
+     */
+    public long servingNanos() {
+        return session.inlineServingNanos();
+    }
+
     /** True until unmounted (by {@link #close()} or externally). */
     public boolean isMounted() {
         return session.isRunning();

@@ -314,7 +314,7 @@ final class RingQueue {
             park(e, in, reply, bulk);
             return;
         }
-        e.replyLen = dispatcher.handle(in, reply);
+        e.replyLen = dispatcher.handleInline(in, reply);
         commit(e);
     }
 

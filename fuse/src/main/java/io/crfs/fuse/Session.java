@@ -92,6 +92,10 @@ final class Session {
         return dispatcher.uring();
     }
 
+    long inlineServingNanos() {
+        return dispatcher.inlineServingNanos();
+    }
+
     boolean isRunning() {
         return !closed.get();
     }
@@ -314,7 +318,7 @@ final class Session {
                     break;
                 }
                 in.clear().limit((int) n);
-                int m = dispatcher.handle(in, out);
+                int m = dispatcher.handleInline(in, out);
                 if (m > 0) {
                     long w = Native.write(wfd, outSeg, m);
                     if (w < 0 && w != -Errno.ENOENT) { // ENOENT: the request was interrupted meanwhile

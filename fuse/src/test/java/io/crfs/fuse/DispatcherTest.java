@@ -265,6 +265,42 @@ class DispatcherTest {
         assertThat(new String(list, 16, list.length - 16)).isEqualTo("user.a\0user.b\0");
     }
 
+    /** A request served on a thread that takes requests from the kernel shows how long it has been served. */
+    @Test
+    void shouldTellHowLongAnInlineRequestHasBeenServed() throws Exception {
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var slow = new FuseFileSystem() {
+            @Override
+            public AttrOut getattr(FuseContext ctx, long ino, long fh) {
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new AttrOut(new Attr(ino, Attr.S_IFDIR | 0755, 2, 0, 0, 0, 0, 0, 4096, FuseTime.ofNanos(0), FuseTime.ofNanos(0),
+                    FuseTime.ofNanos(0)), 0);
+            }
+        };
+        var dx = new Dispatcher(slow, FuseMount.Options.defaults());
+        assertThat(dx.inlineServingNanos()).isZero();
+        byte[] req = request(Wire.GETATTR, 7, 1, body(16).array());
+        var pooled = new Thread(() -> dx.handle(Wire.le(ByteBuffer.wrap(req.clone())), Wire.le(ByteBuffer.allocate(4096))));
+        var inline = new Thread(() -> dx.handleInline(Wire.le(ByteBuffer.wrap(req.clone())), Wire.le(ByteBuffer.allocate(4096))));
+        pooled.start();
+        Thread.sleep(20);
+        assertThat(dx.inlineServingNanos()).as("a request served off the kernel's threads").isZero();
+        inline.start();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (dx.inlineServingNanos() < 10_000_000L && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertThat(dx.inlineServingNanos()).isGreaterThanOrEqualTo(10_000_000L);
+        release.countDown();
+        inline.join(5000);
+        pooled.join(5000);
+        assertThat(dx.inlineServingNanos()).isZero();
+    }
+
     @Test
     void shouldEncodeNotificationsPerFuseH() {
         ByteBuffer m = FuseNotifier.invalInode(5, 0, -1).order(ByteOrder.LITTLE_ENDIAN);

@@ -61,7 +61,7 @@ public final class CrfsFuse implements FuseFileSystem {
      */
     private final java.util.concurrent.ConcurrentSkipListMap<Long, Held> held = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-    /** The inodes in [from, to] the kernel holds, and whether a directory is among them. */
+    /** The inodes in [from, to] the kernel holds (ascending), and whether a directory is among them. */
     record HeldRange(java.util.List<Long> inos, boolean anyDirectory) {}
 
     HeldRange held(long from, long to) {
@@ -75,7 +75,7 @@ public final class CrfsFuse implements FuseFileSystem {
     /** Inodes with a READ or WRITE being served: the kernel holds page locks of theirs. */
     private final PageHolders pageHolders = new PageHolders();
 
-    /** Whether a READ or WRITE of one of the inodes {@code inos} is being served. */
+    /** Whether a READ or WRITE of one of the inodes {@code inos} (ascending, as {@link #held} gives them) is being served. */
     boolean servingPages(List<Long> inos) {
         return pageHolders.anyOf(inos);
     }

@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
  * inode in the range it was given, and, if a directory is among them, every name it cached
  * (FUSE_NOTIFY_INC_EPOCH). Both take no kernel lock, so they cannot deadlock with a request that
  * waits for a grant. Then the inodes' pages are dropped, on another thread since that waits for
- * page locks, and the revoke is answered once they are, or at once if a READ or WRITE of one
- * of those inodes is being served (it may hold those locks while it waits for a grant that
- * waits for this answer; reads still ask for fresh attributes, and the kernel drops pages whose
- * mtime or size changed, auto_inval_data). Kernels without INC_EPOCH (before 6.16) get no name
+ * page locks, and the revoke is answered once they are, or before if a READ or WRITE of one of
+ * those inodes is being served or a request has been served for a millisecond (a READ holding
+ * those locks may wait for a grant that waits for this answer, or be queued behind such a
+ * request; reads still ask for fresh attributes, and the kernel drops pages whose mtime or size
+ * changed, auto_inval_data). Kernels without INC_EPOCH (before 6.16) get no name
  * caching: every path walk asks LOOKUP again.
  */
 public final class Mounts {
@@ -138,7 +139,7 @@ public final class Mounts {
         }
         // Dropping pages waits for the page locks of READs and WRITEs in flight, and such a request
         // may wait for a grant that waits for this revoke's answer: the pages are dropped on other
-        // threads, and the answer waits for that only while no such request is being served.
+        // threads, and the answer waits for that only while nothing may be waiting for it.
         java.util.concurrent.ExecutorService dropper = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "crfs-fuse-invalidate");
             t.setDaemon(true);
@@ -171,36 +172,40 @@ public final class Mounts {
                 LOG.debug("unmounted while invalidating {}..{}", from, to);
                 return;
             }
-            awaitDrop(drop, inos, fs);
+            awaitDrop(drop, inos, fs, m);
         });
         LOG.info("mounted crfs at {}", dir);
         return new Mounted(m, c, embedded, dropper);
     }
 
-    /** The longest a revoke's answer waits for the kernel to drop pages (should every FUSE worker be busy). */
+    /** The longest a revoke's answer waits for the kernel to drop pages (a safety net: see {@link #awaitDrop}). */
     static final long DROP_WAIT_NANOS = 1_000_000_000L;
+    /** A request served this long may be waiting for this revoke's answer, through the server. */
+    static final long STUCK_NANOS = 1_000_000L;
 
     /**
      * Waits until the kernel dropped the pages of {@code inos}. Dropping pages also makes the
      * kernel throw away attributes it is fetching at that moment, so a drop after the revoke's
      * answer could make a read that follows the other client's change use the size from before
-     * it. The wait ends early when a READ or WRITE of one of {@code inos} is being served: it may
-     * hold the page locks the drop waits for, and wait itself for this answer.
+     * it. The drop waits for the page locks of READs (and WRITEs) in flight, and such a request
+     * may wait for a grant that waits for this answer. So the wait ends early when a READ or
+     * WRITE of one of {@code inos} is being served, or when a thread that takes requests from the
+     * kernel has been serving one for {@link #STUCK_NANOS} (a READ holding those locks may be
+     * queued behind it).
      */
-    static void awaitDrop(java.util.concurrent.Future<?> drop, List<Long> inos, CrfsFuse fs) {
+    static void awaitDrop(java.util.concurrent.Future<?> drop, List<Long> inos, CrfsFuse fs, FuseMount m) {
         long deadline = System.nanoTime() + DROP_WAIT_NANOS;
         while (true) {
             try {
                 drop.get(1, java.util.concurrent.TimeUnit.MILLISECONDS);
                 return;
             } catch (java.util.concurrent.TimeoutException e) {
-                if (fs.servingPages(inos)) {
-                    LOG.debug("pages of {} inodes dropped after the revoke's answer: a READ or WRITE of theirs is under way",
-                            inos.size());
+                if (fs.servingPages(inos) || m.servingNanos() >= STUCK_NANOS) {
+                    LOG.debug("pages of {} inodes dropped after the revoke's answer: a request is under way", inos.size());
                     return;
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    LOG.debug("pages of {} inodes not dropped within {} ms; answering the revoke", inos.size(),
+                    LOG.info("pages of {} inodes not dropped within {} ms; answering the revoke", inos.size(),
                             DROP_WAIT_NANOS / 1_000_000);
                     return;
                 }

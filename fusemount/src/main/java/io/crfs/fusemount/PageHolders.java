@@ -19,13 +19,10 @@ final class PageHolders {
         serving.computeIfPresent(ino, (k, n) -> n > 1 ? n - 1 : null);
     }
 
-    /** Whether a READ or WRITE of one of {@code inos} is being served. */
+    /** Whether a READ or WRITE of one of {@code inos} (sorted ascending) is being served. */
     boolean anyOf(List<Long> inos) {
-        if (serving.isEmpty()) {
-            return false;
-        }
-        for (long ino : inos) {
-            if (serving.containsKey(ino)) {
+        for (Long ino : serving.keySet()) { // a few at most, against a revoked range's thousands
+            if (java.util.Collections.binarySearch(inos, ino) >= 0) {
                 return true;
             }
         }
