@@ -30,6 +30,35 @@ class FuseMountTest {
     }
 
     /** Skips unless mounts work here; then a new 256 MiB volume in the test's directory. */
+    /** crfsd on a fresh image, and two network mounts of it (two clients) at tmp/a and tmp/b. */
+    private record TwoMounts(Path img, Path a, Path b, Crfsd server, Mounts.Mounted ma, Mounts.Mounted mb)
+            implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            Crfsd s = server;
+            Mounts.Mounted x = ma, y = mb;
+            try (s; x; y) {
+                // closed in reverse order: mount B, mount A, then the server
+            }
+        }
+    }
+
+    private TwoMounts twoMounts(String image) throws Exception {
+        Path img = freshImage(image);
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
+        Mounts.Mounted ma = null;
+        try {
+            ma = Mounts.network("127.0.0.1", d.port(), a);
+            return new TwoMounts(img, a, b, d, ma, Mounts.network("127.0.0.1", d.port(), b));
+        } catch (Exception e) {
+            try (d; Mounts.Mounted x = ma) { // whatever started goes again
+                throw e;
+            }
+        }
+    }
+
     private Path freshImage(String name) throws Exception {
         assumeTrue(canMount(), "needs root and /dev/fuse");
         Path img = tmp.resolve(name);
@@ -192,12 +221,9 @@ class FuseMountTest {
 
     @Test
     void twoMountsOfOneServerSeeEachOtherAtOnce() throws Exception {
-        Path img = freshImage("n.img");
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        Path b = Files.createDirectories(tmp.resolve("b"));
-        try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
-             Mounts.Mounted ma = Mounts.network("127.0.0.1", d.port(), a);
-             Mounts.Mounted mb = Mounts.network("127.0.0.1", d.port(), b)) {
+        TwoMounts mounts = twoMounts("n.img");
+        Path img = mounts.img(), a = mounts.a(), b = mounts.b();
+        try (mounts) {
             Files.writeString(a.resolve("f"), "one");
             assertThat(Files.readString(b.resolve("f"))).isEqualTo("one");
             Files.writeString(b.resolve("f"), "+two", StandardOpenOption.APPEND);
@@ -281,12 +307,9 @@ class FuseMountTest {
      */
     @Test
     void aReadRightAfterAnAppendOnTheOtherMountSeesItEveryTime() throws Exception {
-        Path img = freshImage("ap.img");
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        Path b = Files.createDirectories(tmp.resolve("b"));
-        try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
-             Mounts.Mounted ma = Mounts.network("127.0.0.1", d.port(), a);
-             Mounts.Mounted mb = Mounts.network("127.0.0.1", d.port(), b)) {
+        TwoMounts mounts = twoMounts("ap.img");
+        Path a = mounts.a(), b = mounts.b();
+        try (mounts) {
             byte[] one = new byte[3 * 4096 + 17];
             java.util.Arrays.fill(one, (byte) '1');
             for (int round = 0; round < 150; round++) {
@@ -309,12 +332,9 @@ class FuseMountTest {
      */
     @Test
     void whatTheKernelCachedIsDroppedWhenAnotherMountChangesIt() throws Exception {
-        Path img = freshImage("k.img");
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        Path b = Files.createDirectories(tmp.resolve("b"));
-        try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
-             Mounts.Mounted ma = Mounts.network("127.0.0.1", d.port(), a);
-             Mounts.Mounted mb = Mounts.network("127.0.0.1", d.port(), b)) {
+        TwoMounts mounts = twoMounts("k.img");
+        Path img = mounts.img(), a = mounts.a(), b = mounts.b();
+        try (mounts) {
             Files.createDirectories(a.resolve("d"));
             // a miss: "no such name" cached on A, then the name is created on B
             assertThat(Files.exists(a.resolve("d/x"))).isFalse();
