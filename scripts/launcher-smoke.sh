@@ -16,7 +16,13 @@ cleanup() {
 }
 trap cleanup EXIT
 # tracked files and untracked ones git does not ignore: what a checkout of this tree holds
-(cd "$ROOT" && git ls-files -z -co --exclude-standard | xargs -0 tar -cf - --ignore-failed-read) | tar -C "$W" -xf -
+# (outside a git checkout: everything but build output, volumes and mount points)
+if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$ROOT" && git ls-files -z -co --exclude-standard | xargs -0 tar -cf - --ignore-failed-read) | tar -C "$W" -xf -
+else
+  tar -C "$ROOT" -cf - --exclude=./var --exclude=./mnt --exclude='*/target' --exclude=./target --exclude='*.img' . |
+    tar -C "$W" -xf -
+fi
 cd "$W"
 export CRFS_LISTEN=127.0.0.1:7079
 started=$(date +%s)
