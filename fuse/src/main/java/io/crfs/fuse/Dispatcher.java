@@ -54,33 +54,40 @@ final class Dispatcher {
     }
 
     /**
-     * When each thread that takes requests from the kernel started serving its current one
-     * (System.nanoTime; 0: idle), one slot per thread ({@link #handleInline}).
+     * When each thread that serves requests through {@link #handleTracked} started its current
+     * one (System.nanoTime; 0: idle), a slot per thread. Threads past the last slot go untracked.
      */
-    private final java.util.concurrent.atomic.AtomicLongArray inlineSince = new java.util.concurrent.atomic.AtomicLongArray(64);
-    private final java.util.concurrent.atomic.AtomicInteger inlineSlots = new java.util.concurrent.atomic.AtomicInteger();
-    private final ThreadLocal<Integer> inlineSlot = ThreadLocal.withInitial(
-        () -> inlineSlots.getAndIncrement() % inlineSince.length());
+    private final java.util.concurrent.atomic.AtomicLongArray servingSince = new java.util.concurrent.atomic.AtomicLongArray(256);
+    private final java.util.concurrent.atomic.AtomicInteger slotsTaken = new java.util.concurrent.atomic.AtomicInteger();
+    private final ThreadLocal<Integer> slot = ThreadLocal.withInitial(() -> {
+        int i = slotsTaken.getAndIncrement();
+        return i < servingSince.length() ? i : -1;
+    });
 
     /**
-     * {@link #handle} on a thread that takes requests from the kernel (a ring queue's, or a
-     * /dev/fuse worker): while it serves one, the requests queued for it wait.
+     * {@link #handle} for a request that others may wait for while it is served: on a thread that
+     * takes requests from the kernel (a ring queue's, or a /dev/fuse worker: the requests queued
+     * for it wait), or a large READ (the kernel keeps its pages locked). Lock waits and fsyncs
+     * are not tracked: nothing queues behind them, and they hold no page locks.
      */
-    int handleInline(ByteBuffer in, ByteBuffer out) {
-        int slot = inlineSlot.get();
-        inlineSince.set(slot, System.nanoTime() | 1); // never 0
+    int handleTracked(ByteBuffer in, ByteBuffer out) {
+        int i = slot.get();
+        if (i < 0) {
+            return handle(in, out);
+        }
+        servingSince.set(i, System.nanoTime() | 1); // never 0
         try {
             return handle(in, out);
         } finally {
-            inlineSince.set(slot, 0);
+            servingSince.set(i, 0);
         }
     }
 
-    /** How long the longest-serving thread that takes requests from the kernel has served its current one (0: all idle). */
-    long inlineServingNanos() {
+    /** How long the longest-served of the requests now in {@link #handleTracked} has been served (0: none). */
+    long longestServingNanos() {
         long now = System.nanoTime(), longest = 0;
-        for (int i = 0, n = Math.min(inlineSlots.get(), inlineSince.length()); i < n; i++) {
-            long since = inlineSince.get(i);
+        for (int i = 0, n = Math.min(slotsTaken.get(), servingSince.length()); i < n; i++) {
+            long since = servingSince.get(i);
             if (since != 0) {
                 longest = Math.max(longest, now - since);
             }

@@ -114,13 +114,14 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /**
-     * How long (ns) the longest-serving of the threads that take requests from the kernel has
-     * been serving its current request; 0 if all are idle. The requests queued for such a thread
-     * wait meanwhile, and the kernel may hold page locks for them (a READ), so one that serves
-     * for long may be waiting, through a server, for someone who waits for those locks.
+     * How long (ns) the longest-served request that others may be waiting for has been served;
+     * 0 if none is. Those are the requests on the threads that take them from the kernel (the
+     * requests queued for such a thread wait meanwhile) and large READs (the kernel keeps their
+     * pages locked). One served for long may itself be waiting, through a server, for whoever
+     * waits for it: see {@code Dispatcher.handleTracked}.
      */
     public long servingNanos() {
-        return session.inlineServingNanos();
+        return session.servingNanos();
     }
 
     /** True until unmounted (by {@link #close()} or externally). */

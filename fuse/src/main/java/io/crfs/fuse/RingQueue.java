@@ -314,7 +314,7 @@ final class RingQueue {
             park(e, in, reply, bulk);
             return;
         }
-        e.replyLen = dispatcher.handleInline(in, reply);
+        e.replyLen = dispatcher.handleTracked(in, reply);
         commit(e);
     }
 
@@ -327,8 +327,9 @@ final class RingQueue {
      */
     private void park(Entry e, ByteBuffer in, ByteBuffer out, ExecutorService on) {
         parked++;
+        boolean tracked = on == bulk; // a large READ: its pages stay locked until it is answered
         on.execute(() -> {
-            e.replyLen = dispatcher.handle(in, out);
+            e.replyLen = tracked ? dispatcher.handleTracked(in, out) : dispatcher.handle(in, out);
             answered.add(e);
             wake();
         });

@@ -92,8 +92,8 @@ final class Session {
         return dispatcher.uring();
     }
 
-    long inlineServingNanos() {
-        return dispatcher.inlineServingNanos();
+    long servingNanos() {
+        return dispatcher.longestServingNanos();
     }
 
     boolean isRunning() {
@@ -318,7 +318,7 @@ final class Session {
                     break;
                 }
                 in.clear().limit((int) n);
-                int m = dispatcher.handleInline(in, out);
+                int m = dispatcher.handleTracked(in, out);
                 if (m > 0) {
                     long w = Native.write(wfd, outSeg, m);
                     if (w < 0 && w != -Errno.ENOENT) { // ENOENT: the request was interrupted meanwhile

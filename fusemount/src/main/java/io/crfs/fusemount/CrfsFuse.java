@@ -61,7 +61,7 @@ public final class CrfsFuse implements FuseFileSystem {
      */
     private final java.util.concurrent.ConcurrentSkipListMap<Long, Held> held = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-    /** The inodes in [from, to] the kernel holds (ascending), and whether a directory is among them. */
+    /** The inodes in [from, to] the kernel holds, and whether a directory is among them. */
     record HeldRange(java.util.List<Long> inos, boolean anyDirectory) {}
 
     HeldRange held(long from, long to) {
@@ -70,14 +70,6 @@ public final class CrfsFuse implements FuseFileSystem {
         }
         var in = held.subMap(from, true, to, true);
         return new HeldRange(new java.util.ArrayList<>(in.keySet()), in.values().stream().anyMatch(Held::dir));
-    }
-
-    /** Inodes with a READ or WRITE being served: the kernel holds page locks of theirs. */
-    private final PageHolders pageHolders = new PageHolders();
-
-    /** Whether a READ or WRITE of one of the inodes {@code inos} (ascending, as {@link #held} gives them) is being served. */
-    boolean servingPages(List<Long> inos) {
-        return pageHolders.anyOf(inos);
     }
 
     private volatile boolean cacheNames = true;
@@ -322,13 +314,8 @@ public final class CrfsFuse implements FuseFileSystem {
     public void read(FuseContext ctx, long ino, long fh, long offset, ByteBuffer dst) {
         // straight into the reply (for the ring, the kernel's payload buffer), no copy in between
         java.lang.foreign.MemorySegment into = java.lang.foreign.MemorySegment.ofBuffer(dst);
-        pageHolders.enter(ino(ino));
-        try {
-            int n = call(() -> fs.read(ino(ino), offset, into));
-            dst.position(dst.position() + Math.max(0, n));
-        } finally {
-            pageHolders.exit(ino(ino));
-        }
+        int n = call(() -> fs.read(ino(ino), offset, into));
+        dst.position(dst.position() + Math.max(0, n));
     }
 
     /** A per-worker buffer for WRITE data (up to 1 MiB): no allocation and zeroing per request. */
@@ -348,16 +335,11 @@ public final class CrfsFuse implements FuseFileSystem {
         int n = data.remaining();
         byte[] buf = scratch(n); // stores keep no reference to written bytes (ItemStore.write)
         data.get(buf, 0, n);
-        pageHolders.enter(ino(ino));
-        try {
-            if ((fh & APPEND_FH) != 0) {
-                call(() -> fs.append(caller(ctx), ino(ino), buf, 0, n));
-                return n;
-            }
-            return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
-        } finally {
-            pageHolders.exit(ino(ino));
+        if ((fh & APPEND_FH) != 0) {
+            call(() -> fs.append(caller(ctx), ino(ino), buf, 0, n));
+            return n;
         }
+        return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
     }
 
     /** (ino, owner, flock) that may hold a lock on the server: only their closes cost a round trip. */

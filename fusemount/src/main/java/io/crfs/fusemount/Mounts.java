@@ -20,11 +20,10 @@ import org.slf4j.LoggerFactory;
  * inode in the range it was given, and, if a directory is among them, every name it cached
  * (FUSE_NOTIFY_INC_EPOCH). Both take no kernel lock, so they cannot deadlock with a request that
  * waits for a grant. Then the inodes' pages are dropped, on another thread since that waits for
- * page locks, and the revoke is answered once they are, or before if a READ or WRITE of one of
- * those inodes is being served or a request has been served for a millisecond (a READ holding
- * those locks may wait for a grant that waits for this answer, or be queued behind such a
- * request; reads still ask for fresh attributes, and the kernel drops pages whose mtime or size
- * changed, auto_inval_data). Kernels without INC_EPOCH (before 6.16) get no name
+ * page locks, and the revoke is answered once they are, or before if a request that holds page
+ * locks or has others queued behind it has been served for a millisecond (it may wait for a
+ * grant that waits for this answer; reads still ask for fresh attributes, and the kernel drops
+ * pages whose mtime or size changed, auto_inval_data). Kernels without INC_EPOCH (before 6.16) get no name
  * caching: every path walk asks LOOKUP again.
  */
 public final class Mounts {
@@ -172,7 +171,7 @@ public final class Mounts {
                 LOG.debug("unmounted while invalidating {}..{}", from, to);
                 return;
             }
-            awaitDrop(drop, inos, fs, m);
+            awaitDrop(drop, inos.size(), m);
         });
         LOG.info("mounted crfs at {}", dir);
         return new Mounted(m, c, embedded, dropper);
@@ -184,28 +183,27 @@ public final class Mounts {
     static final long STUCK_NANOS = 1_000_000L;
 
     /**
-     * Waits until the kernel dropped the pages of {@code inos}. Dropping pages also makes the
-     * kernel throw away attributes it is fetching at that moment, so a drop after the revoke's
-     * answer could make a read that follows the other client's change use the size from before
-     * it. The drop waits for the page locks of READs (and WRITEs) in flight, and such a request
-     * may wait for a grant that waits for this answer. So the wait ends early when a READ or
-     * WRITE of one of {@code inos} is being served, or when a thread that takes requests from the
-     * kernel has been serving one for {@link #STUCK_NANOS} (a READ holding those locks may be
-     * queued behind it).
+     * Waits until the kernel dropped the pages of the {@code inodes} a revoke lost. Dropping
+     * pages also makes the kernel throw away attributes it is fetching at that moment, so a drop
+     * after the revoke's answer could make a read that follows the other client's change use the
+     * size from before it. But the drop waits for the page locks of READs (and WRITEs) in flight,
+     * and such a request, or one a READ is queued behind, may wait for a grant that waits for
+     * this answer. So the wait ends early once such a request has been served for
+     * {@link #STUCK_NANOS} ({@link FuseMount#servingNanos}).
      */
-    static void awaitDrop(java.util.concurrent.Future<?> drop, List<Long> inos, CrfsFuse fs, FuseMount m) {
+    static void awaitDrop(java.util.concurrent.Future<?> drop, int inodes, FuseMount m) {
         long deadline = System.nanoTime() + DROP_WAIT_NANOS;
         while (true) {
             try {
                 drop.get(1, java.util.concurrent.TimeUnit.MILLISECONDS);
                 return;
             } catch (java.util.concurrent.TimeoutException e) {
-                if (fs.servingPages(inos) || m.servingNanos() >= STUCK_NANOS) {
-                    LOG.debug("pages of {} inodes dropped after the revoke's answer: a request is under way", inos.size());
+                if (m.servingNanos() >= STUCK_NANOS) {
+                    LOG.debug("pages of {} inodes dropped after the revoke's answer: a request is under way", inodes);
                     return;
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    LOG.info("pages of {} inodes not dropped within {} ms; answering the revoke", inos.size(),
+                    LOG.info("pages of {} inodes not dropped within {} ms; answering the revoke", inodes,
                             DROP_WAIT_NANOS / 1_000_000);
                     return;
                 }
