@@ -55,9 +55,10 @@ final class DataReads {
                 if (!pages.copyOut(ino, idx, within, out, dst, n)) { // kept, or already dropped: memory is short
                     copy(r, idx, within, out, dst, n);
                 }
+                reader = useOnce ? readAhead.get(ino) : null; // missed may have started another
             }
-            if (useOnce && (within + n == PageCache.CHUNK || (idx == last && end >= fileSize.applyAsLong(ino)))) {
-                readOut(ino, idx);
+            if (reader != null && (within + n == PageCache.CHUNK || (idx == last && end >= fileSize.applyAsLong(ino)))) {
+                readOut(reader, ino, idx);
             }
         }
     }
@@ -78,9 +79,8 @@ final class DataReads {
      * file out of the cache, and a fresh mount's first large read does not pay for faulting in the
      * whole cache (the kernel zeroes each page on first touch).
      */
-    private void readOut(long ino, long idx) {
-        ReadAhead.Reader r = readAhead.get(ino);
-        if (r != null && r.isStreamed(idx) && !r.readOut(idx)) {
+    private void readOut(ReadAhead.Reader r, long ino, long idx) {
+        if (!r.readOut(idx) && r.isStreamed(idx)) {
             pages.dropChunk(ino, idx);
         }
     }

@@ -91,14 +91,19 @@ final class ReadAhead {
             kept.add(new Kept(run));
         }
 
-        /** The kept run holding chunk {@code idx}, or null. */
-        Run kept(long idx) {
+        private Kept holding(long idx) {
             for (Kept k : kept) {
                 if (k.run.holds(idx)) {
-                    return k.run;
+                    return k;
                 }
             }
             return null;
+        }
+
+        /** The kept run holding chunk {@code idx}, or null. */
+        Run kept(long idx) {
+            Kept k = holding(idx);
+            return k == null ? null : k.run;
         }
 
         /**
@@ -106,17 +111,12 @@ final class ReadAhead {
          * Returns whether a kept run holds {@code idx}.
          */
         boolean readOut(long idx) {
-            for (var it = kept.iterator(); it.hasNext(); ) {
-                Kept k = it.next();
-                if (k.run.holds(idx)) {
-                    if (k.readOut(idx)) {
-                        it.remove();
-                        Message.Data.recycle(k.run.data());
-                    }
-                    return true;
-                }
+            Kept k = holding(idx);
+            if (k != null && k.readOut(idx)) {
+                kept.remove(k);
+                Message.Data.recycle(k.run.data());
             }
-            return false;
+            return k != null;
         }
 
         /** Chunks [from, to] were fetched for this reader as a sequential reader. */

@@ -1,7 +1,7 @@
 package io.crfs.protocol;
 
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Arrays that large DATA replies are decoded into, handed back by their reader once it is done
@@ -16,7 +16,7 @@ final class DataArrays {
     static final long MAX_BYTES = 32L << 20;
     private static final int LENGTHS = 4;
 
-    private static final ConcurrentHashMap<Integer, ArrayBlockingQueue<byte[]>> FREE = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Integer, ConcurrentLinkedQueue<byte[]>> FREE = new ConcurrentHashMap<>();
     private static final java.util.concurrent.atomic.AtomicLong KEPT_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
     private DataArrays() {}
@@ -24,7 +24,7 @@ final class DataArrays {
     /** An array of exactly {@code length} bytes, with any content: the caller overwrites all of it. */
     static byte[] take(int length) {
         if (length >= MIN_POOLED) {
-            ArrayBlockingQueue<byte[]> q = FREE.get(length);
+            ConcurrentLinkedQueue<byte[]> q = FREE.get(length);
             byte[] b = q == null ? null : q.poll();
             if (b != null) {
                 KEPT_BYTES.addAndGet(-length);
@@ -39,15 +39,17 @@ final class DataArrays {
         if (b.length < MIN_POOLED || b.length > MAX_BYTES) {
             return;
         }
-        ArrayBlockingQueue<byte[]> q = FREE.get(b.length);
+        ConcurrentLinkedQueue<byte[]> q = FREE.get(b.length);
         if (q == null) {
             if (FREE.size() >= LENGTHS) {
                 return;
             }
-            q = FREE.computeIfAbsent(b.length, k -> new ArrayBlockingQueue<>((int) (MAX_BYTES / k)));
+            q = FREE.computeIfAbsent(b.length, k -> new ConcurrentLinkedQueue<>());
         }
-        if (KEPT_BYTES.addAndGet(b.length) > MAX_BYTES || !q.offer(b)) {
+        if (KEPT_BYTES.addAndGet(b.length) > MAX_BYTES) {
             KEPT_BYTES.addAndGet(-b.length);
+        } else {
+            q.offer(b);
         }
     }
 
