@@ -118,6 +118,11 @@ public final class CrfsClient implements AutoCloseable {
         store.addListener(listener::accept);
     }
 
+    /** Bytes held for sequential readers, in READs ahead and kept replies (tests). */
+    long readAheadBytes() {
+        return store.readAheadBytes();
+    }
+
     /** Requests sent to the server so far (cache hits send none). */
     public long roundTrips() {
         return session.roundTrips.get();

@@ -99,6 +99,11 @@ final class DataReads {
         readAhead.clear();
     }
 
+    /** Bytes the readers hold in READs ahead and kept runs ({@link ReadAhead#BUDGET}). */
+    long held() {
+        return readAhead.held();
+    }
+
     /**
      * Chunk {@code idx} is not cached. If READs sent ahead cover it, take them up to the one
      * that holds it; else fetch the run of missing chunks up to {@code last} in one READ (up to
@@ -165,7 +170,10 @@ final class DataReads {
         return (fileSize.applyAsLong(ino) - 1) / PageCache.CHUNK;
     }
 
-    /** Sends READs, without waiting, for the chunks after {@code r}'s until {@link ReadAhead#DEPTH} are out (not past end of file). */
+    /**
+     * Sends READs, without waiting, for the chunks after {@code r}'s until {@link ReadAhead#DEPTH}
+     * are out (not past end of file, and within {@link ReadAhead#BUDGET}).
+     */
     private void sendAhead(long ino, ReadAhead.Reader r) {
         if (outbox.hasDirtyData(ino)) {
             r.ahead.clear();
@@ -175,6 +183,9 @@ final class DataReads {
         for (long from = r.end(); r.ahead.size() < ReadAhead.DEPTH && from <= end && !pages.has(ino, from); from = r.end()) {
             long to = Math.min(from + ReadAhead.CHUNKS - 1, end);
             var req = new Message.ReadData(ino, from * PageCache.CHUNK, (int) ((to - from + 1) * PageCache.CHUNK));
+            if (!readAhead.makeRoom(r, req.length())) {
+                return; // the budget is taken by readers in use: this one fetches as it goes
+            }
             r.ahead.add(new ReadAhead.Ahead(from, to, req, session.send(req)));
         }
     }
@@ -192,11 +203,12 @@ final class DataReads {
     /**
      * A run fetched for sequential reader {@code r}. Under a kernel page cache the reader keeps
      * it until each chunk has been read once (copying it into the page cache first would be one
-     * more pass over every byte, only to drop it again); else it is cached.
+     * more pass over every byte, only to drop it again); else, or when the readers' budget is
+     * taken, it is cached (and under a kernel page cache still dropped chunk by chunk as read).
      */
     private void streamed(long ino, ReadAhead.Reader r, Run run) {
         r.streamed(run.from(), run.to());
-        if (useOnce) {
+        if (useOnce && readAhead.makeRoom(r, run.data().length - r.keepFrees())) {
             r.keep(run);
         } else {
             cache(ino, run);

@@ -24,12 +24,17 @@ final class ReadAhead {
     static final int BEHIND = 2 * CHUNKS;
     /** READs out ahead of one sequential reader. */
     static final int DEPTH = 3;
+    /** Readers remembered, the least recently used forgotten first (one without READs ahead or kept runs is small). */
+    static final int MAX_READERS = 64;
     /**
-     * Readers remembered, the least recently used forgotten first: each may hold up to
-     * {@link #DEPTH} READs ahead and {@link #KEPT} runs (4 MiB each), so a program that reads the
-     * start of thousands of large files must not make them all stay.
+     * Bytes all readers may hold together in READs ahead and kept runs. A reader at full speed
+     * holds up to {@link #DEPTH} READs ahead and {@link #KEPT} runs of 4 MiB each (24 MiB), so this
+     * is four of them; past it, a reader sends no more READs ahead and caches what it fetches
+     * (bounded by the page cache's own limit) until others give room back.
      */
-    static final int MAX_READERS = 16;
+    static final long BUDGET = Long.getLong("crfs.client.readAheadBytes", 96L << 20);
+    /** A reader unused this long gives its READs ahead and kept runs up when another needs the room. */
+    static final long IDLE_NANOS = 200_000_000L;
 
     /** A READ of chunks [from, to] sent and not taken yet. */
     record Ahead(long from, long to, Message.ReadData request, CompletableFuture<Message> reply) {}
@@ -76,6 +81,8 @@ final class ReadAhead {
      */
     static final class Reader {
         long next;
+        /** When this reader was last used ({@link System#nanoTime}). */
+        long usedAt = System.nanoTime();
         final ArrayDeque<Ahead> ahead = new ArrayDeque<>();
         private final ArrayDeque<Kept> kept = new ArrayDeque<>(KEPT);
         private long streamedFrom = -1, streamedTo = -1;
@@ -89,6 +96,11 @@ final class ReadAhead {
                 Message.Data.recycle(kept.poll().run.data());
             }
             kept.add(new Kept(run));
+        }
+
+        /** Bytes {@link #keep} lets go to make place (the oldest kept run, once {@link #KEPT} are). */
+        long keepFrees() {
+            return kept.size() >= KEPT ? kept.peek().run.data().length : 0;
         }
 
         private Kept holding(long idx) {
@@ -131,6 +143,26 @@ final class ReadAhead {
             return idx >= streamedFrom && idx <= streamedTo && streamedFrom >= 0;
         }
 
+        /** Bytes this reader holds: its kept runs, and its READs ahead at the length asked for. */
+        long held() {
+            long n = 0;
+            for (Kept k : kept) {
+                n += k.run.data().length;
+            }
+            for (Ahead a : ahead) {
+                n += a.request().length();
+            }
+            return n;
+        }
+
+        /** Gives up what this reader holds: its kept runs' arrays go back for the next DATA reply. */
+        void release() {
+            for (Kept k; (k = kept.poll()) != null; ) {
+                Message.Data.recycle(k.run.data());
+            }
+            ahead.clear(); // their replies, when they come, are dropped
+        }
+
         /** Where the next READ ahead starts. */
         long end() {
             return ahead.isEmpty() ? next : ahead.peekLast().to() + 1;
@@ -144,13 +176,48 @@ final class ReadAhead {
         }
     };
 
-    /** The reader of {@code ino}, or null. */
+    /** The reader of {@code ino}, or null; counts as a use of it. */
     Reader get(long ino) {
-        return readers.get(ino);
+        Reader r = readers.get(ino);
+        if (r != null) {
+            r.usedAt = System.nanoTime();
+        }
+        return r;
     }
 
     void put(long ino, Reader r) {
+        r.usedAt = System.nanoTime();
         readers.put(ino, r);
+    }
+
+    /** Bytes all readers hold ({@link #BUDGET}). */
+    long held() {
+        long n = 0;
+        for (Reader r : readers.values()) {
+            n += r.held();
+        }
+        return n;
+    }
+
+    /**
+     * Whether {@code self} may hold {@code bytes} more within {@link #BUDGET}. To make room, the
+     * least recently used readers idle for {@link #IDLE_NANOS} give up what they hold (and are
+     * forgotten); readers in use keep theirs, so several files read at once share the budget
+     * instead of taking each other's READs ahead away.
+     */
+    boolean makeRoom(Reader self, long bytes) {
+        long held = held();
+        long now = System.nanoTime();
+        for (var it = readers.values().iterator(); it.hasNext() && held + bytes > BUDGET; ) {
+            Reader o = it.next(); // least recently used first (iterating is no use)
+            long h = o.held();
+            if (o != self && h > 0 && now - o.usedAt >= IDLE_NANOS) {
+                o.release();
+                it.remove();
+                held -= h;
+            }
+        }
+        return held + bytes <= BUDGET;
     }
 
     void drop(long ino) {

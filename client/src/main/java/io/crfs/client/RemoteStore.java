@@ -336,6 +336,16 @@ final class RemoteStore implements ItemStore {
         }
     }
 
+    /** Bytes the file readers hold in READs ahead and kept runs (tests). */
+    long readAheadBytes() {
+        lock.lock();
+        try {
+            return reads.held();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public byte[] read(long ino, long offset, int length) {
         byte[] out = new byte[length];

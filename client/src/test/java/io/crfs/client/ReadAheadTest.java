@@ -54,6 +54,55 @@ class ReadAheadTest {
         assertThat(ra.get(1001)).isNotNull();
     }
 
+    /** A reader holding {@code runs} kept runs of a full READ each. */
+    private static ReadAhead.Reader holding(int runs) {
+        ReadAhead.Reader r = new ReadAhead.Reader();
+        for (int i = 0; i < runs; i++) {
+            r.keep(run(i * (long) ReadAhead.CHUNKS, (i + 1L) * ReadAhead.CHUNKS - 1));
+        }
+        return r;
+    }
+
+    @Test
+    void readersInUseShareTheBudgetAndIdleOnesGiveTheirsBack() {
+        ReadAhead ra = new ReadAhead();
+        long full = (long) ReadAhead.KEPT * ReadAhead.CHUNKS * PageCache.CHUNK;
+        int readers = (int) (ReadAhead.BUDGET / full);
+        for (long ino = 1; ino <= readers; ino++) {
+            ra.put(ino, holding(ReadAhead.KEPT));
+        }
+        assertThat(ra.held()).isEqualTo(readers * full).isLessThanOrEqualTo(ReadAhead.BUDGET);
+        ReadAhead.Reader late = new ReadAhead.Reader();
+        ra.put(100, late);
+        long read = (long) ReadAhead.CHUNKS * PageCache.CHUNK;
+        // every other reader is in use: the late one gets room only if the budget has it
+        assertThat(ra.makeRoom(late, read)).isEqualTo(readers * full + read <= ReadAhead.BUDGET);
+        assertThat(ra.makeRoom(late, ReadAhead.BUDGET)).isFalse();
+        for (long ino = 1; ino <= readers; ino++) {
+            assertThat(ra.get(ino)).as("reader %d", ino).isNotNull();
+        }
+        ra.get(1).usedAt -= ReadAhead.IDLE_NANOS; // the first reader has gone idle
+        assertThat(ra.makeRoom(late, ReadAhead.BUDGET - (readers - 1) * full)).isTrue();
+        assertThat(ra.get(1)).isNull();
+        assertThat(ra.held()).isEqualTo((readers - 1) * full);
+        assertThat(ra.makeRoom(ra.get(2), ReadAhead.BUDGET)).as("only idle readers give way").isFalse();
+    }
+
+    @Test
+    void aReaderCountsItsKeptRunsAndReadsAhead() {
+        ReadAhead.Reader r = holding(2);
+        long read = (long) ReadAhead.CHUNKS * PageCache.CHUNK;
+        r.ahead.add(new ReadAhead.Ahead(200, 263, new io.crfs.protocol.Message.ReadData(1, 200 * PageCache.CHUNK, (int) read),
+                new java.util.concurrent.CompletableFuture<>()));
+        assertThat(r.held()).isEqualTo(3 * read);
+        assertThat(r.keepFrees()).isZero();
+        r.keep(run(500, 563));
+        assertThat(r.keepFrees()).as("the oldest goes with the next keep").isEqualTo(read);
+        r.release();
+        assertThat(r.held()).isZero();
+        assertThat(r.kept(0)).isNull();
+    }
+
     @Test
     void streamedChunksAreOneRunOfFetches() {
         ReadAhead.Reader r = new ReadAhead.Reader();
