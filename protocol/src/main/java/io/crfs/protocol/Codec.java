@@ -94,6 +94,25 @@ public final class Codec {
     }
 
     /**
+     * Writes the start of a DATA frame answering request {@code id} whose {@code length} data
+     * bytes the caller writes next, straight into {@code out} (a server reading file bytes into
+     * its network buffer): with them, the same bytes as {@link #encode} of that DATA frame.
+     */
+    public static void encodeDataStart(long id, int length, ByteBuf out) {
+        long frameLength = Frame.HEADER + 4L + length;
+        if (length < 0 || frameLength > Frame.MAX_LENGTH) {
+            throw new ProtocolException(ErrorCode.FRAME_TOO_BIG, "DATA length: expected at most "
+                    + Frame.MAX_LENGTH + ", got " + frameLength, id);
+        }
+        out.writeIntLE((int) frameLength)
+                .writeShortLE(Frame.MAGIC)
+                .writeByte(Frame.VERSION)
+                .writeByte(Opcodes.DATA)
+                .writeLongLE(id)
+                .writeIntLE(length);
+    }
+
+    /**
      * Decodes one complete frame that starts at the magic (the length field already consumed):
      * {@code frame}'s readable bytes are exactly the frame's {@code length} bytes. Checks the
      * magic (BAD_FRAME), the version (VERSION), the type (BAD_FRAME), then the payload field by

@@ -131,6 +131,32 @@ class CodecGoldenTest {
                 """);
     }
 
+    /** A server writes a DATA frame's start, then the file bytes straight into the same buffer. */
+    @Test
+    void shouldStartADataFrameWhoseBytesFollow() {
+        io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer();
+        try {
+            Codec.encodeDataStart(11, 4, out);
+            out.writeBytes(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef});
+            byte[] got = new byte[out.readableBytes()];
+            out.readBytes(got);
+            assertThat(got).isEqualTo(hex("""
+                    14000000 4352 02 44 0b00000000000000
+                    04000000 deadbeef
+                    """));
+        } finally {
+            out.release();
+        }
+        io.netty.buffer.ByteBuf big = io.netty.buffer.Unpooled.buffer();
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Codec.encodeDataStart(12, Frame.MAX_LENGTH, big))
+                    .isInstanceOf(ProtocolException.class).hasMessageContaining("DATA length");
+            assertThat(big.writerIndex()).isZero();
+        } finally {
+            big.release();
+        }
+    }
+
     @Test
     void shouldEncodeMessagesWithoutPayloadAsHeaderOnly() {
         golden(new Frame(1, new Message.Ping()), "0c000000 4352 02 02 0100000000000000");

@@ -92,7 +92,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
                 // the frame comes encoded (DataReplies): written as it is
                 whenDone(ctx, id, server.backend.submit(() -> {
                     server.metrics.bytesRead.add(r.length());
-                    return server.dataReplies.read(server.backend.fs(), ctx.alloc(), id, r.ino(), r.offset(), r.length());
+                    return DataReplies.read(server.backend.fs(), ctx.alloc(), id, r.ino(), r.offset(), r.length());
                 }), ctx::writeAndFlush);
             }
             case Message.Fsync s -> answer(ctx, id, server.backend.fsync().thenApply(v -> new Message.Ok()));

@@ -119,7 +119,11 @@ final class DirectIo implements AutoCloseable {
 
     /** Reads {@code len} bytes at {@code position}; returns how many there were before end of file. */
     int read(long position, byte[] dst, int off, int len) throws IOException {
-        MemorySegment seg = MemorySegment.ofArray(dst);
+        return read(position, MemorySegment.ofArray(dst), off, len);
+    }
+
+    /** Like {@link #read(long, byte[], int, int)}, into {@code seg} (heap or native) at {@code off}. */
+    int read(long position, MemorySegment seg, long off, int len) throws IOException {
         MemorySegment state = STATE_SEG.get();
         int done = 0;
         while (done < len) {

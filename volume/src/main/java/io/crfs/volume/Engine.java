@@ -303,6 +303,11 @@ final class Engine implements BlockStore {
         dev.read(p[0], b, off, len);
     }
 
+    void readLogical(long logical, java.lang.foreign.MemorySegment b, long off, int len) throws IOException {
+        long[] p = chunks.physical(logical, len);
+        dev.read(p[0], b, off, len);
+    }
+
     /** After a commit: written blocks become immutable committed blocks. */
     void retireDirty() {
         for (Block b : dirty.values()) {

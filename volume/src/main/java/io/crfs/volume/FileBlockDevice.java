@@ -63,23 +63,32 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void read(long position, byte[] dst, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, dst.length);
+        read(position, java.lang.foreign.MemorySegment.ofArray(dst), offset, length);
+    }
+
+    @Override
+    public void read(long position, java.lang.foreign.MemorySegment dst, long offset, int length) throws IOException {
         if (direct != null) {
             if (direct.read(position, dst, offset, length) < length) {
-                throw new EOFException(path + ": read of " + length + " bytes at " + position + " runs past the end ("
-                        + ch.size() + " bytes); the image is truncated");
+                throw pastEnd(position, length);
             }
             return;
         }
-        ByteBuffer b = ByteBuffer.wrap(dst, offset, length);
+        ByteBuffer b = dst.asSlice(offset, length).asByteBuffer();
         long p = position;
         while (b.hasRemaining()) {
             int n = ch.read(b, p);
             if (n < 0) {
-                throw new EOFException(path + ": read of " + length + " bytes at " + position + " runs past the end ("
-                        + ch.size() + " bytes); the image is truncated");
+                throw pastEnd(position, length);
             }
             p += n;
         }
+    }
+
+    private EOFException pastEnd(long position, int length) throws IOException {
+        return new EOFException(path + ": read of " + length + " bytes at " + position + " runs past the end ("
+                + ch.size() + " bytes); the image is truncated");
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.crfs.format.Key;
 import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -91,6 +93,16 @@ final class FileData {
     /** Like {@link #read}, into {@code out} at {@code at}: every byte of the range is written (holes as zeros). */
     void readInto(long ino, long offset, byte[] out, int at, int length) {
         java.util.Objects.checkFromIndexSize(at, length, out.length);
+        readInto(ino, offset, MemorySegment.ofArray(out), at, length);
+    }
+
+    /**
+     * Like {@link #readInto(long, long, byte[], int, int)}, into {@code out} (heap or native
+     * memory, a network buffer say) at {@code at}, so that file bytes need not pass through an
+     * array on their way out.
+     */
+    void readInto(long ino, long offset, MemorySegment out, long at, int length) {
+        java.util.Objects.checkFromIndexSize(at, length, out.byteSize());
         if (length == 0) {
             return;
         }
@@ -106,7 +118,7 @@ final class FileData {
                 continue;
             }
             if (s > filled) {
-                java.util.Arrays.fill(out, at + (int) (filled - offset), at + (int) (s - offset), (byte) 0);
+                out.asSlice(at + (filled - offset), s - filled).fill((byte) 0);
             }
             filled = Math.max(filled, s);
             if (f.isInline()) {
@@ -114,26 +126,26 @@ final class FileData {
                     throw new StoreException(StoreException.Kind.IO, "inode " + ino + " has a compressed inline extent; "
                             + "crfs does not read compressed data");
                 }
-                System.arraycopy(f.inline(), (int) (s - k), out, at + (int) (s - offset), (int) (t - s));
+                MemorySegment.copy(f.inline(), (int) (s - k), out, ValueLayout.JAVA_BYTE, at + (s - offset), (int) (t - s));
                 filled = t;
             } else if (f.type() == FileExtent.TYPE_REG && f.diskBytenr() != 0) {
                 if (f.compression() != 0) {
                     throw new StoreException(StoreException.Kind.IO, "inode " + ino + " offset " + k
                             + " is a compressed extent; crfs does not read compressed data");
                 }
-                readDisk(ino, f.diskBytenr() + f.offset() + (s - k), out, at + (int) (s - offset), (int) (t - s), verify);
+                readDisk(ino, f.diskBytenr() + f.offset() + (s - k), out, at + (s - offset), (int) (t - s), verify);
                 filled = t;
             }
         }
         if (filled < end) {
-            java.util.Arrays.fill(out, at + (int) (filled - offset), at + length, (byte) 0);
+            out.asSlice(at + (filled - offset), end - filled).fill((byte) 0);
         }
     }
 
     /** Reads and verifies [logical, +len) of an extent of {@code ino}. */
     byte[] readRaw(long ino, long logical, int len) {
         byte[] out = new byte[len];
-        readDisk(ino, logical, out, 0, len, true);
+        readDisk(ino, logical, MemorySegment.ofArray(out), 0, len, true);
         return out;
     }
 
@@ -142,12 +154,12 @@ final class FileData {
      * Whole sectors (a sequential reader's chunks always are) are read and verified in place;
      * a range that starts or ends inside a sector goes through a buffer of the sectors around it.
      */
-    private void readDisk(long ino, long logical, byte[] out, int at, int len, boolean verify) {
+    private void readDisk(long ino, long logical, MemorySegment out, long at, int len, boolean verify) {
         long a = logical / ss * ss;
         long b = roundUp(logical + len, ss);
         boolean inPlace = a == logical && b == logical + len;
-        byte[] buf = inPlace ? out : new byte[(int) (b - a)];
-        int base = inPlace ? at : 0;
+        MemorySegment buf = inPlace ? out : MemorySegment.ofArray(new byte[(int) (b - a)]);
+        long base = inPlace ? at : 0;
         try {
             for (long p = a; p < b; ) {
                 Chunk c = e.chunks.find(p);
@@ -156,7 +168,7 @@ final class FileData {
                             + "address " + p);
                 }
                 int n = (int) Math.min(b - p, c.end() - p);
-                e.readLogical(p, buf, base + (int) (p - a), n);
+                e.readLogical(p, buf, base + (p - a), n);
                 p += n;
             }
         } catch (IOException x) {
@@ -169,7 +181,7 @@ final class FileData {
                         + " has no checksum");
             }
             for (int i = 0; i < want.length; i++) {
-                int got = Csums.crc(buf, base + i * ss, ss);
+                int got = Csums.crc(buf, base + (long) i * ss, ss);
                 if (got != want[i]) {
                     throw new StoreException(StoreException.Kind.CORRUPT, "data checksum mismatch in inode " + ino
                             + " at logical " + (a + (long) i * ss) + ": stored 0x" + Integer.toHexString(want[i])
@@ -178,7 +190,7 @@ final class FileData {
             }
         }
         if (!inPlace) {
-            System.arraycopy(buf, (int) (logical - a), out, at, len);
+            MemorySegment.copy(buf, logical - a, out, at, len);
         }
     }
 

@@ -142,6 +142,12 @@ final class FsStore implements ItemStore {
     }
 
     @Override
+    public void readInto(long ino, long offset, java.lang.foreign.MemorySegment dst, int length) {
+        volume.checkOpen();
+        data.readInto(ino, offset, dst, 0, length);
+    }
+
+    @Override
     public void write(long ino, long offset, byte[] src, int from, int length) {
         checkSize(offset, length);
         edit(() -> {

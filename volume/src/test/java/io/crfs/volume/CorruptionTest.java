@@ -216,6 +216,11 @@ class CorruptionTest {
                     assertThatThrownBy(() -> v.fsTree().read(bad, 0, f.getValue().length))
                             .isInstanceOf(StoreException.class).hasMessageContaining("checksum mismatch")
                             .hasMessageContaining(Long.toString(bad));
+                    try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) { // as the server reads for a client
+                        var native_ = a.allocate(f.getValue().length);
+                        assertThatThrownBy(() -> v.fsTree().readInto(bad, 0, native_, f.getValue().length))
+                                .isInstanceOf(StoreException.class).hasMessageContaining("checksum mismatch");
+                    }
                 } else {
                     assertThat(v.fsTree().read(f.getKey(), 0, f.getValue().length)).isEqualTo(f.getValue());
                 }

@@ -3,6 +3,9 @@ package io.crfs.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.crfs.format.ItemStore;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
@@ -10,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reads into an array that already holds other bytes (the server reuses its read arrays): every
- * byte of the range is written, holes and bytes past the end as zeros, as a fresh read has them.
+ * Reads into an array that already holds other bytes, and into native memory (the server reads
+ * file bytes straight into its network buffers): every byte of the range is written, holes and
+ * bytes past the end as zeros, as a fresh read has them, and no byte outside it.
  */
 class ReadIntoTest {
     @TempDir
@@ -58,11 +62,24 @@ class ReadIntoTest {
                     assertThat(used[at + len]).as("the byte after the range (seed %d)", seed).isEqualTo((byte) 0x5a);
                 }
                 assertThat(s.read(sparse, off, len)).as("a fresh read (seed %d)", seed).isEqualTo(want);
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment buf = a.allocate(len + 2L).fill((byte) 0x5a);
+                    s.readInto(sparse, off, buf.asSlice(1, len), len);
+                    assertThat(buf.asSlice(1, len).toArray(ValueLayout.JAVA_BYTE)).as("read into native memory (seed %d)", seed)
+                            .isEqualTo(want);
+                    assertThat(buf.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 0x5a);
+                    assertThat(buf.get(ValueLayout.JAVA_BYTE, len + 1L)).isEqualTo((byte) 0x5a);
+                }
             }
             Arrays.fill(used, (byte) 0x5a);
             s.readInto(inline, 0, used, 3, 64);
             byte[] want = Arrays.copyOf(small, 64);
             assertThat(Arrays.copyOfRange(used, 3, 67)).isEqualTo(want);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment buf = a.allocate(64).fill((byte) 0x5a);
+                s.readInto(inline, 0, buf, 64);
+                assertThat(buf.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(want);
+            }
         }
     }
 }
