@@ -61,7 +61,6 @@ public final class Crfsd implements AutoCloseable {
     final Backend backend;
     final BatchApplier applier;
     final Metrics metrics = new Metrics();
-    /** DATA replies, read on the volume thread into arrays it reuses. */
     final LockTable locks = new LockTable();
     final int grantItems;
     private com.sun.net.httpserver.HttpServer metricsHttp;
