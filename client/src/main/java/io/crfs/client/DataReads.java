@@ -41,12 +41,12 @@ final class DataReads {
         int at = 0;
         long end = offset + length;
         long last = (end - 1) / PageCache.CHUNK;
+        ReadAhead.Reader reader = useOnce ? readAhead.get(ino) : null; // looked up again only after a miss
         for (long idx = offset / PageCache.CHUNK; idx <= last && length > 0; idx++) {
             long cs = idx * PageCache.CHUNK;
             int within = (int) (Math.max(cs, offset) - cs);
             int n = (int) (Math.min(cs + PageCache.CHUNK, end) - cs) - within;
             int dst = at + (int) (cs + within - offset);
-            ReadAhead.Reader reader = useOnce ? readAhead.get(ino) : null;
             Run kept = reader != null ? reader.kept(idx) : null;
             if (kept != null) {
                 copy(kept, idx, within, out, dst, n);

@@ -29,7 +29,6 @@ class FuseMountTest {
         return Oracles.isRoot() && Files.exists(Path.of("/dev/fuse"));
     }
 
-    /** Skips unless mounts work here; then a new 256 MiB volume in the test's directory. */
     /** crfsd on a fresh image, and two network mounts of it (two clients) at tmp/a and tmp/b. */
     private record TwoMounts(Path img, Path a, Path b, Crfsd server, Mounts.Mounted ma, Mounts.Mounted mb)
             implements AutoCloseable {
@@ -59,6 +58,7 @@ class FuseMountTest {
         }
     }
 
+    /** Skips unless mounts work here; then a new 256 MiB volume in the test's directory. */
     private Path freshImage(String name) throws Exception {
         assumeTrue(canMount(), "needs root and /dev/fuse");
         Path img = tmp.resolve(name);

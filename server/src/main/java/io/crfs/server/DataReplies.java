@@ -30,8 +30,7 @@ final class DataReplies {
         ByteBuf out = alloc.ioBuffer(Codec.LENGTH_FIELD + Frame.HEADER + 4 + length);
         try {
             Codec.encodeDataStart(id, length, out);
-            int at = out.writerIndex();
-            out.ensureWritable(length);
+            int at = out.writerIndex(); // the buffer was sized for header and bytes
             fs.readInto(ino, offset, MemorySegment.ofBuffer(out.nioBuffer(at, length)), length);
             out.writerIndex(at + length);
             return out;

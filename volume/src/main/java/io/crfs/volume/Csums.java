@@ -32,16 +32,6 @@ final class Csums {
         return (int) c.getValue();
     }
 
-    /** The CRC-32C of {@code len} bytes of {@code s} (heap or native memory) at {@code off}. */
-    static int crc(java.lang.foreign.MemorySegment s, long off, int len) {
-        if (s.heapBase().orElse(null) instanceof byte[] b) {
-            return crc(b, (int) (s.address() + off), len); // a heap segment's address is its offset in the array
-        }
-        CRC32C c = new CRC32C();
-        c.update(s.asSlice(off, len).asByteBuffer());
-        return (int) c.getValue();
-    }
-
     /** Records checksums of {@code data} (a whole number of sectors) written at {@code bytenr}. */
     void add(long bytenr, byte[] data, int off, int len) {
         int ss = e.sectorsize;

@@ -299,10 +299,11 @@ final class Engine implements BlockStore {
     }
 
     void readLogical(long logical, byte[] b, int off, int len) throws IOException {
-        long[] p = chunks.physical(logical, len);
-        dev.read(p[0], b, off, len);
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        readLogical(logical, java.lang.foreign.MemorySegment.ofArray(b), off, len);
     }
 
+    /** Reads [logical, +len) into {@code b} (heap or native memory) at {@code off}, from the first copy. */
     void readLogical(long logical, java.lang.foreign.MemorySegment b, long off, int len) throws IOException {
         long[] p = chunks.physical(logical, len);
         dev.read(p[0], b, off, len);

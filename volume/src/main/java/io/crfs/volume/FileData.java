@@ -180,8 +180,13 @@ final class FileData {
                 throw new StoreException(StoreException.Kind.CORRUPT, "data of inode " + ino + " at logical " + a
                         + " has no checksum");
             }
+            // one view of the sectors, heap or native; CRC32C reads either in place
+            java.nio.ByteBuffer sectors = buf.asSlice(base, b - a).asByteBuffer();
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             for (int i = 0; i < want.length; i++) {
-                int got = Csums.crc(buf, base + (long) i * ss, ss);
+                crc.reset();
+                crc.update(sectors.limit((i + 1) * ss).position(i * ss));
+                int got = (int) crc.getValue();
                 if (got != want[i]) {
                     throw new StoreException(StoreException.Kind.CORRUPT, "data checksum mismatch in inode " + ino
                             + " at logical " + (a + (long) i * ss) + ": stored 0x" + Integer.toHexString(want[i])
