@@ -57,7 +57,7 @@ final class Connection implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new FrameDecoder(), new FrameEncoder(),
+                        ch.pipeline().addLast(new FrameDecoder(true), new FrameEncoder(),
                                 new SimpleChannelInboundHandler<Frame>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, Frame f) {
@@ -89,14 +89,23 @@ final class Connection implements AutoCloseable {
         }
     }
 
+    /** DATA replies come as slices of the receive buffers ({@link ReplyBytes}); one nobody waits for is released here. */
     private void received(Frame f, Consumer<Message> pushes) {
+        Message m = f.message();
+        if (m instanceof Message.DataSlice s) {
+            ReplyBytes.delivered(s);
+        }
         if (f.id() == 0) {
-            pushes.accept(f.message());
+            if (m instanceof Message.DataSlice) {
+                ReplyBytes.discard(m); // not a push crfsd makes
+            } else {
+                pushes.accept(m);
+            }
             return;
         }
         CompletableFuture<Message> c = pending.remove(f.id());
-        if (c != null) {
-            c.complete(f.message());
+        if (c == null || !c.complete(m)) {
+            ReplyBytes.discard(m);
         }
     }
 
@@ -133,15 +142,21 @@ final class Connection implements AutoCloseable {
         return c;
     }
 
-    /** Sends a request and waits for its reply; an ERROR reply becomes a {@link RemoteException}. */
+    /**
+     * Sends a request and waits for its reply; an ERROR reply becomes a {@link RemoteException}.
+     * A DATA reply is the caller's to release ({@link ReplyBytes}); one that comes after the
+     * caller stopped waiting is released when it comes.
+     */
     Message call(Message m, long timeoutMillis) throws IOException {
+        CompletableFuture<Message> f = send(m);
         try {
-            Message r = send(m).get(timeoutMillis, TimeUnit.MILLISECONDS);
+            Message r = f.get(timeoutMillis, TimeUnit.MILLISECONDS);
             if (r instanceof Message.Error e) {
                 throw new RemoteException(e.code(), e.message());
             }
             return r;
         } catch (InterruptedException e) {
+            ReplyBytes.discardWhenDone(f);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for crfsd", e);
         } catch (ExecutionException e) {
@@ -151,6 +166,7 @@ final class Connection implements AutoCloseable {
             }
             throw new IOException("crfsd request " + m.getClass().getSimpleName() + " failed: " + c, c);
         } catch (TimeoutException e) {
+            ReplyBytes.discardWhenDone(f);
             throw new IOException("crfsd did not answer " + m.getClass().getSimpleName() + " within "
                     + timeoutMillis + " ms");
         }

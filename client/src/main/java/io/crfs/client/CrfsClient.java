@@ -185,6 +185,7 @@ public final class CrfsClient implements AutoCloseable {
         } finally {
             flusher.shutdownNow();
             revokes.shutdownNow();
+            store.dropReaders();
             session.close();
         }
     }

@@ -4,7 +4,6 @@ import io.crfs.client.ReadAhead.Run;
 import io.crfs.protocol.Message;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * {@link RemoteStore}'s reads of file data: copies cached chunks out, fetches runs of missing
@@ -51,9 +50,13 @@ final class DataReads {
             if (kept != null) {
                 copy(kept, idx, within, out, dst, n);
             } else if (!pages.copyOut(ino, idx, within, out, dst, n)) {
-                Run r = missed(ino, idx, last);
-                if (!pages.copyOut(ino, idx, within, out, dst, n)) { // kept, or already dropped: memory is short
-                    copy(r, idx, within, out, dst, n);
+                Fetched f = missed(ino, idx, last);
+                try {
+                    if (!pages.copyOut(ino, idx, within, out, dst, n)) { // kept, or already dropped: memory is short
+                        copy(f.run, idx, within, out, dst, n);
+                    }
+                } finally {
+                    f.done();
                 }
                 reader = useOnce ? readAhead.get(ino) : null; // missed may have started another
             }
@@ -66,8 +69,8 @@ final class DataReads {
     /** Bytes [within, within + n) of chunk {@code idx} of {@code r} to {@code out} at {@code dst} (zeros past its data). */
     private static void copy(Run r, long idx, int within, MemorySegment out, int dst, int n) {
         int from = (int) ((idx - r.from()) * PageCache.CHUNK) + within;
-        int have = Math.max(0, Math.min(n, r.data().length - from));
-        MemorySegment.copy(r.data(), Math.min(from, r.data().length), out, ValueLayout.JAVA_BYTE, dst, have);
+        int have = Math.max(0, Math.min(n, r.data().length() - from));
+        r.data().copyTo(Math.min(from, r.data().length()), out, dst, have);
         out.asSlice(dst + have, n - have).fill((byte) 0);
     }
 
@@ -105,6 +108,18 @@ final class DataReads {
     }
 
     /**
+     * A run fetched for a read, and whether the read owns it (else its reader keeps it): the
+     * read releases it once it has copied from it.
+     */
+    private record Fetched(Run run, boolean owned) {
+        void done() {
+            if (owned) {
+                run.data().release();
+            }
+        }
+    }
+
+    /**
      * Chunk {@code idx} is not cached. If READs sent ahead cover it, take them up to the one
      * that holds it; else fetch the run of missing chunks up to {@code last} in one READ (up to
      * {@link ReadAhead#CHUNKS} for a sequential reader). Then, for a reader that goes on, send
@@ -112,13 +127,13 @@ final class DataReads {
      * order: one for chunks behind the reader is served alone and leaves the reader as it was
      * (dropping the READs ahead there once cost a third of a large sequential read again).
      */
-    private Run missed(long ino, long idx, long last) {
+    private Fetched missed(long ino, long idx, long last) {
         ReadAhead.Reader r = readAhead.get(ino);
         if (r != null && idx >= r.next && idx < r.end()) {
-            Run run = takeAhead(ino, r, idx);
-            if (run != null) {
+            Fetched f = takeAhead(ino, r, idx);
+            if (f != null) {
                 sendAhead(ino, r);
-                return run;
+                return f;
             }
         }
         boolean sequential = r != null && r.ahead.isEmpty() && idx == r.next;
@@ -131,39 +146,64 @@ final class DataReads {
             to++;
         }
         Run run = fetch(ino, idx, to);
-        if (behind) {
-            return cache(ino, run);
+        boolean kept = false;
+        try {
+            if (behind) {
+                cache(ino, run);
+                return new Fetched(run, true);
+            }
+            if (!sequential) {
+                r = new ReadAhead.Reader();
+                readAhead.put(ino, r);
+                cache(ino, run);
+            }
+            r.next = run.to() + 1;
+            if (sequential) {
+                kept = streamed(ino, r, run);
+                sendAhead(ino, r);
+            }
+            return new Fetched(run, !kept);
+        } catch (RuntimeException e) {
+            if (!kept) {
+                run.data().release();
+            }
+            throw e;
         }
-        if (!sequential) {
-            r = new ReadAhead.Reader();
-            readAhead.put(ino, r);
-            cache(ino, run);
-        }
-        r.next = run.to() + 1;
-        if (sequential) {
-            streamed(ino, r, run);
-            sendAhead(ino, r);
-        }
-        return run;
     }
 
-    /** Waits for and caches the READs ahead of {@code r} up to the one holding chunk {@code idx}; null if one failed. */
-    private Run takeAhead(long ino, ReadAhead.Reader r, long idx) {
-        Run run = null;
-        while (run == null || run.to() < idx) {
+    /**
+     * Waits for the READs ahead of {@code r} up to the one holding chunk {@code idx}, each kept
+     * or cached ({@link #streamed}); null if one failed.
+     */
+    private Fetched takeAhead(long ino, ReadAhead.Reader r, long idx) {
+        Fetched got = null;
+        while (got == null || got.run.to() < idx) {
+            if (got != null) {
+                got.done(); // a run before the one wanted: kept, or cached and read no more
+            }
             ReadAhead.Ahead a = r.ahead.poll();
+            if (a == null) {
+                return null; // cannot be: the READs ahead cover idx
+            }
+            Message reply;
             try {
-                Message.Data d = (Message.Data) session.await(a.request(), a.reply());
-                run = new Run(a.from(), a.to(), d.data());
-                r.next = a.to() + 1;
-                streamed(ino, r, run);
+                reply = session.await(a.request(), a.reply());
             } catch (IOException | RuntimeException e) {
                 LOG.debug("read-ahead of inode {} failed ({}); reading now", ino, e.getMessage());
-                r.ahead.clear();
+                ReplyBytes.discardWhenDone(a.reply());
+                r.abandonAhead();
                 return null;
             }
+            Run run = new Run(a.from(), a.to(), ReplyBytes.of(reply));
+            r.next = a.to() + 1;
+            try {
+                got = new Fetched(run, !streamed(ino, r, run));
+            } catch (RuntimeException e) {
+                run.data().release(); // not kept: streamed keeps a run last
+                throw e;
+            }
         }
-        return run;
+        return got;
     }
 
     private long lastChunk(long ino) {
@@ -176,7 +216,7 @@ final class DataReads {
      */
     private void sendAhead(long ino, ReadAhead.Reader r) {
         if (outbox.hasDirtyData(ino)) {
-            r.ahead.clear();
+            r.abandonAhead();
             return;
         }
         long end = lastChunk(ino);
@@ -196,8 +236,7 @@ final class DataReads {
             outbox.flush();
         }
         int len = (int) ((to - from + 1) * PageCache.CHUNK);
-        Message.Data d = (Message.Data) StoreCalls.call(session, new Message.ReadData(ino, from * PageCache.CHUNK, len));
-        return new Run(from, to, d.data());
+        return new Run(from, to, ReplyBytes.of(StoreCalls.call(session, new Message.ReadData(ino, from * PageCache.CHUNK, len))));
     }
 
     /**
@@ -206,21 +245,22 @@ final class DataReads {
      * more pass over every byte, only to drop it again); else, or when the readers' budget is
      * taken, it is cached (and under a kernel page cache still dropped chunk by chunk as read).
      */
-    private void streamed(long ino, ReadAhead.Reader r, Run run) {
+    private boolean streamed(long ino, ReadAhead.Reader r, Run run) {
         r.streamed(run.from(), run.to());
-        if (useOnce && readAhead.makeRoom(r, run.data().length - r.keepFrees())) {
+        if (useOnce && readAhead.makeRoom(r, run.data().length() - r.keepFrees())) {
             r.keep(run);
-        } else {
-            cache(ino, run);
+            return true;
         }
+        cache(ino, run);
+        return false;
     }
 
-    private Run cache(long ino, Run run) {
-        byte[] all = run.data();
+    /** Copies {@code run}'s chunks into the page cache (the caller still owns it). */
+    private void cache(long ino, Run run) {
+        ReplyBytes all = run.data();
         for (long idx = run.from(); idx <= run.to(); idx++) {
             int at = (int) ((idx - run.from()) * PageCache.CHUNK);
-            pages.put(ino, idx, all, Math.min(at, all.length), Math.max(0, Math.min(PageCache.CHUNK, all.length - at)));
+            pages.put(ino, idx, all, Math.min(at, all.length()), Math.max(0, Math.min(PageCache.CHUNK, all.length() - at)));
         }
-        return run;
     }
 }

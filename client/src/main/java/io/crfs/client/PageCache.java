@@ -62,7 +62,7 @@ final class PageCache {
     }
 
     /** Caches chunk {@code index}: {@code length} bytes from {@code src} (at most a chunk), zeros after them. */
-    void put(long ino, long index, byte[] src, int srcOffset, int length) {
+    void put(long ino, long index, ReplyBytes src, int srcOffset, int length) {
         TreeMap<Long, MemorySegment> m = byInode.computeIfAbsent(ino, k -> new TreeMap<>());
         MemorySegment c = m.get(index);
         if (c == null) {
@@ -70,7 +70,7 @@ final class PageCache {
             m.put(index, c);
             bytes += CHUNK;
         }
-        MemorySegment.copy(src, srcOffset, c, ValueLayout.JAVA_BYTE, 0, length);
+        src.copyTo(srcOffset, c, 0, length);
         if (length < CHUNK) {
             c.asSlice(length).fill((byte) 0);
         }
@@ -130,12 +130,14 @@ final class PageCache {
      */
     void write(long ino, long offset, byte[] data) {
         long end = offset + data.length;
+        ReplyBytes whole = null;
         for (long idx = offset / CHUNK; idx * CHUNK < end; idx++) {
             long cs = idx * CHUNK;
             MemorySegment c = segment(ino, idx);
             if (c == null) {
                 if (cacheWrites && cs >= offset && cs + CHUNK <= end) {
-                    put(ino, idx, data, (int) (cs - offset), CHUNK);
+                    whole = whole != null ? whole : ReplyBytes.of(data);
+                    put(ino, idx, whole, (int) (cs - offset), CHUNK);
                 }
                 continue;
             }

@@ -40,7 +40,7 @@ final class ReadAhead {
     record Ahead(long from, long to, Message.ReadData request, CompletableFuture<Message> reply) {}
 
     /** File bytes of chunks [from, to], as the server sent them (shorter at end of file). */
-    record Run(long from, long to, byte[] data) {
+    record Run(long from, long to, ReplyBytes data) {
         boolean holds(long idx) {
             return idx >= from && idx <= to;
         }
@@ -88,19 +88,19 @@ final class ReadAhead {
         private long streamedFrom = -1, streamedTo = -1;
 
         /**
-         * Keeps {@code run} until each of its chunks has been read once (the oldest of {@link #KEPT}
-         * goes). A run that goes is read no more: its array is handed back for the next DATA reply.
+         * Keeps {@code run}, which this reader now owns, until each of its chunks has been read
+         * once (the oldest of {@link #KEPT} goes). A run that goes is read no more: released.
          */
         void keep(Run run) {
             if (kept.size() >= KEPT) {
-                Message.Data.recycle(kept.poll().run.data());
+                kept.poll().run.data().release();
             }
             kept.add(new Kept(run));
         }
 
         /** Bytes {@link #keep} lets go to make place (the oldest kept run, once {@link #KEPT} are). */
         long keepFrees() {
-            return kept.size() >= KEPT ? kept.peek().run.data().length : 0;
+            return kept.size() >= KEPT ? kept.peek().run.data().length() : 0;
         }
 
         private Kept holding(long idx) {
@@ -126,7 +126,7 @@ final class ReadAhead {
             Kept k = holding(idx);
             if (k != null && k.readOut(idx)) {
                 kept.remove(k);
-                Message.Data.recycle(k.run.data());
+                k.run.data().release();
             }
             return k != null;
         }
@@ -147,7 +147,7 @@ final class ReadAhead {
         long held() {
             long n = 0;
             for (Kept k : kept) {
-                n += k.run.data().length;
+                n += k.run.data().length();
             }
             for (Ahead a : ahead) {
                 n += a.request().length();
@@ -155,12 +155,19 @@ final class ReadAhead {
             return n;
         }
 
-        /** Gives up what this reader holds: its kept runs' arrays go back for the next DATA reply. */
+        /** Gives up what this reader holds: its kept runs are released, its READs ahead abandoned. */
         void release() {
             for (Kept k; (k = kept.poll()) != null; ) {
-                Message.Data.recycle(k.run.data());
+                k.run.data().release();
             }
-            ahead.clear(); // their replies, when they come, are dropped
+            abandonAhead();
+        }
+
+        /** Forgets the READs sent ahead: their replies are released when they come. */
+        void abandonAhead() {
+            for (Ahead a; (a = ahead.poll()) != null; ) {
+                ReplyBytes.discardWhenDone(a.reply());
+            }
         }
 
         /** Where the next READ ahead starts. */
@@ -169,10 +176,15 @@ final class ReadAhead {
         }
     }
 
+    /** Readers by inode, least recently used first; a reader forgotten gives up what it holds. */
     private final Map<Long, Reader> readers = new java.util.LinkedHashMap<>(32, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Reader> eldest) {
-            return size() > MAX_READERS;
+            if (size() > MAX_READERS) {
+                eldest.getValue().release();
+                return true;
+            }
+            return false;
         }
     };
 
@@ -187,7 +199,10 @@ final class ReadAhead {
 
     void put(long ino, Reader r) {
         r.usedAt = System.nanoTime();
-        readers.put(ino, r);
+        Reader old = readers.put(ino, r);
+        if (old != null && old != r) {
+            old.release();
+        }
     }
 
     /** Bytes all readers hold ({@link #BUDGET}). */
@@ -221,15 +236,25 @@ final class ReadAhead {
     }
 
     void drop(long ino) {
-        readers.remove(ino);
+        Reader r = readers.remove(ino);
+        if (r != null) {
+            r.release();
+        }
     }
 
     /** Forgets the readers of files [from, to] (unsigned). */
     void drop(long from, long to) {
-        readers.keySet().removeIf(ino -> Long.compareUnsigned(ino, from) >= 0 && Long.compareUnsigned(ino, to) <= 0);
+        for (var it = readers.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (Long.compareUnsigned(e.getKey(), from) >= 0 && Long.compareUnsigned(e.getKey(), to) <= 0) {
+                e.getValue().release();
+                it.remove();
+            }
+        }
     }
 
     void clear() {
+        readers.values().forEach(Reader::release);
         readers.clear();
     }
 }

@@ -336,6 +336,16 @@ final class RemoteStore implements ItemStore {
         }
     }
 
+    /** Forgets the file readers, giving back the receive buffers their replies are in (the client is closing). */
+    void dropReaders() {
+        lock.lock();
+        try {
+            reads.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Bytes the file readers hold in READs ahead and kept runs (tests). */
     long readAheadBytes() {
         lock.lock();

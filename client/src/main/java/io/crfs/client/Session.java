@@ -173,6 +173,7 @@ final class Session implements AutoCloseable {
         try {
             r = reply.get(CALL_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
+            ReplyBytes.discardWhenDone(reply);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for crfsd", e);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -185,6 +186,7 @@ final class Session implements AutoCloseable {
             }
             return call(m); // the connection went away with it: again, on a new one (as call does)
         } catch (java.util.concurrent.TimeoutException e) {
+            ReplyBytes.discardWhenDone(reply);
             throw new IOException("crfsd did not answer " + m.getClass().getSimpleName() + " within " + CALL_TIMEOUT_MS + " ms");
         }
         if (r instanceof Message.Error e) {

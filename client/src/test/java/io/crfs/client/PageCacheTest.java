@@ -15,7 +15,7 @@ class PageCacheTest {
         byte[] file = new byte[64 * C];
         new Random(1).nextBytes(file);
         for (int idx = 0; idx < 64; idx++) {
-            pc.put(7, idx, file, idx * C, C);
+            pc.put(7, idx, ReplyBytes.of(file), idx * C, C);
             assertThat(pc.bytes()).isLessThanOrEqualTo(9L * C);
             assertThat(pc.has(7, idx)).as("the chunk just added stays").isTrue();
         }
@@ -52,7 +52,7 @@ class PageCacheTest {
             switch (r.nextInt(5)) {
                 case 0 -> { // a fetch of one chunk from the "server" (the model)
                     int idx = r.nextInt(16);
-                    pc.put(ino, idx, f, idx * C, C);
+                    pc.put(ino, idx, ReplyBytes.of(f), idx * C, C);
                     assertThat(pc.has(ino, idx)).as("a chunk just put is cached").isTrue();
                 }
                 case 1 -> { // a write, cached whole chunks and patched cached ones

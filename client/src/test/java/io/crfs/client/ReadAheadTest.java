@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 /** What a reader keeps, and how many readers are kept. */
 class ReadAheadTest {
     private static ReadAhead.Run run(long from, long to) {
-        return new ReadAhead.Run(from, to, new byte[(int) (to - from + 1) * PageCache.CHUNK]);
+        return new ReadAhead.Run(from, to, ReplyBytes.of(new byte[(int) (to - from + 1) * PageCache.CHUNK]));
     }
 
     @Test

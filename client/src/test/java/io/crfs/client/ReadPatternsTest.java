@@ -34,6 +34,7 @@ class ReadPatternsTest {
         long seed = Long.getLong("crfs.test.seed", System.nanoTime());
         System.out.println("ReadPatternsTest seed " + seed + " (rerun with -Dcrfs.test.seed=" + seed + ")");
         Random rnd = new Random(seed);
+        long before = ReplyBytes.live(); // other tests' clients in this JVM may still hold some
         try (TestServer server = new TestServer(tmp, 10_000);
              CrfsClient w = server.client("writer");
              CrfsClient r = CrfsClient.connect("127.0.0.1", server.port(), "reader", Caller.ROOT,
@@ -55,7 +56,7 @@ class ReadPatternsTest {
 
             PosixFs fs = r.posix();
             long[] cursor = new long[FILES];
-            long peak = 0;
+            long peak = 0, peakLive = 0;
             for (int i = 0; i < READS; i++) {
                 int f = rnd.nextInt(FILES);
                 int len = (128 << 10) << rnd.nextInt(4); // 128 KiB .. 1 MiB
@@ -74,10 +75,25 @@ class ReadPatternsTest {
                 assertThat(held).as("bytes held by readers after read %d (seed %d)", i, seed)
                         .isLessThanOrEqualTo(ReadAhead.BUDGET);
                 peak = Math.max(peak, held);
+                peakLive = Math.max(peakLive, ReplyBytes.live() - before);
             }
             System.out.printf("ReadPatternsTest: %d reads, readers held at most %d MiB%n", READS, peak >> 20);
             assertThat(peak).as("the readers filled their budget at some point").isGreaterThan(ReadAhead.BUDGET / 2);
+            assertThat(peakLive).as("DATA replies held in their receive buffers at some point").isPositive();
+            // another client's write takes the reader's grant of one file: its reader goes, with what it holds
+            wfs.write(Caller.ROOT, ino[0], 0, new byte[] {1}, 0, 1);
+            wfs.sync();
+            data[0][0] = 1;
+            check(fs, ino[0], data[0], 0, 1 << 20, seed, READS);
         }
+        // every DATA reply came as a slice of the receive buffers: all of them given back, the
+        // READs ahead that were abandoned included (their replies may still be on the way)
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (ReplyBytes.live() > before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(ReplyBytes.live()).as("DATA replies not released after the clients closed (seed %d)", seed)
+                .isLessThanOrEqualTo(before);
     }
 
     private static void check(PosixFs fs, long ino, byte[] data, long at, int len, long seed, int step) {

@@ -119,6 +119,14 @@ public final class Codec {
      * field, and that nothing trails it. Consumes the readable bytes it parsed.
      */
     public static Frame decode(ByteBuf frame) {
+        return decode(frame, false);
+    }
+
+    /**
+     * Like {@link #decode(ByteBuf)}; with {@code retainData}, a DATA frame's bytes are not copied
+     * but given as a {@link Message.DataSlice} of {@code frame}, retained for the caller.
+     */
+    public static Frame decode(ByteBuf frame, boolean retainData) {
         if (frame.readableBytes() < Frame.HEADER) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, "frame header: expected " + Frame.HEADER
                     + " bytes, got " + frame.readableBytes());
@@ -143,6 +151,16 @@ public final class Codec {
                     + Frame.VERSION + ", got " + type, id);
         }
         WireReader r = new WireReader(frame, e.name(), id);
+        if (retainData && type == Opcodes.DATA) {
+            ByteBuf data = r.retainedBytes("data");
+            try {
+                r.end();
+            } catch (ProtocolException x) {
+                data.release();
+                throw x;
+            }
+            return new Frame(id, new Message.DataSlice(data));
+        }
         Message m = e.decoder().apply(r);
         r.end();
         return new Frame(id, m);

@@ -36,8 +36,20 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      * memory grows only as bytes actually arrive (a length field alone reserves nothing).
      */
     public FrameDecoder() {
+        this(false);
+    }
+
+    /**
+     * With {@code retainData}, DATA frames come out as {@link Message.DataSlice}s: their bytes
+     * stay in the receive buffers (retained; the handler releases them) instead of being copied
+     * into an array. The cumulation is then shared, and netty leaves a shared one untouched.
+     */
+    public FrameDecoder(boolean retainData) {
+        this.retainData = retainData;
         setCumulator(COMPOSITE_CUMULATOR);
     }
+
+    private final boolean retainData;
 
     public State state() {
         return state;
@@ -76,7 +88,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         ByteBuf frame = in.readSlice(length);
         try {
-            out.add(Codec.decode(frame));
+            out.add(Codec.decode(frame, retainData));
             state = State.READ_LENGTH;
         } catch (ProtocolException e) {
             fail(ctx, in, e);

@@ -156,14 +156,16 @@ public sealed interface Message {
 
     record Data(byte[] data) implements Message {
         public int type() { return 68; }
+    }
 
-        /**
-         * Hands the array of a decoded DATA reply back, so that a later large reply is decoded
-         * into it instead of into a fresh (zeroed) one. Only once nothing reads it any more.
-         */
-        public static void recycle(byte[] data) {
-            DataArrays.give(data);
-        }
+    /**
+     * A DATA reply whose bytes were not copied out of the receive buffers they arrived in:
+     * {@code data} is a slice of them, retained for the receiver, who releases it exactly once
+     * when done (a {@code FrameDecoder} made to retain DATA gives these). Received only: the wire
+     * form is {@link Data}'s, and {@link Codec#encode} refuses this record.
+     */
+    record DataSlice(io.netty.buffer.ByteBuf data) implements Message {
+        public int type() { return 68; }
     }
 
     /**

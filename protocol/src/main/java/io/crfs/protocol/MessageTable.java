@@ -53,7 +53,7 @@ final class MessageTable {
                 new Entry<>(Opcodes.ERROR, "ERROR", Message.Error.class, ReplyCodecs::error, ReplyCodecs::error),
                 new Entry<>(Opcodes.GRANTED, "GRANTED", Message.Granted.class, ReplyCodecs::granted, ReplyCodecs::granted),
                 new Entry<>(Opcodes.DATA, "DATA", Message.Data.class,
-                        r -> new Message.Data(r.bytes("data", true)), (m, out) -> WireWriter.bytes(out, m.data())),
+                        r -> new Message.Data(r.bytes("data")), (m, out) -> WireWriter.bytes(out, m.data())),
                 new Entry<>(Opcodes.APPLIED, "APPLIED", Message.Applied.class, ReplyCodecs::applied, ReplyCodecs::applied),
                 new Entry<>(Opcodes.INODES, "INODES", Message.Inodes.class, ReplyCodecs::inodes, ReplyCodecs::inodes),
                 new Entry<>(Opcodes.REVOKE, "REVOKE", Message.Revoke.class, ReplyCodecs::revoke, ReplyCodecs::revoke),
@@ -94,8 +94,11 @@ final class MessageTable {
                         + e.type() + " (" + e.name() + "), got " + actual);
             }
         }
+        if (new Message.DataSlice(null).type() != Opcodes.DATA) {
+            throw new IllegalStateException("opcode table: expected DataSlice.type() == " + Opcodes.DATA + " (DATA)");
+        }
         for (Class<?> c : Message.class.getPermittedSubclasses()) {
-            if (!classes.contains(c)) {
+            if (!classes.contains(c) && c != Message.DataSlice.class) { // DATA as received, never encoded
                 throw new IllegalStateException("opcode table: expected an entry for " + c.getSimpleName() + ", got none");
             }
         }

@@ -95,11 +95,17 @@ final class WireReader {
 
     /** {@code bytes}: u32 length, then that many bytes, copied out of the frame. */
     byte[] bytes(String field) {
-        return bytes(field, false);
+        byte[] b = new byte[bytesLength(field)];
+        buf.readBytes(b);
+        return b;
     }
 
-    /** Like {@link #bytes(String)}, into an array from {@link DataArrays} if {@code pooled}. */
-    byte[] bytes(String field, boolean pooled) {
+    /** Like {@link #bytes(String)}, but the bytes stay where they are: a retained slice of the frame. */
+    ByteBuf retainedBytes(String field) {
+        return buf.readRetainedSlice(bytesLength(field));
+    }
+
+    private int bytesLength(String field) {
         if (buf.readableBytes() < 4) {
             throw fail(ErrorCode.BAD_FRAME, field + " length", "4 more bytes", buf.readableBytes() + " left in the frame");
         }
@@ -107,9 +113,7 @@ final class WireReader {
         if (len > buf.readableBytes()) {
             throw fail(ErrorCode.BAD_FRAME, field + " length", "at most " + buf.readableBytes() + " (bytes left)", len);
         }
-        byte[] b = pooled ? DataArrays.take((int) len) : new byte[(int) len];
-        buf.readBytes(b);
-        return b;
+        return (int) len;
     }
 
     /** {@code string}: u16 length, then strict UTF-8 (malformed or overlong input fails). */

@@ -184,7 +184,8 @@ class CodecPropertiesTest {
                 Combinators.combine(l, l, i).as(Message.Space::new),
                 strings().map(Message.StatusText::new),
                 Arbitraries.just(new Message.Pong()));
-        assertThat(all).as("one arbitrary per message record").hasSize(Message.class.getPermittedSubclasses().length);
+        // DataSlice is DATA as a retaining decoder gives it, never encoded (FrameDecoderTest covers it)
+        assertThat(all).as("one arbitrary per message record").hasSize(Message.class.getPermittedSubclasses().length - 1);
         return Arbitraries.oneOf(all);
     }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.crfs.format.Key;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -96,6 +97,57 @@ class FrameDecoderTest {
         ch.writeInbound(Unpooled.wrappedBuffer(bytes, 19, bytes.length - 19));
         assertSameFrame(next(), DATA);
         assertThat(errors).isEmpty();
+    }
+
+    /** Whole frames, then the same bytes in pieces of {@code cut} bytes, each its own direct buffer. */
+    private static List<ByteBuf> pieces(byte[] bytes, int cut) {
+        List<ByteBuf> out = new ArrayList<>();
+        for (int at = 0; at < bytes.length; at += cut) {
+            int n = Math.min(cut, bytes.length - at);
+            out.add(Unpooled.directBuffer(n).writeBytes(bytes, at, n));
+        }
+        return out;
+    }
+
+    @Test
+    void shouldHandDataOverInTheReceiveBuffersWhenAskedToAndGiveThemBackOnRelease() {
+        byte[] data = new byte[70_000];
+        new java.util.Random(3).nextBytes(data);
+        byte[] bytes = ByteBufUtil.getBytes(buf(encode(ACQUIRE), encode(new Frame(9, new Message.Data(data))), encode(ACQUIRE)));
+        List<ByteBuf> in = pieces(bytes, 4096);
+        EmbeddedChannel retaining = new EmbeddedChannel(new FrameDecoder(true));
+        in.forEach(retaining::writeInbound);
+        assertSameFrame(retaining.readInbound(), ACQUIRE);
+        Frame f = retaining.readInbound();
+        assertThat(f.id()).isEqualTo(9);
+        ByteBuf got = ((Message.DataSlice) f.message()).data();
+        assertThat(ByteBufUtil.getBytes(got)).isEqualTo(data);
+        assertThat(got.nioBufferCount()).as("not copied into one buffer").isGreaterThan(1);
+        assertSameFrame(retaining.readInbound(), ACQUIRE);
+        assertThat(retaining.finish()).isFalse();
+        assertThat(in).as("held by the slice").anyMatch(b -> b.refCnt() > 0);
+        got.release();
+        assertThat(in).as("all given back").allMatch(b -> b.refCnt() == 0);
+    }
+
+    @Test
+    void shouldGiveTheBuffersOfABadRetainedDataFrameBack() {
+        byte[] frame = encode(new Frame(9, new Message.Data(new byte[100])));
+        frame[Codec.PAYLOAD_OFFSET] = 99; // the data field says 99 bytes: one trails it
+        List<ByteBuf> in = pieces(frame, 50);
+        EmbeddedChannel retaining = new EmbeddedChannel(new FrameDecoder(true));
+        List<Throwable> seen = new ArrayList<>();
+        retaining.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                seen.add(cause);
+            }
+        });
+        in.forEach(retaining::writeInbound);
+        assertThat(seen).singleElement().satisfies(e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.BAD_FRAME));
+        assertThat((Object) retaining.readInbound()).isNull();
+        retaining.finish();
+        assertThat(in).allMatch(b -> b.refCnt() == 0);
     }
 
     @Test
