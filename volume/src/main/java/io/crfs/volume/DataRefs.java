@@ -1,5 +1,8 @@
 package io.crfs.volume;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
@@ -19,18 +22,25 @@ final class DataRefs {
     }
 
     static final class Delta {
+        final long bytenr;
         final long length;
         final TreeMap<Ref, Long> counts = new TreeMap<>();
 
-        Delta(long length) {
+        Delta(long bytenr, long length) {
+            this.bytenr = bytenr;
             this.length = length;
         }
     }
 
-    private final TreeMap<Long, Delta> byExtent = new TreeMap<>();
+    /**
+     * By extent start, in a hash table: deleting a file of 130,000 extents makes as many
+     * changes, and a sorted map rebalancing on each insert was a quarter of that delete's time.
+     * They are sorted once, when taken.
+     */
+    private final HashMap<Long, Delta> byExtent = new HashMap<>();
 
     void add(long bytenr, long length, long root, long ino, long offset, long delta) {
-        Delta d = byExtent.computeIfAbsent(bytenr, k -> new Delta(length));
+        Delta d = byExtent.computeIfAbsent(bytenr, k -> new Delta(k, length));
         if (d.length != length) {
             throw new IllegalStateException("extent " + bytenr + " referenced with lengths " + d.length + " and " + length);
         }
@@ -41,10 +51,11 @@ final class DataRefs {
         return byExtent.isEmpty();
     }
 
-    /** Takes every pending change, leaving this empty. */
-    TreeMap<Long, Delta> drain() {
-        TreeMap<Long, Delta> out = new TreeMap<>(byExtent);
+    /** Takes every pending change, in extent order, leaving this empty. */
+    List<Delta> drain() {
+        List<Delta> out = new ArrayList<>(byExtent.values());
         byExtent.clear();
+        out.sort((a, b) -> Long.compareUnsigned(a.bytenr, b.bytenr));
         return out;
     }
 }

@@ -14,15 +14,17 @@ final class RangeSet {
         if (start >= end) {
             return;
         }
+        // a range that touches the one before it extends that one in place (a new value, not a
+        // new entry): freeing a file's extents in order does this for each, and the tree keeps
+        // its shape instead of losing and gaining an entry every time
         Map.Entry<Long, Long> lo = map.floorEntry(start);
         if (lo != null && lo.getValue() >= start) {
             start = lo.getKey();
             end = Math.max(end, lo.getValue());
             total -= lo.getValue() - lo.getKey();
-            map.remove(lo.getKey());
         }
         while (true) {
-            Map.Entry<Long, Long> hi = map.ceilingEntry(start);
+            Map.Entry<Long, Long> hi = map.higherEntry(start);
             if (hi == null || hi.getKey() > end) {
                 break;
             }
