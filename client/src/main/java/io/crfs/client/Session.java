@@ -167,13 +167,16 @@ final class Session implements AutoCloseable {
         return c.send(m);
     }
 
-    /** The answer to a request made with {@link #send}, as {@link #call} would have given it. */
+    /**
+     * The answer to a request made with {@link #send}, as {@link #call} would have given it. A
+     * DATA reply that comes after this stopped waiting is the caller's to release
+     * ({@link ReplyBytes#discardWhenDone}): it abandons the request.
+     */
     Message await(Message m, CompletableFuture<Message> reply) throws IOException {
         Message r;
         try {
             r = reply.get(CALL_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            ReplyBytes.discardWhenDone(reply);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for crfsd", e);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -186,7 +189,6 @@ final class Session implements AutoCloseable {
             }
             return call(m); // the connection went away with it: again, on a new one (as call does)
         } catch (java.util.concurrent.TimeoutException e) {
-            ReplyBytes.discardWhenDone(reply);
             throw new IOException("crfsd did not answer " + m.getClass().getSimpleName() + " within " + CALL_TIMEOUT_MS + " ms");
         }
         if (r instanceof Message.Error e) {

@@ -29,6 +29,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     private State state = State.READ_LENGTH;
     private int length;
+    private final boolean retainData;
 
     /**
      * Bytes of a frame that spans several reads are collected as a list of buffers, not copied
@@ -48,8 +49,6 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         this.retainData = retainData;
         setCumulator(COMPOSITE_CUMULATOR);
     }
-
-    private final boolean retainData;
 
     public State state() {
         return state;

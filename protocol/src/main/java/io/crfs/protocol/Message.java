@@ -165,7 +165,7 @@ public sealed interface Message {
      * form is {@link Data}'s, and {@link Codec#encode} refuses this record.
      */
     record DataSlice(io.netty.buffer.ByteBuf data) implements Message {
-        public int type() { return 68; }
+        public int type() { return Opcodes.DATA; }
     }
 
     /**

@@ -112,11 +112,10 @@ final class ExtentTree {
                 e.freeData(bytenr, length);
                 return;
             }
-            BlockGroup g = e.group(bytenr);
-            if (bytenr != end || g != group) {
+            if (bytenr != end || bytenr >= group.end()) { // not adjacent, or in the next block group
                 flush();
                 start = bytenr;
-                group = g;
+                group = e.group(bytenr);
             }
             end = bytenr + length;
         }
