@@ -27,6 +27,14 @@ cd "$W"
 export CRFS_LISTEN=127.0.0.1:7079
 started=$(date +%s)
 ./crfs up
+if [ "${CRFS_AOT:-1}" != 0 ]; then  # the AOT caches and the warm start's class lists are in use
+  for role in serve mount; do
+    [ -s "cli/target/aot/$role.aot" ] && [ "$(wc -l <"cli/target/aot/$role.classes")" -gt 1000 ] ||
+      { echo "launcher-smoke: ./crfs up left no AOT cache or class list for $role" >&2; exit 1; }
+    pgrep -f "crfs.aot.classes=$W/cli/target/aot/$role.classes" >/dev/null ||
+      { echo "launcher-smoke: the $role JVM does not start warm (no -Dcrfs.aot.classes)" >&2; exit 1; }
+  done
+fi
 echo "hello from the launcher smoke test" > mnt/hello
 [ "$(cat mnt/hello)" = "hello from the launcher smoke test" ] || { echo "launcher-smoke: read back differs" >&2; exit 1; }
 ./crfs status "$CRFS_LISTEN" | grep -q "fuse:$W/mnt" || { echo "launcher-smoke: ./crfs status does not list the mount's session" >&2; exit 1; }

@@ -43,6 +43,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         configureLogging(args);
+        WarmStart.fromProperty();
         System.exit(commandLine().execute(args));
     }
 
