@@ -36,8 +36,11 @@ final class WarmStart {
         }
         try {
             Result r = initialize(Files.readAllLines(Path.of(list)), ClassLoader.getSystemClassLoader());
-            LOG.debug("warm start: initialised {} classes from {} in {} ms; not initialised: {}",
-                    r.initialized(), list, r.nanos() / 1_000_000, r.failed());
+            LOG.debug("warm start: initialised {} classes from {} in {} ms", r.initialized(), list, r.nanos() / 1_000_000);
+            if (!r.failed().isEmpty()) {
+                LOG.warn("warm start: {} listed classes could not be initialised: {} (./crfs aot --force lists them again)",
+                        r.failed().size(), r.failed());
+            }
         } catch (IOException e) {
             LOG.warn("cannot read the class list {} ({}); starting without it (./crfs aot --force writes it again)",
                     list, e.toString());
@@ -46,8 +49,9 @@ final class WarmStart {
 
     /**
      * Initialises each named class, in order, through {@code loader}. Blank lines are skipped; a
-     * class that is missing or whose initialiser fails is noted and skipped (it will fail again,
-     * with its real error, where the program first uses it).
+     * class that is missing or whose initialiser fails is noted with the error and skipped. Both
+     * mean the list does not match this build; a class whose initialiser failed stays unusable,
+     * and its first use in the program fails with that error as the cause.
      */
     static Result initialize(List<String> names, ClassLoader loader) {
         long t0 = System.nanoTime();
@@ -62,7 +66,7 @@ final class WarmStart {
                 Class.forName(name, true, loader);
                 done++;
             } catch (ClassNotFoundException | LinkageError e) {
-                failed.add(name);
+                failed.add(name + " (" + (e.getCause() != null ? e.getCause() : e) + ")");
             }
         }
         return new Result(done, List.copyOf(failed), System.nanoTime() - t0);

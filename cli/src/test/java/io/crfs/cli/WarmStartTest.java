@@ -41,6 +41,9 @@ class WarmStartTest {
 
         assertThat(INITIALISED).containsExactly("Second", "First");
         assertThat(r.initialized()).isEqualTo(3);
-        assertThat(r.failed()).containsExactly("io.crfs.cli.NoSuchClass", Failing.class.getName());
+        assertThat(r.failed()).satisfiesExactly(
+                missing -> assertThat(missing).startsWith("io.crfs.cli.NoSuchClass (java.lang.ClassNotFoundException"),
+                failing -> assertThat(failing).startsWith(Failing.class.getName() + " (")
+                        .contains("this initialiser always fails"));
     }
 }
