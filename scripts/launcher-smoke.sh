@@ -39,5 +39,9 @@ echo "hello from the launcher smoke test" > mnt/hello
 [ "$(cat mnt/hello)" = "hello from the launcher smoke test" ] || { echo "launcher-smoke: read back differs" >&2; exit 1; }
 ./crfs status "$CRFS_LISTEN" | grep -q "fuse:$W/mnt" || { echo "launcher-smoke: ./crfs status does not list the mount's session" >&2; exit 1; }
 ./crfs down
+# quiet by default: a clean start and stop logs no warning (the warm start's included)
+if grep -E "WARN|ERROR" var/crfsd.log var/mount.log >&2; then
+  echo "launcher-smoke: crfsd or the mount logged the warnings above on a clean ./crfs up and down" >&2; exit 1
+fi
 btrfs check --readonly var/crfs.img >/dev/null 2>&1 || { btrfs check --readonly var/crfs.img >&2 || true; echo "launcher-smoke: btrfs check failed" >&2; exit 1; }
 echo "launcher-smoke: ok ($(( $(date +%s) - started )) s: ./crfs up, a file through ./mnt, ./crfs down, btrfs check)"

@@ -25,8 +25,12 @@ final class WarmStart {
 
     private WarmStart() {}
 
-    /** What {@link #initialize} did: classes initialised, names that could not be, time taken. */
-    record Result(int initialized, List<String> failed, long nanos) {}
+    /**
+     * What {@link #initialize} did: classes initialised; names not found, which the training JVM
+     * had generated as it ran (method handle species, say); names whose initialiser failed, each
+     * with its error; time taken.
+     */
+    record Result(int initialized, List<String> notFound, List<String> failed, long nanos) {}
 
     /** Initialises the classes listed in the file the property names, if it is set. */
     static void fromProperty() {
@@ -36,9 +40,10 @@ final class WarmStart {
         }
         try {
             Result r = initialize(Files.readAllLines(Path.of(list)), ClassLoader.getSystemClassLoader());
-            LOG.debug("warm start: initialised {} classes from {} in {} ms", r.initialized(), list, r.nanos() / 1_000_000);
+            LOG.debug("warm start: initialised {} classes from {} in {} ms; not found (generated at run time): {}",
+                    r.initialized(), list, r.nanos() / 1_000_000, r.notFound());
             if (!r.failed().isEmpty()) {
-                LOG.warn("warm start: {} listed classes could not be initialised: {} (./crfs aot --force lists them again)",
+                LOG.warn("warm start: {} listed classes failed to initialise: {} (./crfs aot --force lists them again)",
                         r.failed().size(), r.failed());
             }
         } catch (IOException e) {
@@ -48,14 +53,16 @@ final class WarmStart {
     }
 
     /**
-     * Initialises each named class, in order, through {@code loader}. Blank lines are skipped; a
-     * class that is missing or whose initialiser fails is noted with the error and skipped. Both
-     * mean the list does not match this build; a class whose initialiser failed stays unusable,
-     * and its first use in the program fails with that error as the cause.
+     * Initialises each named class, in order, through {@code loader}. Blank lines are skipped. A
+     * class that cannot be found is noted and skipped: the JVM generates some named classes as it
+     * runs, so the training's list may hold a few that this JVM has not made (yet). A class whose
+     * initialiser fails is noted with its error: the list does not match this build, and the class
+     * stays unusable, so its first use in the program fails with that error as the cause.
      */
     static Result initialize(List<String> names, ClassLoader loader) {
         long t0 = System.nanoTime();
         int done = 0;
+        List<String> notFound = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (String line : names) {
             String name = line.strip();
@@ -65,10 +72,12 @@ final class WarmStart {
             try {
                 Class.forName(name, true, loader);
                 done++;
-            } catch (ClassNotFoundException | LinkageError e) {
+            } catch (ClassNotFoundException e) {
+                notFound.add(name);
+            } catch (LinkageError e) {
                 failed.add(name + " (" + (e.getCause() != null ? e.getCause() : e) + ")");
             }
         }
-        return new Result(done, List.copyOf(failed), System.nanoTime() - t0);
+        return new Result(done, List.copyOf(notFound), List.copyOf(failed), System.nanoTime() - t0);
     }
 }
