@@ -63,6 +63,16 @@ final class PageCache {
 
     /** Caches chunk {@code index}: {@code length} bytes from {@code src} (at most a chunk), zeros after them. */
     void put(long ino, long index, ReplyBytes src, int srcOffset, int length) {
+        MemorySegment c = slot(ino, index);
+        src.copyTo(srcOffset, c, 0, length);
+        if (length < CHUNK) {
+            c.asSlice(length).fill((byte) 0);
+        }
+        filled(ino, index);
+    }
+
+    /** The memory of chunk {@code index}, taken now if it is not cached; {@link #filled} once written. */
+    private MemorySegment slot(long ino, long index) {
         TreeMap<Long, MemorySegment> m = byInode.computeIfAbsent(ino, k -> new TreeMap<>());
         MemorySegment c = m.get(index);
         if (c == null) {
@@ -70,10 +80,11 @@ final class PageCache {
             m.put(index, c);
             bytes += CHUNK;
         }
-        src.copyTo(srcOffset, c, 0, length);
-        if (length < CHUNK) {
-            c.asSlice(length).fill((byte) 0);
-        }
+        return c;
+    }
+
+    /** Chunk {@code index} was just filled: keeps the cache within its limit, that chunk kept. */
+    private void filled(long ino, long index) {
         if (bytes > limit) {
             shrink(ino, index);
         }
@@ -130,19 +141,21 @@ final class PageCache {
      */
     void write(long ino, long offset, byte[] data) {
         long end = offset + data.length;
-        ReplyBytes whole = null;
         for (long idx = offset / CHUNK; idx * CHUNK < end; idx++) {
             long cs = idx * CHUNK;
             MemorySegment c = segment(ino, idx);
-            if (c == null) {
-                if (cacheWrites && cs >= offset && cs + CHUNK <= end) {
-                    whole = whole != null ? whole : ReplyBytes.of(data);
-                    put(ino, idx, whole, (int) (cs - offset), CHUNK);
+            boolean added = c == null;
+            if (added) {
+                if (!cacheWrites || cs < offset || cs + CHUNK > end) {
+                    continue; // not cached, and not covered whole
                 }
-                continue;
+                c = slot(ino, idx);
             }
             long s = Math.max(cs, offset), t = Math.min(cs + CHUNK, end);
             MemorySegment.copy(data, (int) (s - offset), c, ValueLayout.JAVA_BYTE, s - cs, (int) (t - s));
+            if (added) {
+                filled(ino, idx);
+            }
         }
     }
 

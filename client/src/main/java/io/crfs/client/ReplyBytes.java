@@ -48,34 +48,34 @@ final class ReplyBytes {
         }
     }
 
-    /** The bytes of a DATA reply, which this takes over (a slice is released by {@link #release}). */
+    /**
+     * The bytes of a DATA reply, which this takes over (released by {@link #release}). The
+     * client's connection decodes every DATA reply as a slice ({@code FrameDecoder(true)}).
+     */
     static ReplyBytes of(Message m) {
-        return switch (m) {
-            case Message.DataSlice s -> {
-                if (!UNTAKEN.remove(s)) {
-                    throw new IllegalStateException("a DATA reply taken twice, or after it was released");
-                }
-                ByteBuf b = s.data();
-                TAKEN.incrementAndGet();
-                try {
-                    ByteBuffer[] nio = b.nioBuffers();
-                    MemorySegment[] parts = new MemorySegment[nio.length];
-                    for (int i = 0; i < nio.length; i++) {
-                        parts[i] = MemorySegment.ofBuffer(nio[i]);
-                    }
-                    yield new ReplyBytes(b, parts, b.readableBytes());
-                } catch (RuntimeException e) {
-                    b.release();
-                    TAKEN.decrementAndGet();
-                    throw e;
-                }
+        if (!(m instanceof Message.DataSlice s)) {
+            throw new IllegalStateException("expected a DATA reply, got " + m.getClass().getSimpleName());
+        }
+        if (!UNTAKEN.remove(s)) {
+            throw new IllegalStateException("a DATA reply taken twice, or after it was released");
+        }
+        ByteBuf b = s.data();
+        TAKEN.incrementAndGet();
+        try {
+            ByteBuffer[] nio = b.nioBuffers();
+            MemorySegment[] parts = new MemorySegment[nio.length];
+            for (int i = 0; i < nio.length; i++) {
+                parts[i] = MemorySegment.ofBuffer(nio[i]);
             }
-            case Message.Data d -> of(d.data());
-            default -> throw new IllegalStateException("expected a DATA reply, got " + m.getClass().getSimpleName());
-        };
+            return new ReplyBytes(b, parts, b.readableBytes());
+        } catch (RuntimeException e) {
+            b.release();
+            TAKEN.decrementAndGet();
+            throw e;
+        }
     }
 
-    /** Bytes in an array (nothing to give back): data written here, or a reply decoded by copying. */
+    /** Bytes in an array, nothing to give back (data written through this client, tests). */
     static ReplyBytes of(byte[] data) {
         return new ReplyBytes(null, new MemorySegment[] {MemorySegment.ofArray(data)}, data.length);
     }
