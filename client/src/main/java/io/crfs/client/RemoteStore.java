@@ -109,6 +109,11 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public <T> T operation(Supplier<T> body) {
+        return operation(body, null);
+    }
+
+    @Override
+    public <T> T operation(Supplier<T> body, java.util.concurrent.locks.Lock callers) {
         // modes this operation needed on each objectid: asking WRITE straight away where an
         // earlier attempt found it needs WRITE avoids a READ-then-WRITE ping-pong under contention
         Map<Long, Integer> wanted = null;
@@ -155,7 +160,16 @@ final class RemoteStore implements ItemStore {
                 org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
                         attempt, mode, Long.toUnsignedString(need.objectid));
             }
-            acquire(need.objectid, mode);
+            if (callers == null) {
+                acquire(need.objectid, mode);
+                continue;
+            }
+            callers.unlock(); // the caller's other operations need not wait for another client
+            try {
+                acquire(need.objectid, mode);
+            } finally {
+                callers.lock();
+            }
         }
         throw new StoreException(StoreException.Kind.IO, "operation kept losing its grants to other clients after "
                 + MAX_ATTEMPTS + " attempts");

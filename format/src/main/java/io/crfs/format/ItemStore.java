@@ -103,6 +103,17 @@ public interface ItemStore {
     }
 
     /**
+     * {@link #operation(java.util.function.Supplier)} for a caller that holds {@code outer}
+     * around it: while the store waits between attempts (for a grant, which may take as long as
+     * another client takes to give it back) it releases {@code outer}, and takes it again before
+     * the next attempt, so the caller's other operations go on meanwhile. A store that never
+     * waits between attempts needs no more than the one-argument form.
+     */
+    default <T> T operation(java.util.function.Supplier<T> body, java.util.concurrent.locks.Lock outer) {
+        return operation(body);
+    }
+
+    /**
      * The caller is about to report an inode's attributes (stat). A store whose {@code nbytes}
      * (and so st_blocks) is only an estimate while data edits are unsent makes it exact here;
      * returns whether the inode item may have changed.

@@ -74,15 +74,21 @@ public final class PosixFs {
         this.attrs = new AttrChanges(store, inodes, xattrs);
     }
 
-    /** Runs one operation under the lock, mapping store failures to errnos. */
+    /**
+     * Runs one operation under the lock, mapping store failures to errnos. The store releases the
+     * lock while it waits for a grant between attempts, so one operation waiting for another
+     * client does not hold up the others.
+     */
     private <T> T op(Supplier<T> body) {
         lock.lock();
         try {
             // the store may run the body more than once; state kept outside the store must follow
+            // released while the store waits for a grant: an attempt it throws away leaves
+            // nothing here that the next one or another operation could trip over
             T result = store.operation(() -> {
                 dirs.beginAttempt();
                 return body.get();
-            });
+            }, lock);
             dirs.endOperation();
             return result;
         } catch (StoreException e) {
