@@ -44,6 +44,8 @@ final class RemoteStore implements ItemStore {
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Objects being acquired ({@link #acquire}); guarded by itself. */
+    private final Map<Long, Turn> acquiring = new java.util.HashMap<>();
     private final ItemCache items = new ItemCache();
     private final Grants grants = new Grants();
     /** Granted objects of which only some items are cached yet (big directories): the rest is fetched on use. */
@@ -58,9 +60,8 @@ final class RemoteStore implements ItemStore {
     private long inoLeft;
     private long inoMark;
     private long inoLeftMark;
-    /** Revokes that overtook the GRANTED reply of their grant: handled once it is installed. */
-    private final Map<Long, Message.Revoke> early = new java.util.HashMap<>();
-    private long maxGrantId;
+    /** Revokes that overtook the install of their grant: handled once it is installed. */
+    private final EarlyRevokes early = new EarlyRevokes();
     private java.util.function.Consumer<Message.Revoke> redeliver = r -> { };
 
     /** Told (outside any lock) which objectids this client may no longer cache. */
@@ -181,16 +182,62 @@ final class RemoteStore implements ItemStore {
         }
     }
 
-    /** Acquires the objectid's whole range, no lock held (it may wait for other clients). */
+    /**
+     * Acquires the objectid's whole range, without the store's lock (it may wait for other
+     * clients), one acquire of an object at a time: the server's newer grant of a range absorbs
+     * an older one of ours inside it, so an object's grants must be installed in the order the
+     * server made them. Two operations acquiring one object at once could install the older
+     * grant last, keep a grant the server had already dropped, and miss the revokes of the newer
+     * one (the other client's changes then stayed unseen). Acquires of different objects (whole,
+     * disjoint ranges) go on side by side.
+     */
     private void acquire(long objectid, int mode) {
-        Message r = call(new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
-        Message.Granted g = (Message.Granted) r;
-        lock.lock();
-        try {
-            install(g);
-        } finally {
-            lock.unlock();
+        Turn t;
+        synchronized (acquiring) {
+            t = acquiring.computeIfAbsent(objectid, k -> new Turn());
+            t.users++;
         }
+        t.lock.lock();
+        long sent = -1;
+        try {
+            lock.lock();
+            try {
+                sent = early.sending();
+            } finally {
+                lock.unlock();
+            }
+            Message r = call(new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
+            Message.Granted g = (Message.Granted) r;
+            lock.lock();
+            try {
+                install(g);
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            if (sent >= 0) {
+                List<Message.Revoke> ready;
+                lock.lock();
+                try {
+                    ready = early.done(sent);
+                } finally {
+                    lock.unlock();
+                }
+                ready.forEach(redeliver);
+            }
+            t.lock.unlock();
+            synchronized (acquiring) {
+                if (--t.users == 0) {
+                    acquiring.remove(objectid);
+                }
+            }
+        }
+    }
+
+    /** An object's acquires, one at a time, and how many operations are at or waiting for it. */
+    private static final class Turn {
+        final ReentrantLock lock = new ReentrantLock();
+        int users;
     }
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RemoteStore.class);
@@ -213,9 +260,8 @@ final class RemoteStore implements ItemStore {
             partial.granted(min, max, g.loaded());
         }
         grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
-        maxGrantId = Math.max(maxGrantId, g.grantId());
         shrinkDue |= grants.size() > maxObjects;
-        Message.Revoke r = early.remove(g.grantId());
+        Message.Revoke r = early.installed(g.grantId());
         if (r != null) {
             redeliver.accept(r);
         }
@@ -585,10 +631,8 @@ final class RemoteStore implements ItemStore {
         try {
             Grants.Held h = grants.byId(r.grantId());
             LOG.debug("revoke {} of grant {} to {}: held {}", r.revokeId(), r.grantId(), r.toMode(), h);
-            if (h == null && r.grantId() > maxGrantId) {
-                // the REVOKE overtook the GRANTED reply: answer once the grant is installed
-                early.put(r.grantId(), r);
-                return;
+            if (h == null && early.mustWait(r)) {
+                return; // it overtook its grant's install: answered once that is in (or known gone)
             }
             if (h != null) {
                 try {
