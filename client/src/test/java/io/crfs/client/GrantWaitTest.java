@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,22 +29,42 @@ import org.junit.jupiter.api.io.TempDir;
 class GrantWaitTest {
     @TempDir
     Path tmp;
+    /** A client that sends nothing to renew its lease would be evicted after 10 s, far longer than a test takes. */
+    TestServer server;
+    CrfsClient a;
+    CrfsClient b;
 
-    private static byte[] b(String s) {
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestServer(tmp, 10_000);
+        a = server.client("a");
+        b = server.client("b");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {b, a, server}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(tmp.resolve("srv.img"))).isEmpty();
+        }
+    }
+
+    private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
     void anOperationWaitingForAGrantDoesNotHoldUpTheClientsOthers() throws Exception {
-        // the slow client sends nothing to renew its lease: it would be evicted after 10 s, far
-        // longer than this test takes; before the fix, the test failed once that happened
-        try (TestServer server = new TestServer(tmp, 10_000);
-             CrfsClient a = server.client("a");
-             RawClient slow = new RawClient(server.port())) {
+        // before the fix, this test failed once the slow client was evicted (10 s)
+        try (RawClient slow = new RawClient(server.port())) {
             PosixFs fs = a.posix();
-            long x = fs.create(Caller.ROOT, PosixFs.ROOT, b("x"), 0644, true).ino();
-            long y = fs.create(Caller.ROOT, PosixFs.ROOT, b("y"), 0644, true).ino();
-            fs.write(Caller.ROOT, y, 0, b("before"), 0, 6);
+            long x = fs.create(Caller.ROOT, PosixFs.ROOT, bytes("x"), 0644, true).ino();
+            long y = fs.create(Caller.ROOT, PosixFs.ROOT, bytes("y"), 0644, true).ino();
+            fs.write(Caller.ROOT, y, 0, bytes("before"), 0, 6);
             fs.sync();
 
             slow.hello("slow");
@@ -58,11 +80,11 @@ class GrantWaitTest {
                 assertThat(revoke.message()).isInstanceOf(Message.Revoke.class);
 
                 // meanwhile a's other operations complete, while the one on x still waits
-                fs.write(Caller.ROOT, y, 0, b("during"), 0, 6);
+                fs.write(Caller.ROOT, y, 0, bytes("during"), 0, 6);
                 byte[] got = new byte[6];
                 fs.read(y, 0, got, 0, 6);
                 assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo("during");
-                long z = fs.create(Caller.ROOT, PosixFs.ROOT, b("z"), 0644, true).ino();
+                long z = fs.create(Caller.ROOT, PosixFs.ROOT, bytes("z"), 0644, true).ino();
                 assertThat(fs.getattr(z).ino()).isEqualTo(z);
                 assertThat(waiting.isDone()).as("the operation on x, still waiting for the slow client").isFalse();
 
@@ -73,10 +95,6 @@ class GrantWaitTest {
                 pool.shutdownNow();
             }
             fs.sync();
-        }
-        Path img = tmp.resolve("srv.img");
-        if (Oracles.haveBtrfsTools()) {
-            assertThat(Oracles.btrfsCheck(img)).isEmpty();
         }
     }
 
@@ -90,53 +108,49 @@ class GrantWaitTest {
     @Test
     void revokesThatOvertakeTheirGrantsInstallWaitForIt() throws Exception {
         int files = 4, writes = 3_000;
-        try (TestServer server = new TestServer(tmp, 10_000);
-             CrfsClient a = server.client("a");
-             CrfsClient b = server.client("b")) {
-            PosixFs fa = a.posix(), fb = b.posix();
-            long[] ino = new long[files];
+        PosixFs fa = a.posix(), fb = b.posix();
+        long[] ino = new long[files];
+        for (int f = 0; f < files; f++) {
+            ino[f] = fa.create(Caller.ROOT, PosixFs.ROOT, bytes("f" + f), 0644, true).ino();
+        }
+        fa.sync();
+        ExecutorService pool = Executors.newFixedThreadPool(files);
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try {
+            java.util.List<Future<Integer>> readers = new java.util.ArrayList<>();
             for (int f = 0; f < files; f++) {
-                ino[f] = fa.create(Caller.ROOT, PosixFs.ROOT, b("f" + f), 0644, true).ino();
+                long x = ino[f];
+                readers.add(pool.submit(() -> { // b's readers, one per file, while a writes
+                    byte[] got = new byte[12];
+                    int n = 0;
+                    while (writing.get() && n < 10_000_000) {
+                        fb.read(x, 0, got, 0, got.length);
+                        n++;
+                    }
+                    return n;
+                }));
             }
-            fa.sync();
-            ExecutorService pool = Executors.newFixedThreadPool(files);
-            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-            try {
-                java.util.List<Future<Integer>> readers = new java.util.ArrayList<>();
-                for (int f = 0; f < files; f++) {
-                    long x = ino[f];
-                    readers.add(pool.submit(() -> { // b's readers, one per file, while a writes
-                        byte[] got = new byte[12];
-                        int n = 0;
-                        while (writing.get() && n < 10_000_000) {
-                            fb.read(x, 0, got, 0, got.length);
-                            n++;
-                        }
-                        return n;
-                    }));
-                }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                int n = 0;
-                while (n < writes && System.nanoTime() < deadline) {
-                    byte[] v = b(String.format("write %06d", ++n));
-                    fa.write(Caller.ROOT, ino[n % files], 0, v, 0, v.length); // takes the file back from b
-                }
-                writing.set(false);
-                for (Future<Integer> r : readers) {
-                    r.get(30, TimeUnit.SECONDS);
-                }
-                // a grant b kept by mistake stays wrong from then on: checking once at the end finds it
-                for (int f = 0; f < files; f++) {
-                    byte[] want = new byte[12], got = new byte[12];
-                    fa.read(ino[f], 0, want, 0, 12);
-                    fb.read(ino[f], 0, got, 0, 12);
-                    assertThat(new String(got, StandardCharsets.UTF_8)).as("file %d after %d writes", f, n)
-                            .isEqualTo(new String(want, StandardCharsets.UTF_8));
-                }
-            } finally {
-                writing.set(false);
-                pool.shutdownNow();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            int n = 0;
+            while (n < writes && System.nanoTime() < deadline) {
+                byte[] v = bytes(String.format("write %06d", ++n));
+                fa.write(Caller.ROOT, ino[n % files], 0, v, 0, v.length); // takes the file back from b
             }
+            writing.set(false);
+            for (Future<Integer> r : readers) {
+                r.get(30, TimeUnit.SECONDS);
+            }
+            // a grant b kept by mistake stays wrong from then on: checking once at the end finds it
+            for (int f = 0; f < files; f++) {
+                byte[] want = new byte[12], got = new byte[12];
+                fa.read(ino[f], 0, want, 0, 12);
+                fb.read(ino[f], 0, got, 0, 12);
+                assertThat(new String(got, StandardCharsets.UTF_8)).as("file %d after %d writes", f, n)
+                        .isEqualTo(new String(want, StandardCharsets.UTF_8));
+            }
+        } finally {
+            writing.set(false);
+            pool.shutdownNow();
         }
     }
 
@@ -151,33 +165,29 @@ class GrantWaitTest {
     @Test
     void operationsThatNeedOneObjectAtOnceStillSeeEveryChange() throws Exception {
         int rounds = 200, readers = 4;
-        try (TestServer server = new TestServer(tmp, 10_000);
-             CrfsClient a = server.client("a");
-             CrfsClient b = server.client("b")) {
-            PosixFs fa = a.posix(), fb = b.posix();
-            long x = fa.create(Caller.ROOT, PosixFs.ROOT, b("x"), 0644, true).ino();
-            fa.sync();
-            ExecutorService pool = Executors.newFixedThreadPool(readers);
-            try {
-                for (int round = 1; round <= rounds; round++) {
-                    byte[] v = b(String.format("round %06d", round));
-                    fa.write(Caller.ROOT, x, 0, v, 0, v.length); // takes x back from b's readers
-                    java.util.List<Future<String>> reads = new java.util.ArrayList<>();
-                    for (int r = 0; r < readers; r++) {
-                        reads.add(pool.submit(() -> {
-                            byte[] got = new byte[v.length];
-                            fb.read(x, 0, got, 0, got.length);
-                            return new String(got, StandardCharsets.UTF_8);
-                        }));
-                    }
-                    for (Future<String> f : reads) {
-                        assertThat(f.get(30, TimeUnit.SECONDS)).as("a read by b after round %d's write", round)
-                                .isEqualTo(new String(v, StandardCharsets.UTF_8));
-                    }
+        PosixFs fa = a.posix(), fb = b.posix();
+        long x = fa.create(Caller.ROOT, PosixFs.ROOT, bytes("x"), 0644, true).ino();
+        fa.sync();
+        ExecutorService pool = Executors.newFixedThreadPool(readers);
+        try {
+            for (int round = 1; round <= rounds; round++) {
+                byte[] v = bytes(String.format("round %06d", round));
+                fa.write(Caller.ROOT, x, 0, v, 0, v.length); // takes x back from b's readers
+                java.util.List<Future<String>> reads = new java.util.ArrayList<>();
+                for (int r = 0; r < readers; r++) {
+                    reads.add(pool.submit(() -> {
+                        byte[] got = new byte[v.length];
+                        fb.read(x, 0, got, 0, got.length);
+                        return new String(got, StandardCharsets.UTF_8);
+                    }));
                 }
-            } finally {
-                pool.shutdownNow();
+                for (Future<String> f : reads) {
+                    assertThat(f.get(30, TimeUnit.SECONDS)).as("a read by b after round %d's write", round)
+                            .isEqualTo(new String(v, StandardCharsets.UTF_8));
+                }
             }
+        } finally {
+            pool.shutdownNow();
         }
     }
 }
