@@ -161,15 +161,15 @@ final class RemoteStore implements ItemStore {
                 org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
                         attempt, mode, Long.toUnsignedString(need.objectid));
             }
-            if (callers == null) {
-                acquire(need.objectid, mode);
-                continue;
+            if (callers != null) {
+                callers.unlock(); // the caller's other operations need not wait for another client
             }
-            callers.unlock(); // the caller's other operations need not wait for another client
             try {
                 acquire(need.objectid, mode);
             } finally {
-                callers.lock();
+                if (callers != null) {
+                    callers.lock();
+                }
             }
         }
         throw new StoreException(StoreException.Kind.IO, "operation kept losing its grants to other clients after "
@@ -184,12 +184,13 @@ final class RemoteStore implements ItemStore {
 
     /**
      * Acquires the objectid's whole range, without the store's lock (it may wait for other
-     * clients), one acquire of an object at a time: the server's newer grant of a range absorbs
-     * an older one of ours inside it, so an object's grants must be installed in the order the
-     * server made them. Two operations acquiring one object at once could install the older
-     * grant last, keep a grant the server had already dropped, and miss the revokes of the newer
-     * one (the other client's changes then stayed unseen). Acquires of different objects (whole,
-     * disjoint ranges) go on side by side.
+     * clients), one acquire of an object at a time, and none once an earlier one got what this
+     * needs. The server's newer grant of a range absorbs an older one of ours inside it, so an
+     * object's grants must be installed in the order the server made them: two acquires of one
+     * object at once could install the older grant last, keep a grant the server had dropped,
+     * and miss the revokes of the newer one. And a READ asked after a WRITE was installed would
+     * leave the server holding both and this client only the READ. Acquires of different
+     * objects (whole, disjoint ranges) go on side by side.
      */
     private void acquire(long objectid, int mode) {
         Turn t;
@@ -198,33 +199,34 @@ final class RemoteStore implements ItemStore {
             t.users++;
         }
         t.lock.lock();
-        long sent = -1;
         try {
+            long sent;
             lock.lock();
             try {
+                if (grants.covers(Key.first(objectid), mode)) {
+                    return; // the operation that went before got it
+                }
                 sent = early.sending();
             } finally {
                 lock.unlock();
             }
-            Message r = call(new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
-            Message.Granted g = (Message.Granted) r;
-            lock.lock();
+            Message.Granted g = null;
             try {
-                install(g);
+                g = (Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
             } finally {
-                lock.unlock();
-            }
-        } finally {
-            if (sent >= 0) {
                 List<Message.Revoke> ready;
                 lock.lock();
                 try {
-                    ready = early.done(sent);
+                    if (g != null) {
+                        install(g);
+                    }
                 } finally {
+                    ready = early.done(sent);
                     lock.unlock();
                 }
                 ready.forEach(redeliver);
             }
+        } finally {
             t.lock.unlock();
             synchronized (acquiring) {
                 if (--t.users == 0) {

@@ -99,6 +99,48 @@ class GrantWaitTest {
     }
 
     /**
+     * An operation that needs READ on an object waits behind another's WRITE acquire of it, then
+     * finds the WRITE installed and asks nothing. Asking READ anyway made the server hold both
+     * grants (a READ does not absorb a WRITE) while this client knew only the READ, so a later
+     * revoke of the WRITE would have been answered as of a grant long gone, without its edits.
+     */
+    @Test
+    void anOperationThatWaitedBehindAWriteAcquireAsksNothingMore() throws Exception {
+        PosixFs fa = a.posix(), fb = b.posix();
+        long x = fa.create(Caller.ROOT, PosixFs.ROOT, bytes("x"), 0644, true).ino();
+        fa.sync();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (RawClient slow = new RawClient(server.port())) {
+            slow.hello("slow");
+            assertThat(slow.call(new Message.Acquire(5, Key.first(x), Key.last(x), 2))).isInstanceOf(Message.Granted.class);
+            Future<Integer> write = pool.submit(() -> fb.write(Caller.ROOT, x, 0, bytes("b"), 0, 1));
+            Frame revoke = slow.read(); // b's ACQUIRE of WRITE has reached the server
+            assertThat(revoke.message()).isInstanceOf(Message.Revoke.class);
+            Future<Integer> read = pool.submit(() -> fb.read(x, 0, new byte[1], 0, 1));
+            Thread.sleep(300); // the read finds no grant and waits behind the write's acquire
+            slow.raw(RawClient.encode(77, new Message.RevokeDone(((Message.Revoke) revoke.message()).revokeId())));
+            assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(read.get(30, TimeUnit.SECONDS)).isIn(0, 1); // before or after the write
+            assertThat(grantsHeldBy("b")).as("b's grants at the server").isEqualTo("grants 1 (write 1)");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** "grants N (write M)" from the server's status line of the session named {@code name}. */
+    private String grantsHeldBy(String name) throws Exception {
+        String text;
+        try (RawClient c = new RawClient(server.port())) {
+            c.hello("status");
+            text = ((Message.StatusText) c.call(new Message.Status())).text();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("session \\d+ " + name + " +(grants \\d+ \\(write \\d+\\))")
+                .matcher(text);
+        assertThat(m.find()).as("a session named %s in %s", name, text).isTrue();
+        return m.group(1);
+    }
+
+    /**
      * Operations of one client acquire different objects side by side while another client keeps
      * taking them back. A REVOKE that overtakes the install of its grant must wait for it, even
      * when a later grant of another object is already installed: judging by the highest grant id

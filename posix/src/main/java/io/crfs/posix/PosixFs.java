@@ -82,9 +82,8 @@ public final class PosixFs {
     private <T> T op(Supplier<T> body) {
         lock.lock();
         try {
-            // the store may run the body more than once; state kept outside the store must follow
-            // released while the store waits for a grant: an attempt it throws away leaves
-            // nothing here that the next one or another operation could trip over
+            // the store may run the body more than once, and releases the lock between attempts:
+            // state kept outside the store must follow (an attempt thrown away leaves nothing)
             T result = store.operation(() -> {
                 dirs.beginAttempt();
                 return body.get();
