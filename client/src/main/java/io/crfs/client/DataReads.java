@@ -1,13 +1,25 @@
 package io.crfs.client;
 
 import io.crfs.client.ReadAhead.Run;
+import io.crfs.format.StoreException;
 import io.crfs.protocol.Message;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@link RemoteStore}'s reads of file data: copies cached chunks out, fetches runs of missing
  * ones in one READ, and keeps the READs sent ahead of sequential readers ({@link ReadAhead}).
+ *
+ * <p>A read that would wait for the server can instead give up its attempt ({@link NeedData}):
+ * the READ it waits for stays on its way (ahead, or {@link Pending}), the store waits for it
+ * with no lock held, and the read runs again and takes it. A READ on its way is dropped, like
+ * a READ ahead, when the file's data is edited here or its grant is lost, so what a later
+ * attempt takes is never older than what the cache would show.
  *
  * <p>Not thread-safe: the store calls it only with its lock held, inside an operation that holds
  * a READ grant on the file, so no revoke and no edit of ours runs meanwhile.
@@ -22,6 +34,47 @@ final class DataReads {
     /** The size of a file as this client sees it (its unsent edits included); throws if there is no such inode. */
     private final java.util.function.LongUnaryOperator fileSize;
     private final ReadAhead readAhead = new ReadAhead();
+    /** READs sent for reads that gave up their attempt to wait for them, oldest first. */
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+    /** READs on their way for reads that wait with no lock held: past this many, the oldest is abandoned. */
+    static final int MAX_PENDING = 16;
+
+    /** A READ of chunks [from, to] of {@code ino}, sent for a read that now waits for it with no lock held. */
+    private record Pending(long ino, long from, long to, Message.ReadData request, CompletableFuture<Message> reply) {
+        boolean holds(long ino, long idx) {
+            return this.ino == ino && idx >= from && idx <= to;
+        }
+    }
+
+    /**
+     * Thrown by a read that would wait for {@code reply}: its attempt is thrown away, the caller
+     * waits with no lock held and runs the read again, which then takes the reply.
+     */
+    static final class NeedData extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient CompletableFuture<Message> reply;
+
+        NeedData(CompletableFuture<Message> reply) {
+            super(null, null, false, false);
+            this.reply = reply;
+        }
+
+        /** Waits up to {@code millis} for the reply; false if it did not come (or the thread was interrupted). */
+        boolean await(long millis) {
+            try {
+                reply.get(millis, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                // the next attempt meets the failure as a call would
+            } catch (TimeoutException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            return true;
+        }
+    }
 
     /** Whether chunks a sequential reader has read to their end leave the cache at once ({@link #readOut}). */
     private final boolean useOnce;
@@ -35,8 +88,18 @@ final class DataReads {
         this.fileSize = fileSize;
     }
 
-    /** {@code length} bytes of file {@code ino} from {@code offset} into the start of {@code out} (heap or native). */
-    void readInto(long ino, long offset, MemorySegment out, int length) {
+    /**
+     * {@code length} bytes of file {@code ino} from {@code offset} into the start of {@code out}
+     * (heap or native). With {@code waitOutside}, a read that would wait for the server throws
+     * {@link NeedData} before it copies anything.
+     */
+    void readInto(long ino, long offset, MemorySegment out, int length, boolean waitOutside) {
+        if (waitOutside && length > 0) {
+            CompletableFuture<Message> f = awaited(ino, offset, length);
+            if (f != null) {
+                throw new NeedData(f);
+            }
+        }
         int at = 0;
         long end = offset + length;
         long last = (end - 1) / PageCache.CHUNK;
@@ -75,6 +138,112 @@ final class DataReads {
     }
 
     /**
+     * What a read of [offset, offset + length) would wait for: the first READ on its way (ahead
+     * or pending) that has not come, among those that hold the chunks it lacks; null if it would
+     * not wait. If the first chunk it lacks has no READ on its way, the READ the read would send
+     * is sent now (pending); a lacking chunk after one that a READ ahead brings is left to the
+     * read, since taking that READ may send the next ones ahead.
+     */
+    private CompletableFuture<Message> awaited(long ino, long offset, int length) {
+        long last = (offset + length - 1) / PageCache.CHUNK;
+        ReadAhead.Reader r = readAhead.get(ino);
+        boolean taking = false; // a chunk before this one comes from a READ that has come
+        for (long idx = offset / PageCache.CHUNK; idx <= last; idx++) {
+            if ((r != null && r.kept(idx) != null) || pages.has(ino, idx)) {
+                continue;
+            }
+            if (r != null && idx >= r.next && idx < r.end()) {
+                for (ReadAhead.Ahead a : r.ahead) { // taken in order: the read would wait for each before
+                    if (!a.reply().isDone()) {
+                        return a.reply();
+                    }
+                    if (a.to() >= idx) {
+                        idx = a.to();
+                        break;
+                    }
+                }
+                taking = true;
+                continue;
+            }
+            Pending p = pendingFor(ino, idx);
+            if (p != null) {
+                if (!p.reply().isDone()) {
+                    return p.reply();
+                }
+                idx = p.to();
+                taking = true;
+                continue;
+            }
+            return taking ? null : sendPending(ino, r, idx, last);
+        }
+        return null;
+    }
+
+    private Pending pendingFor(long ino, long idx) {
+        for (Pending p : pending) {
+            if (p.holds(ino, idx)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Sends the READ a read lacking chunk {@code idx} (and wanting up to {@code last}) would make, and keeps it pending. */
+    private CompletableFuture<Message> sendPending(long ino, ReadAhead.Reader r, long idx, long last) {
+        if (outbox.hasDirtyData(ino)) {
+            outbox.flush(); // the READ must see our edits, as fetch's does
+        }
+        long to = runEnd(ino, r, idx, last);
+        var req = new Message.ReadData(ino, idx * PageCache.CHUNK, (int) ((to - idx + 1) * PageCache.CHUNK));
+        CompletableFuture<Message> reply = session.send(req);
+        pending.add(new Pending(ino, idx, to, req, reply));
+        if (pending.size() > MAX_PENDING) {
+            ReplyBytes.discardWhenDone(pending.poll().reply());
+        }
+        return reply;
+    }
+
+    /**
+     * The READ for missing chunk {@code idx}: the one pending for it if a read sent it before it
+     * waited (taken off the list), else chunks [idx, to] fetched now.
+     */
+    private Run pendingOrFetch(long ino, long idx, long to) {
+        Pending p = null;
+        for (var it = pending.iterator(); it.hasNext() && p == null; ) {
+            Pending q = it.next();
+            if (q.holds(ino, idx)) {
+                it.remove();
+                p = q;
+            }
+        }
+        if (p == null) {
+            return fetch(ino, idx, to);
+        }
+        try {
+            return new Run(p.from(), p.to(), ReplyBytes.of(session.await(p.request(), p.reply())));
+        } catch (RemoteException e) {
+            throw new StoreException(StoreCalls.kind(e), e.getMessage(), e);
+        } catch (IOException e) {
+            ReplyBytes.discardWhenDone(p.reply());
+            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The last chunk of the READ for missing chunk {@code idx}: the run of missing chunks up to
+     * {@code last}, or up to {@link ReadAhead#CHUNKS} for a sequential reader.
+     */
+    private long runEnd(long ino, ReadAhead.Reader r, long idx, long last) {
+        boolean sequential = r != null && r.ahead.isEmpty() && idx == r.next;
+        long limit = sequential ? Math.max(last, Math.min(idx + ReadAhead.CHUNKS - 1, lastChunk(ino))) : last;
+        long to = idx;
+        while (to < limit && to - idx < ReadAhead.CHUNKS - 1 && !pages.has(ino, to + 1)) {
+            to++;
+        }
+        return to;
+    }
+
+    /**
      * With a kernel page cache above (a FUSE mount), a chunk fetched for a sequential reader is
      * used once: read to its end, it now lives in the kernel's page cache, so it leaves this
      * client at once (its reader's kept run, or the page cache if it was cached before). A large
@@ -91,20 +260,39 @@ final class DataReads {
     /** Forgets the reader of {@code ino}: its data was edited here, and a READ ahead of it would predate that. */
     void drop(long ino) {
         readAhead.drop(ino);
+        dropPending(ino, ino);
     }
 
     /** Forgets the readers of files [from, to] (unsigned): their grant is gone. */
     void drop(long from, long to) {
         readAhead.drop(from, to);
+        dropPending(from, to);
     }
 
     void clear() {
         readAhead.clear();
+        pending.forEach(p -> ReplyBytes.discardWhenDone(p.reply()));
+        pending.clear();
     }
 
-    /** Bytes the readers hold in READs ahead and kept runs ({@link ReadAhead#BUDGET}). */
+    /** Abandons the pending READs of files [from, to] (unsigned): their replies are released when they come. */
+    private void dropPending(long from, long to) {
+        pending.removeIf(p -> {
+            boolean in = Long.compareUnsigned(p.ino(), from) >= 0 && Long.compareUnsigned(p.ino(), to) <= 0;
+            if (in) {
+                ReplyBytes.discardWhenDone(p.reply());
+            }
+            return in;
+        });
+    }
+
+    /** Bytes the readers hold in READs ahead and kept runs ({@link ReadAhead#BUDGET}), and pending READs. */
     long held() {
-        return readAhead.held();
+        long n = readAhead.held();
+        for (Pending p : pending) {
+            n += p.request().length();
+        }
+        return n;
     }
 
     /**
@@ -140,12 +328,7 @@ final class DataReads {
         // a late read-ahead READ of the kernel's lands just behind; far behind is a new pass (a
         // file read again from its start), which must not be served READ by READ as "behind"
         boolean behind = r != null && idx < r.next && r.next - idx <= ReadAhead.BEHIND;
-        long limit = sequential ? Math.max(last, Math.min(idx + ReadAhead.CHUNKS - 1, lastChunk(ino))) : last;
-        long to = idx;
-        while (to < limit && to - idx < ReadAhead.CHUNKS - 1 && !pages.has(ino, to + 1)) {
-            to++;
-        }
-        Run run = fetch(ino, idx, to);
+        Run run = pendingOrFetch(ino, idx, runEnd(ino, r, idx, last));
         boolean kept = false;
         try {
             if (behind) {

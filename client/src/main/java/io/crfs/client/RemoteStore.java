@@ -41,6 +41,12 @@ import java.util.function.Supplier;
 final class RemoteStore implements ItemStore {
     static final int INODE_BATCH = 1024;
     static final int MAX_ATTEMPTS = 1000;
+    /**
+     * Times one operation waits for file data with no lock held; after that its reads wait inside
+     * their attempt, so a read whose READs keep being dropped (its file edited here meanwhile)
+     * still completes.
+     */
+    static final int MAX_DATA_WAITS = 8;
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
@@ -56,6 +62,12 @@ final class RemoteStore implements ItemStore {
     private final DataReads reads;
     private final Invalidator invalidator;
     private Overlay op;
+    /**
+     * Whether the running attempt's read may give the attempt up to wait for data with no lock
+     * held ({@link DataReads.NeedData}): only its first read, and only while it has staged no
+     * edit, so that a retry repeats nothing but that read's checks.
+     */
+    private boolean dataWaitOutside;
     private long nextIno;
     private long inoLeft;
     private long inoMark;
@@ -118,8 +130,9 @@ final class RemoteStore implements ItemStore {
         // modes this operation needed on each objectid: asking WRITE straight away where an
         // earlier attempt found it needs WRITE avoids a READ-then-WRITE ping-pong under contention
         Map<Long, Integer> wanted = null;
+        int dataWaits = 0;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            NeedGrant need;
+            RuntimeException need;
             lock.lock();
             boolean outer = op == null;
             try {
@@ -134,10 +147,11 @@ final class RemoteStore implements ItemStore {
                 op = new Overlay();
                 inoMark = nextIno;
                 inoLeftMark = inoLeft;
+                dataWaitOutside = dataWaits < MAX_DATA_WAITS;
                 T result = body.get();
                 publish(op);
                 return result;
-            } catch (NeedGrant n) {
+            } catch (NeedGrant | DataReads.NeedData n) {
                 if (!outer) {
                     throw n;
                 }
@@ -150,22 +164,29 @@ final class RemoteStore implements ItemStore {
             } finally {
                 if (outer) {
                     op = null;
+                    dataWaitOutside = false;
                 }
                 lock.unlock();
             }
-            if (wanted == null) {
-                wanted = new java.util.HashMap<>();
-            }
-            int mode = wanted.merge(need.objectid, need.mode, Math::max);
-            if (attempt > 20 && attempt % 20 == 0) {
-                org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
-                        attempt, mode, Long.toUnsignedString(need.objectid));
-            }
             if (callers != null) {
-                callers.unlock(); // the caller's other operations need not wait for another client
+                callers.unlock(); // the caller's other operations need not wait for another client or for data
             }
             try {
-                acquire(need.objectid, mode);
+                if (need instanceof DataReads.NeedData d) {
+                    // a reply that does not come in time is waited for inside the next attempt, which then fails as a call would
+                    dataWaits = d.await(Session.CALL_TIMEOUT_MS) ? dataWaits + 1 : MAX_DATA_WAITS;
+                } else {
+                    NeedGrant g = (NeedGrant) need;
+                    if (wanted == null) {
+                        wanted = new java.util.HashMap<>();
+                    }
+                    int mode = wanted.merge(g.objectid, g.mode, Math::max);
+                    if (attempt > 20 && attempt % 20 == 0) {
+                        org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
+                                attempt, mode, Long.toUnsignedString(g.objectid));
+                    }
+                    acquire(g.objectid, mode);
+                }
             } finally {
                 if (callers != null) {
                     callers.lock();
@@ -434,7 +455,9 @@ final class RemoteStore implements ItemStore {
     public void readInto(long ino, long offset, java.lang.foreign.MemorySegment out, int length) {
         operation(() -> {
             require(ino, 1);
-            reads.readInto(ino, offset, out, length);
+            boolean outside = dataWaitOutside && op.edits.isEmpty();
+            dataWaitOutside = false;
+            reads.readInto(ino, offset, out, length, outside);
             return null;
         });
     }

@@ -5,15 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.crfs.posix.Attr;
 import io.crfs.posix.Caller;
 import io.crfs.posix.PosixFs;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,68 +18,6 @@ class ReconnectTest {
 
     static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A loopback TCP relay whose connections the test can cut. */
-    static final class Relay implements AutoCloseable {
-        final ServerSocket listen;
-        final List<Socket> open = new CopyOnWriteArrayList<>();
-
-        Relay(int target) throws IOException {
-            listen = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-            Thread t = new Thread(() -> {
-                while (!listen.isClosed()) {
-                    try {
-                        Socket in = listen.accept();
-                        Socket out = new Socket("127.0.0.1", target);
-                        open.add(in);
-                        open.add(out);
-                        pump(in, out);
-                        pump(out, in);
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "relay");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private static void pump(Socket from, Socket to) {
-            Thread t = new Thread(() -> {
-                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
-                    i.transferTo(o);
-                } catch (IOException e) {
-                    // cut
-                } finally {
-                    try {
-                        from.close();
-                        to.close();
-                    } catch (IOException e) {
-                        // already closed
-                    }
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-        }
-
-        int port() {
-            return listen.getLocalPort();
-        }
-
-        void cutAll() throws IOException {
-            for (Socket s : open) {
-                s.close();
-            }
-            open.clear();
-        }
-
-        @Override
-        public void close() throws IOException {
-            listen.close();
-            cutAll();
-        }
     }
 
     @Test
