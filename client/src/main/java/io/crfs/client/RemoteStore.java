@@ -614,20 +614,38 @@ final class RemoteStore implements ItemStore {
 
     @Override
     public void sync() {
+        sync(null);
+    }
+
+    /**
+     * Sends every edit and waits until crfsd has applied them, then has crfsd commit. The commit
+     * (a transaction and a flush of the image to its disk, milliseconds at least) is waited for
+     * with no lock held, so the client's other operations go on meanwhile; anything they add
+     * after the flush is not this sync's to wait for.
+     */
+    @Override
+    public void sync(java.util.concurrent.locks.Lock callers) {
         lock.lock();
         try {
-            try {
-                outbox.flush();
-            } catch (StoreException e) {
-                if (!outbox.isNoted(e)) {
-                    throw e;
-                }
-                // the edits the server refused are recorded (lostEdits): each open file of theirs
-                // is told at its fsync or close; what remains still has to become durable
+            outbox.flush();
+        } catch (StoreException e) {
+            if (!outbox.isNoted(e)) {
+                throw e;
             }
-            call(new Message.Fsync());
+            // the edits the server refused are recorded (lostEdits): each open file of theirs
+            // is told at its fsync or close; what remains still has to become durable
         } finally {
             lock.unlock();
+        }
+        if (callers != null) {
+            callers.unlock();
+        }
+        try {
+            call(new Message.Fsync());
+        } finally {
+            if (callers != null) {
+                callers.lock();
+            }
         }
     }
 

@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A read that waits for file data from crfsd (a slow disk, a slow network) holds up nothing
- * else of its client: the client's other operations, on what it caches, complete meanwhile.
- * crfsd's answers are held back in a relay between it and the client. Before, every operation
- * of a client (all processes on a mount) waited behind the one waiting for data.
+ * A read that waits for file data from crfsd, or an fsync that waits for crfsd's commit (a
+ * slow disk, a slow network), holds up nothing else of its client: the client's other
+ * operations, on what it caches, complete meanwhile. crfsd's answers are held back in a relay
+ * between it and the client. Before, every operation of a client (all processes on a mount)
+ * waited behind the one waiting.
  */
 class DataWaitTest {
     private static final int SIZE = 2 << 20;
@@ -117,6 +118,31 @@ class DataWaitTest {
 
         relay.release();
         assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(Arrays.copyOf(pattern(), 1 << 20));
+    }
+
+    @Test
+    void anFsyncWaitingForCrfsdsCommitDoesNotHoldUpTheClientsOthers() throws Exception {
+        PosixFs fs = a.posix();
+        assertThat(read(fs, y, 0, 3)).isEqualTo(bytes("yes"));
+        fs.write(Caller.ROOT, x, 0, bytes("abc"), 0, 3);
+        fs.sync(); // what is left for the next sync is crfsd's commit alone
+
+        Future<Object> syncing = whileHeld(() -> {
+            fs.sync();
+            return null;
+        });
+        Future<Attr> stat = pool.submit(() -> fs.getattr(y));
+        Future<byte[]> cached = pool.submit(() -> read(fs, y, 0, 3));
+        Future<Integer> wrote = pool.submit(() -> fs.write(Caller.ROOT, x, 3, bytes("def"), 0, 3));
+        assertThat(stat.get(5, TimeUnit.SECONDS).size()).isEqualTo(3);
+        assertThat(cached.get(5, TimeUnit.SECONDS)).isEqualTo(bytes("yes"));
+        assertThat(wrote.get(5, TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(syncing.isDone()).as("the fsync still waits for crfsd").isFalse();
+
+        relay.release();
+        syncing.get(10, TimeUnit.SECONDS);
+        fs.sync();
+        assertThat(read(fs, x, 0, 6)).isEqualTo(bytes("abcdef"));
     }
 
     @Test

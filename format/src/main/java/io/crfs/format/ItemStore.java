@@ -154,6 +154,15 @@ public interface ItemStore {
     void sync();
 
     /**
+     * {@link #sync()} for a caller that holds {@code outer} around it: a store that waits for
+     * its edits to become durable elsewhere (a server's commit) may release {@code outer} while
+     * it waits, and takes it again before it returns, so the caller's other operations go on.
+     */
+    default void sync(java.util.concurrent.locks.Lock outer) {
+        sync();
+    }
+
+    /**
      * The latest failure that lost edits of {@code objectid} the store had acknowledged (a store
      * that writes back later may lose them: no space, a lost server), or null. Failures are
      * numbered in the order they happen, so that each open file can be told of each one once,

@@ -272,8 +272,20 @@ public final class PosixFs {
      */
     public int recoverOrphans() { return edit(0, orphans::recover); }
 
-    /** Durability: everything so far reaches the volume (delegates to the store). */
-    public void sync() { run(store::sync); }
+    /**
+     * Durability: everything so far reaches the volume (delegates to the store). Not an
+     * operation: it needs no grant, and the store may release the lock while the volume commits.
+     */
+    public void sync() {
+        lock.lock();
+        try {
+            store.sync(lock);
+        } catch (StoreException e) {
+            throw Inodes.map(e);
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /**
      * Where one open file description of {@code ino} stands: lost-edit failures from now on
