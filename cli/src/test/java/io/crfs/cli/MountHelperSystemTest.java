@@ -3,11 +3,15 @@ package io.crfs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.crfs.cli.oracle.BtrfsCheck;
+import io.crfs.cli.oracle.KernelMount;
 import io.crfs.cli.oracle.SystemTests;
 import io.crfs.client.CrfsClient;
+import io.crfs.fusemount.Mounts;
 import io.crfs.server.Crfsd;
 import io.crfs.volume.MkfsOptions;
 import io.crfs.volume.Volume;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
@@ -15,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operator's view: `mount -t fuse.crfs` through the installed helper, and `crfs status`
- * showing a second client's grants appear while it works and vanish when it leaves.
+ * The operator's view: `mount -t fuse.crfs` through the installed helper, `crfs umount`
+ * leaving nothing behind for a crfsd stopped right after it, and `crfs status` showing a second
+ * client's grants appear while it works and vanish when it leaves.
  */
 @Tag("system")
 class MountHelperSystemTest {
@@ -51,6 +56,69 @@ class MountHelperSystemTest {
             Files.deleteIfExists(helper);
             if (saved != null) {
                 Files.move(saved, helper);
+            }
+        }
+    }
+
+    @Test
+    void changesMadeJustBeforeCrfsUmountAreAtCrfsdWhenItReturns() throws Exception {
+        SystemTests.assumeRootWithBtrfs();
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        Path img = tmp.resolve("u.img");
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path mnt = Files.createDirectory(tmp.resolve("umnt"));
+        byte[] data = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(data);
+        // a short lease: the mount, closed after crfsd has stopped, gives up reaching it soon
+        Crfsd d = Crfsd.start(img, "127.0.0.1", 0, new Crfsd.Options(1000, 1000));
+        Mounts.Mounted m = null;
+        try {
+            m = Mounts.network("127.0.0.1", d.port(), mnt);
+            Files.write(mnt.resolve("last"), data); // acknowledged; the mount sends it with its next batch
+            Files.createDirectory(mnt.resolve("dir"));
+            Cli.Result r = Cli.run("umount", mnt.toString());
+            assertThat(r.exit()).as(r.stderr()).isZero();
+        } finally {
+            d.close(); // crfsd stops right after the unmount: what it has not received is lost
+            if (m != null) {
+                try {
+                    m.close();
+                } catch (IOException e) {
+                    // crfsd is gone
+                }
+            }
+        }
+        BtrfsCheck.run(img);
+        try (KernelMount k = KernelMount.readOnly(img)) {
+            assertThat(Files.readAllBytes(k.dir().resolve("last"))).isEqualTo(data);
+            assertThat(k.dir().resolve("dir")).isDirectory();
+        }
+    }
+
+    @Test
+    void crfsUmountRefusesToLoseChangesCrfsdCannotTakeUnlessForced() throws Exception {
+        SystemTests.assumeRootWithBtrfs();
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        Path img = tmp.resolve("f.img");
+        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path mnt = Files.createDirectory(tmp.resolve("fmnt"));
+        Crfsd d = Crfsd.start(img, "127.0.0.1", 0, new Crfsd.Options(1000, 1000));
+        Mounts.Mounted m = Mounts.network("127.0.0.1", d.port(), mnt);
+        try {
+            Files.writeString(mnt.resolve("stranded"), "not sent yet");
+            d.close();
+            Cli.Result refused = Cli.run("umount", mnt.toString());
+            assertThat(refused.exit()).isEqualTo(ExitCodes.IO);
+            assertThat(refused.stderr()).contains("unmounting now would lose them", "--force");
+            assertThat(UmountCommand.isCrfsMount(mnt)).isTrue();
+            Cli.Result forced = Cli.run("umount", "--force", mnt.toString());
+            assertThat(forced.exit()).as(forced.stderr()).isZero();
+            assertThat(UmountCommand.isCrfsMount(mnt)).isFalse();
+        } finally {
+            try {
+                m.close();
+            } catch (IOException e) {
+                // crfsd is gone
             }
         }
     }
