@@ -7,9 +7,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * {@link RemoteStore}'s reads of file data: copies cached chunks out, fetches runs of missing
@@ -62,17 +59,7 @@ final class DataReads {
 
         /** Waits up to {@code millis} for the reply; false if it did not come (or the thread was interrupted). */
         boolean await(long millis) {
-            try {
-                reply.get(millis, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                // the next attempt meets the failure as a call would
-            } catch (TimeoutException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            return true;
+            return StoreCalls.awaitQuietly(reply, millis); // a failure is the next attempt's to meet
         }
     }
 

@@ -189,6 +189,29 @@ final class Outbox {
         dirtyData.clear();
     }
 
+    /**
+     * Sends the dirty batch, as {@link #send}, and returns the answer of the newest batch in
+     * flight (null if none is): once it has come, every batch sent so far has been applied, and
+     * {@link #flushThrough} takes their answers without waiting.
+     */
+    java.util.concurrent.CompletableFuture<Message> sendAll() {
+        send();
+        InFlight last = inFlight.peekLast();
+        return last == null ? null : last.reply();
+    }
+
+    /** Takes the answers of the batches in flight up to the one {@code reply} answers, waiting where one has not come. */
+    void flushThrough(java.util.concurrent.CompletableFuture<Message> reply) {
+        if (inFlight.stream().anyMatch(f -> f.reply() == reply)) { // else it was taken already
+            InFlight head;
+            do {
+                head = inFlight.peekFirst();
+                reapOldest();
+            } while (head.reply() != reply);
+        }
+        reapAnswered();
+    }
+
     /** Background flush: sends the dirty batch if older than the flush delay, and takes the answers that have arrived. */
     void sendIfOld() {
         if (!dirty.isEmpty() && System.nanoTime() - dirtySince > FLUSH_DELAY_MS * 1_000_000L) {

@@ -618,22 +618,20 @@ final class RemoteStore implements ItemStore {
     }
 
     /**
-     * Sends every edit and waits until crfsd has applied them, then has crfsd commit. The commit
-     * (a transaction and a flush of the image to its disk, milliseconds at least) is waited for
-     * with no lock held, so the client's other operations go on meanwhile; anything they add
-     * after the flush is not this sync's to wait for.
+     * Sends every edit, waits until crfsd has applied them, then has crfsd commit. Both waits
+     * (applying a batch, and the commit: a transaction and a flush of the image to its disk,
+     * milliseconds at least) are made with no lock held, so the client's other operations go on
+     * meanwhile; what they add after the send is not this sync's to wait for.
      */
     @Override
     public void sync(java.util.concurrent.locks.Lock callers) {
+        java.util.concurrent.CompletableFuture<Message> sent;
         lock.lock();
         try {
-            outbox.flush();
+            sent = outbox.sendAll();
         } catch (StoreException e) {
-            if (!outbox.isNoted(e)) {
-                throw e;
-            }
-            // the edits the server refused are recorded (lostEdits): each open file of theirs
-            // is told at its fsync or close; what remains still has to become durable
+            noted(e);
+            sent = null;
         } finally {
             lock.unlock();
         }
@@ -641,11 +639,33 @@ final class RemoteStore implements ItemStore {
             callers.unlock();
         }
         try {
+            if (sent != null) {
+                StoreCalls.awaitQuietly(sent, Session.CALL_TIMEOUT_MS); // if it does not come, flushThrough waits and fails
+                lock.lock();
+                try {
+                    outbox.flushThrough(sent);
+                } catch (StoreException e) {
+                    noted(e);
+                } finally {
+                    lock.unlock();
+                }
+            }
             call(new Message.Fsync());
         } finally {
             if (callers != null) {
                 callers.lock();
             }
+        }
+    }
+
+    /**
+     * A failure of a sync's flush: the edits the server refused are recorded (lostEdits) and each
+     * open file of theirs is told at its fsync or close, so the sync goes on (what remains still
+     * has to become durable); any other failure is thrown.
+     */
+    private void noted(StoreException e) {
+        if (!outbox.isNoted(e)) {
+            throw e;
         }
     }
 

@@ -19,6 +19,24 @@ final class StoreCalls {
         }
     }
 
+    /**
+     * Waits up to {@code millis} for {@code reply}, whatever it brings (whoever takes it deals
+     * with a failure); false if it did not come in time or the thread was interrupted.
+     */
+    static boolean awaitQuietly(java.util.concurrent.CompletableFuture<?> reply, long millis) {
+        try {
+            reply.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // the one who takes the answer meets the failure as a call would
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
+    }
+
     /** What the server's error code means to a caller of the store. */
     static StoreException.Kind kind(RemoteException e) {
         return switch (e.code()) {

@@ -124,8 +124,7 @@ class DataWaitTest {
     void anFsyncWaitingForCrfsdsCommitDoesNotHoldUpTheClientsOthers() throws Exception {
         PosixFs fs = a.posix();
         assertThat(read(fs, y, 0, 3)).isEqualTo(bytes("yes"));
-        fs.write(Caller.ROOT, x, 0, bytes("abc"), 0, 3);
-        fs.sync(); // what is left for the next sync is crfsd's commit alone
+        fs.write(Caller.ROOT, x, 0, bytes("abc"), 0, 3); // the sync sends it, waits till crfsd applies it, then commits
 
         Future<Object> syncing = whileHeld(() -> {
             fs.sync();
