@@ -175,10 +175,19 @@ final class DataReads {
         return null;
     }
 
-    /** Sends the READ a read lacking chunk {@code idx} (and wanting up to {@code last}) would make, and keeps it pending. */
+    /**
+     * Sends the READ a read lacking chunk {@code idx} (and wanting up to {@code last}) would make,
+     * and keeps it pending. The READ must see our edits of the file, as fetch's does: if some are
+     * not applied yet, they are sent, and what is returned to wait for is crfsd's answer to them
+     * (the next attempt then sends the READ).
+     */
     private CompletableFuture<Message> sendPending(long ino, ReadAhead.Reader r, long idx, long last) {
         if (outbox.hasDirtyData(ino)) {
-            outbox.flush(); // the READ must see our edits, as fetch's does
+            CompletableFuture<Message> applied = outbox.sendAll();
+            if (applied != null && !applied.isDone()) {
+                return applied;
+            }
+            outbox.flush(); // answered: takes the answers
         }
         long to = runEnd(ino, r, idx, last);
         var req = new Message.ReadData(ino, idx * PageCache.CHUNK, (int) ((to - idx + 1) * PageCache.CHUNK));

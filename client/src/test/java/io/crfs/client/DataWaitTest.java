@@ -145,6 +145,26 @@ class DataWaitTest {
     }
 
     @Test
+    void aReadOfDataNotSentYetWaitsForCrfsdToApplyItWithNoLockHeld() throws Exception {
+        PosixFs fs = a.posix();
+        assertThat(read(fs, y, 0, 3)).isEqualTo(bytes("yes"));
+        fs.write(Caller.ROOT, x, 10, bytes("hello"), 0, 5); // part of a chunk: not cached, so the read asks crfsd
+
+        Future<byte[]> waiting = whileHeld(() -> read(fs, x, 0, 64 << 10));
+        Future<Attr> stat = pool.submit(() -> fs.getattr(y));
+        Future<byte[]> cached = pool.submit(() -> read(fs, y, 0, 3));
+        assertThat(stat.get(5, TimeUnit.SECONDS).size()).isEqualTo(3);
+        assertThat(cached.get(5, TimeUnit.SECONDS)).isEqualTo(bytes("yes"));
+        assertThat(waiting.isDone()).isFalse();
+
+        relay.release();
+        byte[] got = waiting.get(10, TimeUnit.SECONDS);
+        byte[] want = Arrays.copyOf(pattern(), 64 << 10);
+        System.arraycopy(bytes("hello"), 0, want, 10, 5);
+        assertThat(got).isEqualTo(want);
+    }
+
+    @Test
     void dataThatCameAfterAnEditHereIsNotTaken() throws Exception {
         PosixFs fs = a.posix();
         // a WRITE grant on x, none of its data cached (a write of part of a chunk caches nothing)
