@@ -23,8 +23,10 @@ import java.util.function.Supplier;
  * {@code lock} against what is cached, staging its edits in an {@link Overlay}. If it finds it
  * lacks a grant, the attempt is thrown away, the grant is acquired with no lock held (another
  * client may have to flush first, and its revoke handler needs no lock of ours), and the
- * operation runs again. A completed attempt's edits join the dirty batch, which is sent on
- * sync, on revoke, when large, and within {@link Outbox#FLUSH_DELAY_MS} by a background flusher.
+ * operation runs again. A read that would wait for file data gives its attempt up the same way
+ * ({@link DataReads.NeedData}), and an fsync waits for crfsd with no lock held. A completed
+ * attempt's edits join the dirty batch, which is sent on sync, on revoke, when large, and within
+ * {@link Outbox#FLUSH_DELAY_MS} by a background flusher.
  * Revokes take the same lock, so they never see half an operation.
  *
  * <p>A batch sent because it grew large is not waited for: up to {@link Outbox#MAX_IN_FLIGHT}

@@ -76,8 +76,8 @@ public final class PosixFs {
 
     /**
      * Runs one operation under the lock, mapping store failures to errnos. The store releases the
-     * lock while it waits for a grant between attempts, so one operation waiting for another
-     * client does not hold up the others.
+     * lock while it waits between attempts (for a grant, or for file data), so one operation
+     * waiting for another client or for the server does not hold up the others.
      */
     private <T> T op(Supplier<T> body) {
         lock.lock();
