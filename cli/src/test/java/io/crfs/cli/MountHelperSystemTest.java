@@ -60,33 +60,43 @@ class MountHelperSystemTest {
         }
     }
 
-    @Test
-    void changesMadeJustBeforeCrfsUmountAreAtCrfsdWhenItReturns() throws Exception {
+    /**
+     * A crfsd on a fresh image {@code name}.img, with a short lease: a mount closed after the
+     * crfsd has stopped gives up reaching it soon.
+     */
+    private Crfsd serve(String name) throws IOException {
         SystemTests.assumeRootWithBtrfs();
         assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
-        Path img = tmp.resolve("u.img");
+        Path img = tmp.resolve(name + ".img");
         Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        return Crfsd.start(img, "127.0.0.1", 0, new Crfsd.Options(1000, 1000));
+    }
+
+    /** Closes a mount whose crfsd may be gone (then its last flush fails, as it should). */
+    private static void closeAfterCrfsd(Mounts.Mounted m) {
+        try {
+            m.close();
+        } catch (IOException e) {
+            // crfsd is gone
+        }
+    }
+
+    @Test
+    void changesMadeJustBeforeCrfsUmountAreAtCrfsdWhenItReturns() throws Exception {
+        Crfsd d = serve("u");
+        Path img = tmp.resolve("u.img");
         Path mnt = Files.createDirectory(tmp.resolve("umnt"));
         byte[] data = new byte[1 << 20];
         new java.util.Random(7).nextBytes(data);
-        // a short lease: the mount, closed after crfsd has stopped, gives up reaching it soon
-        Crfsd d = Crfsd.start(img, "127.0.0.1", 0, new Crfsd.Options(1000, 1000));
-        Mounts.Mounted m = null;
+        Mounts.Mounted m = Mounts.network("127.0.0.1", d.port(), mnt);
         try {
-            m = Mounts.network("127.0.0.1", d.port(), mnt);
             Files.write(mnt.resolve("last"), data); // acknowledged; the mount sends it with its next batch
             Files.createDirectory(mnt.resolve("dir"));
             Cli.Result r = Cli.run("umount", mnt.toString());
             assertThat(r.exit()).as(r.stderr()).isZero();
         } finally {
             d.close(); // crfsd stops right after the unmount: what it has not received is lost
-            if (m != null) {
-                try {
-                    m.close();
-                } catch (IOException e) {
-                    // crfsd is gone
-                }
-            }
+            closeAfterCrfsd(m);
         }
         BtrfsCheck.run(img);
         try (KernelMount k = KernelMount.readOnly(img)) {
@@ -97,12 +107,8 @@ class MountHelperSystemTest {
 
     @Test
     void crfsUmountRefusesToLoseChangesCrfsdCannotTakeUnlessForced() throws Exception {
-        SystemTests.assumeRootWithBtrfs();
-        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
-        Path img = tmp.resolve("f.img");
-        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Crfsd d = serve("f");
         Path mnt = Files.createDirectory(tmp.resolve("fmnt"));
-        Crfsd d = Crfsd.start(img, "127.0.0.1", 0, new Crfsd.Options(1000, 1000));
         Mounts.Mounted m = Mounts.network("127.0.0.1", d.port(), mnt);
         try {
             Files.writeString(mnt.resolve("stranded"), "not sent yet");
@@ -115,11 +121,7 @@ class MountHelperSystemTest {
             assertThat(forced.exit()).as(forced.stderr()).isZero();
             assertThat(UmountCommand.isCrfsMount(mnt)).isFalse();
         } finally {
-            try {
-                m.close();
-            } catch (IOException e) {
-                // crfsd is gone
-            }
+            closeAfterCrfsd(m);
         }
     }
 

@@ -46,4 +46,20 @@ final class TestServer implements AutoCloseable {
     public void close() throws IOException {
         server.close();
     }
+
+    /**
+     * Closes {@code first} (clients, relays; nulls skipped) in order, then the server, then
+     * checks the image with btrfs check where the tools are installed.
+     */
+    void closeAndCheck(AutoCloseable... first) throws Exception {
+        for (AutoCloseable c : first) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        close();
+        if (io.crfs.volume.Oracles.haveBtrfsTools()) {
+            org.assertj.core.api.Assertions.assertThat(io.crfs.volume.Oracles.btrfsCheck(image)).isEmpty();
+        }
+    }
 }
