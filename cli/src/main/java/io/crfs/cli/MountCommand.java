@@ -64,8 +64,10 @@ final class MountCommand implements Callable<Integer> {
             done.countDown();
         }, "crfs-unmount"));
         System.err.println("crfs mount: " + source + " mounted at " + dir + " (crfs umount " + dir + " to stop)");
+        // checked often: after a plain umount (mount(8), fstab) the changes not sent yet go to
+        // crfsd only once this notices, and a crfsd stopped meanwhile would never get them
         while (m.isMounted()) {
-            Thread.sleep(500);
+            Thread.sleep(50);
         }
         m.close();
         return ExitCodes.OK;
