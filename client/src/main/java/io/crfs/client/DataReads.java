@@ -1,7 +1,6 @@
 package io.crfs.client;
 
 import io.crfs.client.ReadAhead.Run;
-import io.crfs.format.StoreException;
 import io.crfs.protocol.Message;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -217,11 +216,9 @@ final class DataReads {
         }
         try {
             return new Run(p.from(), p.to(), ReplyBytes.of(session.await(p.request(), p.reply())));
-        } catch (RemoteException e) {
-            throw new StoreException(StoreCalls.kind(e), e.getMessage(), e);
         } catch (IOException e) {
-            ReplyBytes.discardWhenDone(p.reply());
-            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
+            ReplyBytes.discardWhenDone(p.reply()); // abandoned: a DATA reply that comes later is released
+            throw StoreCalls.failure(e);
         }
     }
 
@@ -230,7 +227,7 @@ final class DataReads {
      * {@code last}, or up to {@link ReadAhead#CHUNKS} for a sequential reader.
      */
     private long runEnd(long ino, ReadAhead.Reader r, long idx, long last) {
-        boolean sequential = r != null && r.ahead.isEmpty() && idx == r.next;
+        boolean sequential = r != null && r.continuesAt(idx);
         long limit = sequential ? Math.max(last, Math.min(idx + ReadAhead.CHUNKS - 1, lastChunk(ino))) : last;
         long to = idx;
         while (to < limit && to - idx < ReadAhead.CHUNKS - 1 && !pages.has(ino, to + 1)) {
@@ -320,7 +317,7 @@ final class DataReads {
                 return f;
             }
         }
-        boolean sequential = r != null && r.ahead.isEmpty() && idx == r.next;
+        boolean sequential = r != null && r.continuesAt(idx);
         // a late read-ahead READ of the kernel's lands just behind; far behind is a new pass (a
         // file read again from its start), which must not be served READ by READ as "behind"
         boolean behind = r != null && idx < r.next && r.next - idx <= ReadAhead.BEHIND;

@@ -182,11 +182,7 @@ final class Outbox {
 
     /** Sends the dirty batch and waits until the server has applied every batch sent. */
     void flush() {
-        send();
-        while (!inFlight.isEmpty()) {
-            reapOldest();
-        }
-        dirtyData.clear();
+        flushThrough(sendAll());
     }
 
     /**
@@ -200,7 +196,10 @@ final class Outbox {
         return last == null ? null : last.reply();
     }
 
-    /** Takes the answers of the batches in flight up to the one {@code reply} answers, waiting where one has not come. */
+    /**
+     * Takes the answers of the batches in flight up to the one {@code reply} answers (null: none
+     * is out), waiting where one has not come; with nothing left unapplied, no inode has pending data.
+     */
     void flushThrough(java.util.concurrent.CompletableFuture<Message> reply) {
         if (inFlight.stream().anyMatch(f -> f.reply() == reply)) { // else it was taken already
             InFlight head;

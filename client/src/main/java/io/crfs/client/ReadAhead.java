@@ -170,6 +170,11 @@ final class ReadAhead {
             }
         }
 
+        /** Whether a miss at chunk {@code idx} is this reader going on: nothing ahead, and at the chunk after its last. */
+        boolean continuesAt(long idx) {
+            return ahead.isEmpty() && idx == next;
+        }
+
         /** Where the next READ ahead starts. */
         long end() {
             return ahead.isEmpty() ? next : ahead.peekLast().to() + 1;

@@ -12,11 +12,14 @@ final class StoreCalls {
     static Message call(Session session, Message m) {
         try {
             return session.call(m);
-        } catch (RemoteException e) {
-            throw new StoreException(kind(e), e.getMessage(), e);
         } catch (IOException e) {
-            throw new StoreException(StoreException.Kind.IO, e.getMessage(), e);
+            throw failure(e);
         }
+    }
+
+    /** A call's failure as the store reports it: a refusal keeps its kind, anything else is I/O. */
+    static StoreException failure(IOException e) {
+        return new StoreException(e instanceof RemoteException r ? kind(r) : StoreException.Kind.IO, e.getMessage(), e);
     }
 
     /**

@@ -83,16 +83,22 @@ class DataWaitTest {
         return Arrays.copyOf(b, n);
     }
 
-    /** Holds crfsd's answers back, starts {@code read}, and returns once the client has sent its request. */
-    private <T> Future<T> whileHeld(java.util.concurrent.Callable<T> read) throws InterruptedException {
+    /**
+     * Holds crfsd's answers back, starts {@code call} on a thread of its own, and returns once the
+     * client has sent something and that thread waits for an answer (a timed wait: with the
+     * locks released or, as before, held), so that what the test does next happens while it waits.
+     */
+    private <T> Future<T> whileHeld(java.util.concurrent.Callable<T> call) throws InterruptedException {
         relay.hold();
         long before = relay.sent();
-        Future<T> f = pool.submit(read);
+        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(call);
+        Thread t = Thread.ofPlatform().daemon().name("held-call").start(f);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (relay.sent() == before && System.nanoTime() < deadline) {
+        while ((relay.sent() == before || t.getState() != Thread.State.TIMED_WAITING) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         assertThat(relay.sent()).as("bytes the client sent after the hold").isGreaterThan(before);
+        assertThat(t.getState()).as("the held call waits for crfsd").isEqualTo(Thread.State.TIMED_WAITING);
         return f;
     }
 

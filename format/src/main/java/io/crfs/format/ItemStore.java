@@ -105,8 +105,8 @@ public interface ItemStore {
     /**
      * {@link #operation(java.util.function.Supplier)} for a caller that holds {@code outer}
      * around it: while the store waits between attempts (for a grant, which may take as long as
-     * another client takes to give it back) it releases {@code outer}, and takes it again before
-     * the next attempt, so the caller's other operations go on meanwhile. A store that never
+     * another client takes to give it back, or for data from a server) it releases {@code outer},
+     * and takes it again before the next attempt, so the caller's other operations go on meanwhile. A store that never
      * waits between attempts needs no more than the one-argument form.
      */
     default <T> T operation(java.util.function.Supplier<T> body, java.util.concurrent.locks.Lock outer) {
