@@ -107,18 +107,42 @@ class GrantWaitTest {
         try (RawClient slow = new RawClient(server.port())) {
             slow.hello("slow");
             assertThat(slow.call(new Message.Acquire(5, Key.first(x), Key.last(x), 2))).isInstanceOf(Message.Granted.class);
-            Future<Integer> write = pool.submit(() -> fb.write(Caller.ROOT, x, 0, bytes("b"), 0, 1));
+            // an edit that asks WRITE first (a POSIX write asks READ before it): b holds nothing of x meanwhile
+            Key none = new Key(x, io.crfs.format.ItemType.XATTR_ITEM, 12345);
+            Future<Boolean> write = pool.submit(() -> b.store().delete(none));
             Frame revoke = slow.read(); // b's ACQUIRE of WRITE has reached the server
-            assertThat(revoke.message()).isInstanceOf(Message.Revoke.class);
-            Future<Integer> read = pool.submit(() -> fb.read(x, 0, new byte[1], 0, 1));
-            Thread.sleep(300); // the read finds no grant and waits behind the write's acquire
+            assertThat(((Message.Revoke) revoke.message()).toMode()).isZero();
+            Thread reader = blockedBehindAnAcquire(() -> fb.read(x, 0, new byte[1], 0, 1));
             slow.raw(RawClient.encode(77, new Message.RevokeDone(((Message.Revoke) revoke.message()).revokeId())));
-            assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
-            assertThat(read.get(30, TimeUnit.SECONDS)).isIn(0, 1); // before or after the write
+            assertThat(write.get(30, TimeUnit.SECONDS)).isFalse();
+            reader.join(30_000);
+            assertThat(reader.isAlive()).as("the read, after the write's acquire").isFalse();
             assertThat(grantsHeldBy("b")).as("b's grants at the server").isEqualTo("grants 1 (write 1)");
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Starts {@code call} on a thread of its own and returns once it waits for an acquire of its client. */
+    private static Thread blockedBehindAnAcquire(java.util.concurrent.Callable<?> call) throws InterruptedException {
+        Thread t = Thread.ofPlatform().daemon().name("behind-acquire").start(() -> {
+            try {
+                call.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!waitsForAnAcquire(t) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(waitsForAnAcquire(t)).as("the call waits for its turn to acquire").isTrue();
+        return t;
+    }
+
+    private static boolean waitsForAnAcquire(Thread t) {
+        return t.getState() == Thread.State.WAITING && java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(RemoteStore.class.getName()) && f.getMethodName().equals("acquire"));
     }
 
     /** "grants N (write M)" from the server's status line of the session named {@code name}. */
