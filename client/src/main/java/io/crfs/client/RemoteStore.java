@@ -34,8 +34,9 @@ import java.util.function.Supplier;
  * server work at the same time. Everything that needs the server to have the edits (sync, a
  * revoke, a read of data not yet applied, stat's exact block count) waits for all of them first.
  *
- * <p>This class runs operations and revokes; the parts they use live in helpers that are not
- * thread-safe and run only under its lock: {@link Outbox} (the dirty batch, batches in flight,
+ * <p>This class runs operations. {@link GrantKeeper} acquires, installs and revokes grants,
+ * taking this class's lock for what it changes. The parts both use live in helpers that are not
+ * thread-safe and run only under the lock: {@link Outbox} (the dirty batch, batches in flight,
  * their answers and the edits lost to a refusal), {@link ItemReads} (lookups and scans, fetching
  * what a grant did not bring), {@link DataReads} (file data, with the READs sent ahead) and
  * {@link Invalidator} (forgetting grants and their cache, telling the listeners).
@@ -52,8 +53,6 @@ final class RemoteStore implements ItemStore {
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Objects being acquired ({@link #acquire}); guarded by itself. */
-    private final Map<Long, Turn> acquiring = new java.util.HashMap<>();
     private final ItemCache items = new ItemCache();
     private final Grants grants = new Grants();
     /** Granted objects of which only some items are cached yet (big directories): the rest is fetched on use. */
@@ -63,6 +62,7 @@ final class RemoteStore implements ItemStore {
     private final ItemReads itemReads;
     private final DataReads reads;
     private final Invalidator invalidator;
+    private final GrantKeeper keeper;
     private Overlay op;
     /**
      * Whether the running attempt's read may give the attempt up to wait for data with no lock
@@ -74,9 +74,6 @@ final class RemoteStore implements ItemStore {
     private long inoLeft;
     private long inoMark;
     private long inoLeftMark;
-    /** Revokes that overtook the install of their grant: handled once it is installed. */
-    private final EarlyRevokes early = new EarlyRevokes();
-    private java.util.function.Consumer<Message.Revoke> redeliver = r -> { };
 
     /** Told (outside any lock) which objectids this client may no longer cache. */
     interface InvalidationListener {
@@ -85,8 +82,6 @@ final class RemoteStore implements ItemStore {
 
     /** Objects cached at most; past that, the least recently used clean ones are given back. */
     private final int maxObjects;
-    /** More grants than {@link #maxObjects} are held: give some back when the next operation starts. */
-    private boolean shrinkDue;
 
     /** {@code kernelPageCache}: a kernel page cache above keeps what was written and read (see {@link CrfsClient.Options}). */
     RemoteStore(Session session, boolean writeBack, int maxObjects, boolean kernelPageCache) {
@@ -97,10 +92,16 @@ final class RemoteStore implements ItemStore {
         this.itemReads = new ItemReads(session, items, partial, outbox);
         this.reads = new DataReads(session, pages, outbox, ino -> inode(ino).size(), kernelPageCache);
         this.invalidator = new Invalidator(session, grants, items, partial, pages, outbox, reads);
+        this.keeper = new GrantKeeper(session, lock, grants, items, partial, outbox, invalidator, maxObjects);
     }
 
     void redeliverWith(java.util.function.Consumer<Message.Revoke> r) {
-        this.redeliver = r;
+        keeper.redeliverWith(r);
+    }
+
+    /** REVOKE from the server: flush, drop or downgrade, acknowledge. Runs off the event loop. */
+    void revoke(Message.Revoke r) {
+        keeper.revoke(r);
     }
 
     void addListener(InvalidationListener l) {
@@ -141,9 +142,8 @@ final class RemoteStore implements ItemStore {
                 if (!outer) {
                     return body.get(); // nested: part of the running attempt
                 }
-                if (shrinkDue && attempt == 0) {
+                if (attempt == 0 && keeper.takeShrinkDue()) {
                     // not on a retry: it would give back what the last attempt acquired
-                    shrinkDue = false;
                     invalidator.shrink(maxObjects);
                 }
                 op = new Overlay();
@@ -187,7 +187,7 @@ final class RemoteStore implements ItemStore {
                         org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
                                 attempt, mode, Long.toUnsignedString(g.objectid));
                     }
-                    acquire(g.objectid, mode);
+                    keeper.acquire(g.objectid, mode);
                 }
             } finally {
                 if (callers != null) {
@@ -202,93 +202,6 @@ final class RemoteStore implements ItemStore {
     private void require(long objectid, int mode) {
         if (!grants.covers(Key.first(objectid), mode)) {
             throw new NeedGrant(objectid, mode);
-        }
-    }
-
-    /**
-     * Acquires the objectid's whole range, without the store's lock (it may wait for other
-     * clients), one acquire of an object at a time, and none once an earlier one got what this
-     * needs. The server's newer grant of a range absorbs an older one of ours inside it, so an
-     * object's grants must be installed in the order the server made them: two acquires of one
-     * object at once could install the older grant last, keep a grant the server had dropped,
-     * and miss the revokes of the newer one. And a READ asked after a WRITE was installed would
-     * leave the server holding both and this client only the READ. Acquires of different
-     * objects (whole, disjoint ranges) go on side by side.
-     */
-    private void acquire(long objectid, int mode) {
-        Turn t;
-        synchronized (acquiring) {
-            t = acquiring.computeIfAbsent(objectid, k -> new Turn());
-            t.users++;
-        }
-        t.lock.lock();
-        try {
-            long sent;
-            lock.lock();
-            try {
-                if (grants.covers(Key.first(objectid), mode)) {
-                    return; // the operation that went before got it
-                }
-                sent = early.sending();
-            } finally {
-                lock.unlock();
-            }
-            Message.Granted g = null;
-            try {
-                g = (Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
-            } finally {
-                List<Message.Revoke> ready;
-                lock.lock();
-                try {
-                    if (g != null) {
-                        install(g);
-                    }
-                } finally {
-                    ready = early.done(sent);
-                    lock.unlock();
-                }
-                ready.forEach(redeliver);
-            }
-        } finally {
-            t.lock.unlock();
-            synchronized (acquiring) {
-                if (--t.users == 0) {
-                    acquiring.remove(objectid);
-                }
-            }
-        }
-    }
-
-    /** An object's acquires, one at a time, and how many operations are at or waiting for it. */
-    private static final class Turn {
-        final ReentrantLock lock = new ReentrantLock();
-        int users;
-    }
-
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RemoteStore.class);
-
-    private void install(Message.Granted g) {
-        // the server's items replace what we had for the range, except our own unflushed edits
-        Key min = g.min(), max = g.max();
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("session {} install grant {} mode {} objectids {}..{} ({} items), keeping cache: {}", session.id(),
-                    g.grantId(), g.mode(), Long.toUnsignedString(min.objectid()), Long.toUnsignedString(max.objectid()),
-                    g.items().size(), grants.covers(min, 1));
-        }
-        if (!grants.covers(min, 1)) {
-            items.clear(min, max);
-            for (Item it : g.items()) {
-                if (it.key().type() != ItemType.EXTENT_DATA) {
-                    items.put(it.key(), it.value());
-                }
-            }
-            partial.granted(min, max, g.loaded());
-        }
-        grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
-        shrinkDue |= grants.size() > maxObjects;
-        Message.Revoke r = early.installed(g.grantId());
-        if (r != null) {
-            redeliver.accept(r);
         }
     }
 
@@ -600,7 +513,7 @@ final class RemoteStore implements ItemStore {
                 invalidator.forget(h);
             }
         }
-        install((Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, min, max, 2)));
+        keeper.install((Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, min, max, 2)));
     }
 
     @Override
@@ -687,42 +600,6 @@ final class RemoteStore implements ItemStore {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** REVOKE from the server: flush, drop or downgrade, acknowledge. Runs off the event loop. */
-    void revoke(Message.Revoke r) {
-        List<long[]> invalid = null;
-        lock.lock();
-        try {
-            Grants.Held h = grants.byId(r.grantId());
-            LOG.debug("revoke {} of grant {} to {}: held {}", r.revokeId(), r.grantId(), r.toMode(), h);
-            if (h == null && early.mustWait(r)) {
-                return; // it overtook its grant's install: answered once that is in (or known gone)
-            }
-            if (h != null) {
-                try {
-                    outbox.flush();
-                } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(RemoteStore.class).error("flush for revoke {} failed: {}",
-                            r.revokeId(), e.getMessage());
-                }
-                if (grants.byId(r.grantId()) == null) {
-                    h = null; // the failed flush dropped everything
-                } else if (r.toMode() == 0) {
-                    invalid = invalidator.forget(h);
-                } else {
-                    grants.downgrade(h);
-                }
-            }
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(RemoteStore.class).warn("revoke {} failed: {}", r.revokeId(), e.getMessage());
-        } finally {
-            lock.unlock();
-        }
-        if (invalid != null) {
-            invalid.forEach(r2 -> invalidator.tell(r2[0], r2[1]));
-        }
-        session.post(new Message.RevokeDone(r.revokeId()));
     }
 
     /** The server ended the session: every grant is gone, so nothing cached may be served any more. */

@@ -142,7 +142,7 @@ class GrantWaitTest {
 
     private static boolean waitsForAnAcquire(Thread t) {
         return t.getState() == Thread.State.WAITING && java.util.Arrays.stream(t.getStackTrace())
-                .anyMatch(f -> f.getClassName().equals(RemoteStore.class.getName()) && f.getMethodName().equals("acquire"));
+                .anyMatch(f -> f.getClassName().equals(GrantKeeper.class.getName()) && f.getMethodName().equals("acquire"));
     }
 
     /** "grants N (write M)" from the server's status line of the session named {@code name}. */

@@ -1,0 +1,186 @@
+package io.crfs.client;
+
+import io.crfs.format.Item;
+import io.crfs.format.ItemType;
+import io.crfs.format.Key;
+import io.crfs.format.ObjectIds;
+import io.crfs.protocol.Message;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * {@link RemoteStore}'s side of the grant exchange with crfsd: acquiring an object's grant,
+ * installing what crfsd granted, and answering its revokes.
+ *
+ * <p>Runs on the store's lock: acquires wait for crfsd without it, installs and revokes take it,
+ * so a revoke never sees half an operation and an install never lands inside one.
+ */
+final class GrantKeeper {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GrantKeeper.class);
+
+    private final Session session;
+    private final ReentrantLock lock;
+    private final Grants grants;
+    private final ItemCache items;
+    private final PartialItems partial;
+    private final Outbox outbox;
+    private final Invalidator invalidator;
+    private final int maxObjects;
+    /** Objects being acquired ({@link #acquire}); guarded by itself. */
+    private final Map<Long, Turn> acquiring = new java.util.HashMap<>();
+    /** Revokes that overtook the install of their grant: handled once it is installed. */
+    private final EarlyRevokes early = new EarlyRevokes();
+    private Consumer<Message.Revoke> redeliver = r -> { };
+    /** More grants than {@link #maxObjects} are held: some are given back when the next operation starts. */
+    private boolean shrinkDue;
+
+    GrantKeeper(Session session, ReentrantLock lock, Grants grants, ItemCache items, PartialItems partial,
+            Outbox outbox, Invalidator invalidator, int maxObjects) {
+        this.session = session;
+        this.lock = lock;
+        this.grants = grants;
+        this.items = items;
+        this.partial = partial;
+        this.outbox = outbox;
+        this.invalidator = invalidator;
+        this.maxObjects = maxObjects;
+    }
+
+    /** Where a revoke goes once the grant it overtook is installed (off the caller's thread). */
+    void redeliverWith(Consumer<Message.Revoke> r) {
+        this.redeliver = r;
+    }
+
+    /** Whether more grants than the limit are held, clearing the mark. Caller holds the lock. */
+    boolean takeShrinkDue() {
+        boolean due = shrinkDue;
+        shrinkDue = false;
+        return due;
+    }
+
+    /**
+     * Acquires the objectid's whole range, without the store's lock (it may wait for other
+     * clients), one acquire of an object at a time, and none once an earlier one got what this
+     * needs. The server's newer grant of a range absorbs an older one of ours inside it, so an
+     * object's grants must be installed in the order the server made them: two acquires of one
+     * object at once could install the older grant last, keep a grant the server had dropped,
+     * and miss the revokes of the newer one. And a READ asked after a WRITE was installed would
+     * leave the server holding both and this client only the READ. Acquires of different
+     * objects (whole, disjoint ranges) go on side by side.
+     */
+    void acquire(long objectid, int mode) {
+        Turn t;
+        synchronized (acquiring) {
+            t = acquiring.computeIfAbsent(objectid, k -> new Turn());
+            t.users++;
+        }
+        t.lock.lock();
+        try {
+            long sent;
+            lock.lock();
+            try {
+                if (grants.covers(Key.first(objectid), mode)) {
+                    return; // the operation that went before got it
+                }
+                sent = early.sending();
+            } finally {
+                lock.unlock();
+            }
+            Message.Granted g = null;
+            try {
+                g = (Message.Granted) StoreCalls.call(session,
+                        new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
+            } finally {
+                List<Message.Revoke> ready;
+                lock.lock();
+                try {
+                    if (g != null) {
+                        install(g);
+                    }
+                } finally {
+                    ready = early.done(sent);
+                    lock.unlock();
+                }
+                ready.forEach(redeliver);
+            }
+        } finally {
+            t.lock.unlock();
+            synchronized (acquiring) {
+                if (--t.users == 0) {
+                    acquiring.remove(objectid);
+                }
+            }
+        }
+    }
+
+    /** An object's acquires, one at a time, and how many operations are at or waiting for it. */
+    private static final class Turn {
+        final ReentrantLock lock = new ReentrantLock();
+        int users;
+    }
+
+    /**
+     * Takes in a grant crfsd gave: its items replace the cache's for the range unless a grant of
+     * ours already covered it (then the cache, with our edits, is newer). Caller holds the lock.
+     */
+    void install(Message.Granted g) {
+        Key min = g.min(), max = g.max();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("session {} install grant {} mode {} objectids {}..{} ({} items), keeping cache: {}", session.id(),
+                    g.grantId(), g.mode(), Long.toUnsignedString(min.objectid()), Long.toUnsignedString(max.objectid()),
+                    g.items().size(), grants.covers(min, 1));
+        }
+        if (!grants.covers(min, 1)) {
+            items.clear(min, max);
+            for (Item it : g.items()) {
+                if (it.key().type() != ItemType.EXTENT_DATA) {
+                    items.put(it.key(), it.value());
+                }
+            }
+            partial.granted(min, max, g.loaded());
+        }
+        grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
+        shrinkDue |= grants.size() > maxObjects;
+        Message.Revoke r = early.installed(g.grantId());
+        if (r != null) {
+            redeliver.accept(r);
+        }
+    }
+
+    /** REVOKE from the server: flush, drop or downgrade, acknowledge. Runs off the event loop. */
+    void revoke(Message.Revoke r) {
+        List<long[]> invalid = null;
+        lock.lock();
+        try {
+            Grants.Held h = grants.byId(r.grantId());
+            LOG.debug("revoke {} of grant {} to {}: held {}", r.revokeId(), r.grantId(), r.toMode(), h);
+            if (h == null && early.mustWait(r)) {
+                return; // it overtook its grant's install: answered once that is in (or known gone)
+            }
+            if (h != null) {
+                try {
+                    outbox.flush();
+                } catch (RuntimeException e) {
+                    LOG.error("flush for revoke {} failed: {}", r.revokeId(), e.getMessage());
+                }
+                if (grants.byId(r.grantId()) == null) {
+                    h = null; // the failed flush dropped everything
+                } else if (r.toMode() == 0) {
+                    invalid = invalidator.forget(h);
+                } else {
+                    grants.downgrade(h);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("revoke {} failed: {}", r.revokeId(), e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+        if (invalid != null) {
+            invalid.forEach(r2 -> invalidator.tell(r2[0], r2[1]));
+        }
+        session.post(new Message.RevokeDone(r.revokeId()));
+    }
+}
