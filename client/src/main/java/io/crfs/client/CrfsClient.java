@@ -113,6 +113,29 @@ public final class CrfsClient implements AutoCloseable {
         return store;
     }
 
+    /**
+     * Thrown by a call made through {@link #withoutWaiting} instead of waiting for crfsd: the call
+     * changed nothing, and may be made again on a thread where its wait holds nobody up.
+     */
+    public static final class WouldWait extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        WouldWait() {
+            super("the call would wait for crfsd", null, false, false);
+        }
+    }
+
+    /**
+     * Runs {@code call}; if its first operation on the cache would have to wait for crfsd (a
+     * grant another client holds, items or file data not cached), it throws {@link WouldWait}
+     * instead, having changed nothing. Once an operation of the call has completed, the call
+     * waits as any other would (what it did must not be done twice). For a thread that serves
+     * other callers too, such as a FUSE ring queue's.
+     */
+    public <T> T withoutWaiting(java.util.function.Supplier<T> call) {
+        return RemoteStore.withoutWaiting(call);
+    }
+
     /** Called with [from, to] objectid ranges whose cached items and data were just dropped. */
     public void onInvalidate(java.util.function.BiConsumer<Long, Long> listener) {
         store.addListener(listener::accept);

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * {@link RemoteStore}'s reads of file data: copies cached chunks out, fetches runs of missing
  * ones in one READ, and keeps the READs sent ahead of sequential readers ({@link ReadAhead}).
  *
- * <p>A read that would wait for the server can instead give up its attempt ({@link NeedData}):
+ * <p>A read that would wait for the server can instead give up its attempt ({@link NeedReply}):
  * the READ it waits for stays on its way (ahead, or {@link Pending}), the store waits for it
  * with no lock held, and the read runs again and takes it. A READ on its way is dropped, like
  * a READ ahead, when the file's data is edited here or its grant is lost, so what a later
@@ -47,21 +47,6 @@ final class DataReads {
      * Thrown by a read that would wait for {@code reply}: its attempt is thrown away, the caller
      * waits with no lock held and runs the read again, which then takes the reply.
      */
-    static final class NeedData extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient CompletableFuture<Message> reply;
-
-        NeedData(CompletableFuture<Message> reply) {
-            super(null, null, false, false);
-            this.reply = reply;
-        }
-
-        /** Waits up to {@code millis} for the reply; false if it did not come (or the thread was interrupted). */
-        boolean await(long millis) {
-            return StoreCalls.awaitQuietly(reply, millis); // a failure is the next attempt's to meet
-        }
-    }
-
     /** Whether chunks a sequential reader has read to their end leave the cache at once ({@link #readOut}). */
     private final boolean useOnce;
 
@@ -77,13 +62,13 @@ final class DataReads {
     /**
      * {@code length} bytes of file {@code ino} from {@code offset} into the start of {@code out}
      * (heap or native). With {@code waitOutside}, a read that would wait for the server throws
-     * {@link NeedData} before it copies anything.
+     * {@link NeedReply} before it copies anything.
      */
     void readInto(long ino, long offset, MemorySegment out, int length, boolean waitOutside) {
         if (waitOutside && length > 0) {
             CompletableFuture<Message> f = awaited(ino, offset, length);
             if (f != null) {
-                throw new NeedData(f);
+                throw new NeedReply(f);
             }
         }
         int at = 0;

@@ -14,12 +14,39 @@ import java.util.Map;
  * edits laid over, fetching from the server what a grant did not bring (big directories,
  * {@link PartialItems}).
  *
+ * <p>A fetch may be waited for with no lock held: it is sent, the attempt gives itself up
+ * ({@link NeedReply}), and the operation's next attempt installs the answer. What it installs is
+ * what a fetch under the lock would: the answer is taken only under the grant it was asked under
+ * ({@link PartialItems#generation}), and keys this client has edited since it was sent, or had
+ * edits of unapplied when it was, keep the cache's value.
+ *
  * <p>Not thread-safe: the store calls it only with its lock held, inside an operation that holds
  * a READ grant on the object, so no revoke runs meanwhile.
  */
 final class ItemReads {
     /** After this many fetches of one object under one grant, the rest of it is loaded at once. */
     static final int FETCHES_BEFORE_ALL = 16;
+    /** FETCHes on their way for operations waiting with no lock held: past this many, the oldest is abandoned. */
+    static final int MAX_PENDING = 16;
+
+    /**
+     * What a FETCH was asked for: a range ({@code rest} false), or the rest of the object from its
+     * first gap ({@code rest} true; the other fields then unused).
+     */
+    private record Ask(long objectid, Key min, Key max, int limit, boolean backward, boolean rest) {
+    }
+
+    /**
+     * A FETCH (or, for the rest of an object, a chain of them, each sent when the one before
+     * answers) on its way, asked under the grant {@code generation} stands for. {@code ours}: keys
+     * of the object with edits of ours the server had not applied when it was sent, and those
+     * edited here since; their cached values are newer than what it brings.
+     */
+    private record Pending(Ask ask, Object generation, java.util.Set<Key> ours,
+            java.util.concurrent.CompletableFuture<List<Message>> replies) {
+    }
+
+    private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
 
     private final Session session;
     private final ItemCache items;
@@ -33,8 +60,11 @@ final class ItemReads {
         this.outbox = outbox;
     }
 
-    /** The value of {@code k}, staged in {@code op} (may be null) or cached, fetched if not loaded yet; null if none. */
-    byte[] value(Overlay op, Key k) {
+    /**
+     * The value of {@code k}, staged in {@code op} (may be null) or cached, fetched if not loaded
+     * yet; null if none. With {@code outside}, a fetch gives the attempt up ({@link NeedReply}).
+     */
+    byte[] value(Overlay op, Key k, boolean outside) {
         if (op != null) {
             byte[] v = op.get(k);
             if (v != null) {
@@ -42,21 +72,22 @@ final class ItemReads {
             }
         }
         if (!partial.has(k)) {
-            fetch(k, k, 1, false);
+            fetch(new Ask(k.objectid(), k, k, 1, false, false), outside);
         }
         return items.get(k);
     }
 
     /**
      * Up to {@code limit} items of keys [min, max] (one object, granted READ), from the end
-     * {@code backward} says, {@code op}'s staged edits (may be null) laid over the cache.
+     * {@code backward} says, {@code op}'s staged edits (may be null) laid over the cache. With
+     * {@code outside}, a fetch gives the attempt up ({@link NeedReply}).
      */
-    List<Item> scan(Overlay op, Key min, Key max, int limit, boolean backward) {
+    List<Item> scan(Overlay op, Key min, Key max, int limit, boolean backward, boolean outside) {
         while (partial.isPartial(min.objectid())) {
             // only the loaded run next to where the scan starts is known: scan that, load on if short
             Key edge = backward ? partial.loadedDownFrom(max) : partial.loadedUpFrom(min);
             if (edge == null) {
-                fetch(min, max, limit, backward);
+                fetch(new Ask(min.objectid(), min, max, limit, backward, false), outside);
                 continue;
             }
             Key lo = backward ? (edge.compareTo(min) > 0 ? edge : min) : min;
@@ -66,9 +97,9 @@ final class ItemReads {
                 return out;
             }
             if (backward) {
-                fetch(min, PartialItems.before(lo), limit - out.size(), true);
+                fetch(new Ask(min.objectid(), min, PartialItems.before(lo), limit - out.size(), true, false), outside);
             } else {
-                fetch(PartialItems.after(hi), max, limit - out.size(), false);
+                fetch(new Ask(min.objectid(), PartialItems.after(hi), max, limit - out.size(), false, false), outside);
             }
         }
         return mergedLoaded(op, min, max, limit, backward);
@@ -115,41 +146,156 @@ final class ItemReads {
     }
 
     /**
-     * Fetches items of a granted object the grant did not bring (the store's lock held: the
-     * server answers at once, after the batches we sent before, and no revoke of ours can run
-     * meanwhile). After {@link #FETCHES_BEFORE_ALL} fetches of one object, loads the rest of it: a
-     * client that keeps using a big directory pays for it once per grant, one that uses a few
-     * names of it (two clients taking turns in one directory) pays for those names only.
+     * Fetches items of a granted object the grant did not bring. After {@link #FETCHES_BEFORE_ALL}
+     * fetches of one object, loads the rest of it: a client that keeps using a big directory pays
+     * for it once per grant, one that uses a few names of it (two clients taking turns in one
+     * directory) pays for those names only.
+     *
+     * <p>With {@code outside}, a fetch not answered yet gives the attempt up ({@link NeedReply});
+     * the next attempt asks the same and takes the answer. Without, it waits here, the store's
+     * lock held: the server answers after the batches we sent before, and no revoke of ours runs
+     * meanwhile.
      */
-    private void fetch(Key min, Key max, int limit, boolean backward) {
-        long o = min.objectid();
-        if (partial.fetched(o) <= FETCHES_BEFORE_ALL) {
-            installFetched((Message.Items) StoreCalls.call(session, new Message.Fetch(min, max,
-                    Math.min(io.crfs.protocol.Opcodes.MAX_FETCH, Math.max(limit, 64)), backward)));
+    private void fetch(Ask ask, boolean outside) {
+        long o = ask.objectid();
+        Pending p = pendingFor(ask);
+        if (p == null) {
+            boolean rest = partial.fetched(o) > FETCHES_BEFORE_ALL;
+            Ask a = rest ? new Ask(o, null, null, 0, false, true) : ask;
+            if (!outside) {
+                fetchHere(a);
+                return;
+            }
+            p = send(a);
+        }
+        if (!p.replies().isDone()) {
+            if (outside) {
+                throw new NeedReply(p.replies());
+            }
+            StoreCalls.awaitQuietly(p.replies(), Session.CALL_TIMEOUT_MS);
+        }
+        pending.remove(p);
+        List<Message> got = p.replies().isDone() && !p.replies().isCompletedExceptionally() ? p.replies().join() : null;
+        if (got == null || got.stream().anyMatch(m -> !(m instanceof Message.Items))) {
+            fetchHere(p.ask()); // failed or refused on its way: asked again here, where a failure is the operation's
             return;
         }
+        for (Message m : got) {
+            installFetched((Message.Items) m, p.ours());
+        }
+    }
+
+    /** The fetch on its way for {@code ask}, or for the rest of its object, under the object's present grant; or null. */
+    private Pending pendingFor(Ask ask) {
+        if (pending.isEmpty()) {
+            return null;
+        }
+        Object gen = partial.generation(ask.objectid());
+        for (Pending p : pending) {
+            if (p.generation() == gen && p.ask().objectid() == ask.objectid() && (p.ask().rest() || p.ask().equals(ask))) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Sends {@code a} without waiting, kept as pending. */
+    private Pending send(Ask a) {
+        long o = a.objectid();
+        Key from = a.rest() ? partial.firstGap(o) : a.min();
+        Key to = a.rest() ? partial.grantMax(o) : a.max();
+        java.util.Set<Key> ours = new java.util.HashSet<>();
+        outbox.forEachUnapplied(e -> {
+            Key k = editedKey(e);
+            if (k.objectid() == o) {
+                ours.add(k);
+            }
+        });
+        java.util.concurrent.CompletableFuture<List<Message>> replies = a.rest()
+                ? chain(from, to, new ArrayList<>())
+                : session.send(fetchOf(a)).thenApply(List::of);
+        Pending p = new Pending(a, partial.generation(o), ours, replies);
+        // answers asked under a grant since lost, or for an object since loaded whole, can never be taken
+        pending.removeIf(q -> q.generation() != partial.generation(q.ask().objectid()));
+        pending.addLast(p);
+        if (pending.size() > MAX_PENDING) {
+            pending.removeFirst(); // its answer goes unused; a later attempt asks again
+        }
+        return p;
+    }
+
+    /**
+     * FETCHes of [from, to] in turn, each sent (from the connection's thread) when the one before
+     * has answered, until one reaches {@code to} or is not ITEMS.
+     */
+    private java.util.concurrent.CompletableFuture<List<Message>> chain(Key from, Key to, List<Message> got) {
+        return session.send(new Message.Fetch(from, to, io.crfs.protocol.Opcodes.MAX_FETCH, false)).thenCompose(m -> {
+            got.add(m);
+            if (!(m instanceof Message.Items r) || r.to().compareTo(to) >= 0 || r.to().compareTo(from) < 0) {
+                return java.util.concurrent.CompletableFuture.completedFuture(got);
+            }
+            return chain(PartialItems.after(r.to()), to, got);
+        });
+    }
+
+    private static Message.Fetch fetchOf(Ask a) {
+        return new Message.Fetch(a.min(), a.max(), Math.min(io.crfs.protocol.Opcodes.MAX_FETCH, Math.max(a.limit(), 64)),
+                a.backward());
+    }
+
+    /** An edit of ours was staged: a fetch on its way must not overwrite what it changed. */
+    void edited(Edit e) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Key k = editedKey(e);
+        for (Pending p : pending) {
+            if (p.ask().objectid() == k.objectid()) {
+                p.ours().add(k);
+            }
+        }
+    }
+
+    /** Forgets the fetches on their way (the client is closing, or dropped everything). */
+    void clear() {
+        pending.clear();
+    }
+
+    /** Fetches {@code a} and waits for it here. */
+    private void fetchHere(Ask a) {
+        if (!a.rest()) {
+            installFetched((Message.Items) StoreCalls.call(session, fetchOf(a)), java.util.Set.of());
+            return;
+        }
+        long o = a.objectid();
         Key gap;
         while ((gap = partial.firstGap(o)) != null) {
             installFetched((Message.Items) StoreCalls.call(session, new Message.Fetch(gap, partial.grantMax(o),
-                    io.crfs.protocol.Opcodes.MAX_FETCH, false)));
+                    io.crfs.protocol.Opcodes.MAX_FETCH, false)), java.util.Set.of());
         }
+    }
+
+    /** The key whose cached value an edit changes first: its item's, or for a data edit its inode's (size and nbytes). */
+    private static Key editedKey(Edit e) {
+        return e instanceof Edit.Put p ? p.key() : e instanceof Edit.Delete d ? d.key()
+                : new Key(Outbox.dataIno(e), ItemType.INODE_ITEM, 0);
     }
 
     /**
      * Fetched items replace what the cache had in their range, except keys with edits of ours the
      * server may not have applied when it answered (not yet sent, or in flight: their value here
-     * is newer), and the INODE_ITEMs of inodes with data edits there (their size is ours until then).
+     * is newer; {@code alsoOurs} names those of a fetch that was on its way meanwhile), and the
+     * INODE_ITEMs of inodes with data edits there (their size is ours until then).
      */
-    private void installFetched(Message.Items r) {
+    private void installFetched(Message.Items r, java.util.Set<Key> alsoOurs) {
         java.util.Set<Key> ours = new java.util.HashSet<>();
-        java.util.function.Consumer<Edit> note = e -> {
-            Key k = e instanceof Edit.Put p ? p.key() : e instanceof Edit.Delete d ? d.key()
-                    : new Key(Outbox.dataIno(e), ItemType.INODE_ITEM, 0); // data edits change size and nbytes here first
+        java.util.function.Consumer<Key> note = k -> {
             if (k.compareTo(r.from()) >= 0 && k.compareTo(r.to()) <= 0) {
                 ours.add(k);
             }
         };
-        outbox.forEachUnapplied(note);
+        outbox.forEachUnapplied(e -> note.accept(editedKey(e)));
+        alsoOurs.forEach(note);
         items.removeIf(r.from(), r.to(), k -> !ours.contains(k));
         for (Item it : r.items()) {
             if (!ours.contains(it.key()) && it.key().type() != ItemType.EXTENT_DATA) {

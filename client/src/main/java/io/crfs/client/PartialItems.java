@@ -98,6 +98,15 @@ final class PartialItems {
         return false;
     }
 
+    /**
+     * What stands for the object's partial state under its current grant: the same object while
+     * the grant lasts, another after the object was dropped and granted again; null if it is held
+     * whole. A FETCH answered for one grant must not be taken under another.
+     */
+    Object generation(long objectid) {
+        return byObject.get(objectid);
+    }
+
     /** Counts a fetch for the object; returns how many it has had since its grant. */
     int fetched(long objectid) {
         Partial p = byObject.get(objectid);

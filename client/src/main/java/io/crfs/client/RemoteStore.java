@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * lacks a grant, the attempt is thrown away, the grant is acquired with no lock held (another
  * client may have to flush first, and its revoke handler needs no lock of ours), and the
  * operation runs again. A read that would wait for file data gives its attempt up the same way
- * ({@link DataReads.NeedData}), and an fsync waits for crfsd with no lock held. A completed
+ * ({@link NeedReply}), and an fsync waits for crfsd with no lock held. A completed
  * attempt's edits join the dirty batch, which is sent on sync, on revoke, when large, and within
  * {@link Outbox#FLUSH_DELAY_MS} by a background flusher.
  * Revokes take the same lock, so they never see half an operation.
@@ -45,11 +45,11 @@ final class RemoteStore implements ItemStore {
     static final int INODE_BATCH = 1024;
     static final int MAX_ATTEMPTS = 1000;
     /**
-     * Times one operation waits for file data with no lock held; after that its reads wait inside
-     * their attempt, so a read whose READs keep being dropped (its file edited here meanwhile)
-     * still completes.
+     * Times one operation waits for crfsd's data or items with no lock held; after that it waits
+     * inside its attempt, so a read whose READs keep being dropped (its file edited here
+     * meanwhile) still completes.
      */
-    static final int MAX_DATA_WAITS = 8;
+    static final int MAX_REPLY_WAITS = 8;
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
@@ -66,10 +66,16 @@ final class RemoteStore implements ItemStore {
     private Overlay op;
     /**
      * Whether the running attempt's read may give the attempt up to wait for data with no lock
-     * held ({@link DataReads.NeedData}): only its first read, and only while it has staged no
+     * held ({@link NeedReply}): only its first read, and only while it has staged no
      * edit, so that a retry repeats nothing but that read's checks.
      */
     private boolean dataWaitOutside;
+    /**
+     * Whether the running attempt may still give itself up to wait for crfsd with no lock held
+     * (fewer than {@link #MAX_REPLY_WAITS} waits so far); a fetch of items does while the attempt
+     * has staged no edit and is not inside a read of file data.
+     */
+    private boolean replyWaitOutside;
     private long nextIno;
     private long inoLeft;
     private long inoMark;
@@ -108,6 +114,22 @@ final class RemoteStore implements ItemStore {
         invalidator.addListener(l);
     }
 
+    /**
+     * Whether this thread's next operation gives itself up ({@link CrfsClient.WouldWait}) instead
+     * of waiting for crfsd ({@link #withoutWaiting}); cleared when an operation ends.
+     */
+    private static final ThreadLocal<boolean[]> NO_WAIT = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    static <T> T withoutWaiting(Supplier<T> call) {
+        boolean[] armed = NO_WAIT.get();
+        armed[0] = true;
+        try {
+            return call.get();
+        } finally {
+            armed[0] = false;
+        }
+    }
+
     /** Thrown inside an attempt when a grant is missing; caught by {@link #operation}. */
     private static final class NeedGrant extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -133,9 +155,9 @@ final class RemoteStore implements ItemStore {
         // modes this operation needed on each objectid: asking WRITE straight away where an
         // earlier attempt found it needs WRITE avoids a READ-then-WRITE ping-pong under contention
         Map<Long, Integer> wanted = null;
-        int dataWaits = 0;
+        int replyWaits = 0;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            RuntimeException need;
+            RuntimeException need = null;
             lock.lock();
             boolean outer = op == null;
             try {
@@ -149,11 +171,12 @@ final class RemoteStore implements ItemStore {
                 op = new Overlay();
                 inoMark = nextIno;
                 inoLeftMark = inoLeft;
-                dataWaitOutside = dataWaits < MAX_DATA_WAITS;
+                replyWaitOutside = replyWaits < MAX_REPLY_WAITS;
+                dataWaitOutside = replyWaitOutside;
                 T result = body.get();
                 publish(op);
                 return result;
-            } catch (NeedGrant | DataReads.NeedData n) {
+            } catch (NeedGrant | NeedReply n) {
                 if (!outer) {
                     throw n;
                 }
@@ -167,16 +190,24 @@ final class RemoteStore implements ItemStore {
                 if (outer) {
                     op = null;
                     dataWaitOutside = false;
+                    replyWaitOutside = false;
+                    if (need == null) {
+                        NO_WAIT.get()[0] = false; // done (or failed): what it did must not be done again elsewhere
+                    }
                 }
                 lock.unlock();
+            }
+            if (NO_WAIT.get()[0]) {
+                NO_WAIT.get()[0] = false;
+                throw new CrfsClient.WouldWait(); // its READ or FETCH stays on its way for the next try to take
             }
             if (callers != null) {
                 callers.unlock(); // the caller's other operations need not wait for another client or for data
             }
             try {
-                if (need instanceof DataReads.NeedData d) {
+                if (need instanceof NeedReply d) {
                     // a reply that does not come in time is waited for inside the next attempt, which then fails as a call would
-                    dataWaits = d.await(Session.CALL_TIMEOUT_MS) ? dataWaits + 1 : MAX_DATA_WAITS;
+                    replyWaits = d.await(Session.CALL_TIMEOUT_MS) ? replyWaits + 1 : MAX_REPLY_WAITS;
                 } else {
                     NeedGrant g = (NeedGrant) need;
                     if (wanted == null) {
@@ -240,6 +271,7 @@ final class RemoteStore implements ItemStore {
                     frees = true;
                 }
             }
+            itemReads.edited(e);
             long dataIno = outbox.staged(e);
             if (dataIno != -1) {
                 reads.drop(dataIno); // a READ ahead of it would predate this edit
@@ -251,7 +283,12 @@ final class RemoteStore implements ItemStore {
     // ------------------------------------------------------------------ items
 
     private byte[] value(Key k) {
-        return itemReads.value(op, k);
+        return itemReads.value(op, k, itemsOutside());
+    }
+
+    /** Whether a fetch of items the running attempt makes now may give the attempt up to wait with no lock held. */
+    private boolean itemsOutside() {
+        return replyWaitOutside && op.isEmpty();
     }
 
     @Override
@@ -278,7 +315,7 @@ final class RemoteStore implements ItemStore {
             throw new IllegalArgumentException("a scan must stay within one objectid: " + min + " .. " + max);
         }
         require(min.objectid(), 1);
-        return itemReads.scan(op, min, max, limit, backward);
+        return itemReads.scan(op, min, max, limit, backward, itemsOutside());
     }
 
     private static void checkKey(Key k) {
@@ -372,7 +409,13 @@ final class RemoteStore implements ItemStore {
             require(ino, 1);
             boolean outside = dataWaitOutside && op.edits.isEmpty();
             dataWaitOutside = false;
-            reads.readInto(ino, offset, out, length, outside);
+            boolean items = replyWaitOutside;
+            replyWaitOutside = false; // a read may look at its inode: it must not give up halfway through
+            try {
+                reads.readInto(ino, offset, out, length, outside);
+            } finally {
+                replyWaitOutside = items;
+            }
             return null;
         });
     }
@@ -629,6 +672,7 @@ final class RemoteStore implements ItemStore {
      */
     private void dropAll() {
         invalidator.clear();
+        itemReads.clear();
         inoLeft = 0;
         invalidator.tell(0, Long.MAX_VALUE);
     }

@@ -93,6 +93,44 @@ class GrantWaitTest {
     }
 
     /**
+     * A call made through {@link CrfsClient#withoutWaiting} (a FUSE ring queue's thread, which
+     * other processes' requests queue behind) gives itself up instead of waiting for a grant
+     * another client holds, having changed nothing; once one of its operations has completed, it
+     * waits as any call would (what that operation did must not be done twice).
+     */
+    @Test
+    void aCallThatMayNotWaitGivesItselfUpBeforeItChangesAnything() throws Exception {
+        PosixFs fs = a.posix();
+        long x = fs.create(Caller.ROOT, PosixFs.ROOT, bytes("x"), 0644, true).ino();
+        long y = fs.create(Caller.ROOT, PosixFs.ROOT, bytes("y"), 0644, true).ino();
+        fs.sync();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (RawClient slow = new RawClient(server.port())) {
+            slow.hello("slow");
+            assertThat(slow.call(new Message.Acquire(5, Key.first(x), Key.last(x), 2))).isInstanceOf(Message.Granted.class);
+            // y's own WRITE grant: x's acquire took the range of new inodes both were made from
+            fs.setattr(Caller.ROOT, y, io.crfs.posix.SetAttr.mode(0644));
+            long sent = a.roundTrips();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.withoutWaiting(() -> fs.getattr(x)))
+                    .isInstanceOf(CrfsClient.WouldWait.class);
+            assertThat(a.roundTrips()).as("requests sent for the call that gave up").isEqualTo(sent);
+            assertThat(a.withoutWaiting(() -> fs.getattr(y)).ino()).isEqualTo(y); // cached: no wait
+
+            Future<Attr> second = pool.submit(() -> a.withoutWaiting(() -> {
+                fs.setattr(Caller.ROOT, y, io.crfs.posix.SetAttr.mode(0600)); // done: the call may not move any more
+                return fs.getattr(x);
+            }));
+            Frame revoke = slow.read(); // so the getattr of x waits for x
+            assertThat(revoke.message()).isInstanceOf(Message.Revoke.class);
+            slow.raw(RawClient.encode(77, new Message.RevokeDone(((Message.Revoke) revoke.message()).revokeId())));
+            assertThat(second.get(30, TimeUnit.SECONDS).ino()).isEqualTo(x);
+            assertThat(fs.getattr(y).mode() & 07777).isEqualTo(0600);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * An operation that needs READ on an object waits behind another's WRITE acquire of it, then
      * finds the WRITE installed and asks nothing. Asking READ anyway made the server hold both
      * grants (a READ does not absorb a WRITE) while this client knew only the READ, so a later

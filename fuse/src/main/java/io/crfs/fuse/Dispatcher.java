@@ -71,15 +71,38 @@ final class Dispatcher {
      * are not tracked: nothing queues behind them, and they hold no page locks.
      */
     int handleTracked(ByteBuffer in, ByteBuffer out) {
+        return handleTracked(in, out, false);
+    }
+
+    /** {@link #handleTracked}; with {@code movable}, the operation may move the request ({@link #MOVED}). */
+    int handleTracked(ByteBuffer in, ByteBuffer out, boolean movable) {
         int i = slot.get();
         if (i < 0) {
-            return handle(in, out);
+            return handle(in, out, movable);
         }
         servingSince.set(i, System.nanoTime() | 1); // never 0
         try {
-            return handle(in, out);
+            return handle(in, out, movable);
         } finally {
             servingSince.set(i, 0);
+        }
+    }
+
+    /** Requests moved off the thread that took them, by unique: when each started ({@link #handleMoved}). */
+    private final ConcurrentHashMap<Long, Long> movedSince = new ConcurrentHashMap<>();
+
+    /**
+     * {@link #handle} for a request an operation moved off the thread that took it, on a thread of
+     * its own: tracked like the others (a READ that waits for a server holds its pages locked),
+     * not by thread (the threads come and go).
+     */
+    int handleMoved(ByteBuffer in, ByteBuffer out) {
+        long unique = in.getLong(in.position() + 8);
+        movedSince.put(unique, System.nanoTime());
+        try {
+            return handle(in, out, false);
+        } finally {
+            movedSince.remove(unique);
         }
     }
 
@@ -92,6 +115,9 @@ final class Dispatcher {
                 longest = Math.max(longest, now - since);
             }
         }
+        for (long since : movedSince.values()) {
+            longest = Math.max(longest, now - since);
+        }
         return longest;
     }
 
@@ -101,6 +127,18 @@ final class Dispatcher {
      * Never throws.
      */
     int handle(ByteBuffer in, ByteBuffer out) {
+        return handle(in, out, false);
+    }
+
+    /** Returned by {@link #handle(ByteBuffer, ByteBuffer, boolean)} when the operation moved the request: nothing was written. */
+    static final int MOVED = -1;
+
+    /**
+     * {@link #handle(ByteBuffer, ByteBuffer)}; with {@code movable}, an operation that throws
+     * {@link MoveRequest} makes it return {@link #MOVED}, and the caller runs the request again
+     * elsewhere ({@link #handleMoved}).
+     */
+    int handle(ByteBuffer in, ByteBuffer out, boolean movable) {
         int n = in.remaining();
         if (n < Wire.IN_HEADER_SIZE) {
             log.warn("fuse: dropped a {}-byte request, shorter than fuse_in_header", n);
@@ -112,6 +150,7 @@ final class Dispatcher {
         long unique = in.getLong(base + 8);
         long nodeId = in.getLong(base + 16);
         var ctx = new FuseContext(unique, in.getInt(base + 24), in.getInt(base + 28), in.getInt(base + 32));
+        ctx.movable(movable);
         int extLen = (in.getShort(base + 36) & 0xffff) * 8;
         OpTable.Op op = OpTable.get(opcode);
         boolean reply = op == null || op.reply();
@@ -140,6 +179,12 @@ final class Dispatcher {
             op.handler().handle(this, r);
         } catch (Retry e) {
             return error(out, unique, Errno.EAGAIN);
+        } catch (MoveRequest e) {
+            if (movable && reply) {
+                return MOVED;
+            }
+            log.warn("fuse: {} node {} asked to move a request that cannot move, replying EIO", op.name(), nodeId);
+            return reply ? error(out, unique, Errno.EIO) : 0;
         } catch (FuseException e) {
             if (!reply) {
                 return 0;

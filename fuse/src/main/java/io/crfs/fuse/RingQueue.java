@@ -314,8 +314,43 @@ final class RingQueue {
             park(e, in, reply, bulk);
             return;
         }
-        e.replyLen = dispatcher.handleTracked(in, reply);
+        e.replyLen = dispatcher.handleTracked(in, reply, true);
+        if (e.replyLen == Dispatcher.MOVED) {
+            move(e, in, reply);
+            return;
+        }
         commit(e);
+    }
+
+    /** Where a moved request with a payload writes its reply before it is copied into the entry (per waiting thread). */
+    private final ThreadLocal<ByteBuffer> movedOut = new ThreadLocal<>();
+
+    /**
+     * Runs a request its operation moved ({@link MoveRequest}: it would wait for something slow)
+     * again on the waits pool, so that this queue serves the other requests of its CPU meanwhile.
+     * A reply in place stays in place; one that would go through this queue's out buffer is
+     * written into a buffer of the waiting thread and copied into the entry, where in-place
+     * replies are, before the queue is told.
+     */
+    private void move(Entry e, ByteBuffer in, ByteBuffer inPlaceReply) {
+        if (e.inPlace) {
+            park(e, () -> dispatcher.handleMoved(in, inPlaceReply));
+            return;
+        }
+        park(e, () -> {
+            ByteBuffer o = movedOut.get();
+            if (o == null) {
+                o = Wire.le(ByteBuffer.allocateDirect(Wire.OUT_HEADER_SIZE + payloadSize));
+                movedOut.set(o);
+            }
+            int n = dispatcher.handleMoved(in, o);
+            if (n >= Wire.OUT_HEADER_SIZE) { // the reply is o's first n bytes, wherever its position was left
+                MemorySegment reply = MemorySegment.ofBuffer(o.duplicate().clear());
+                MemorySegment.copy(reply, 0, e.area, PREFIX - Wire.OUT_HEADER_SIZE, n);
+            }
+            e.inPlace = true;
+            return n;
+        });
     }
 
     /**
@@ -326,10 +361,19 @@ final class RingQueue {
      * entry replaces one that leaves, so that at least two stay in the kernel's hands.
      */
     private void park(Entry e, ByteBuffer in, ByteBuffer out, ExecutorService on) {
-        parked++;
         boolean tracked = on == bulk; // a large READ: its pages stay locked until it is answered
+        park(e, on, () -> tracked ? dispatcher.handleTracked(in, out) : dispatcher.handle(in, out));
+    }
+
+    /** Answers a moved request ({@link #move}) on the waits pool. */
+    private void park(Entry e, java.util.function.IntSupplier answer) {
+        park(e, waits, answer);
+    }
+
+    private void park(Entry e, ExecutorService on, java.util.function.IntSupplier answer) {
+        parked++;
         on.execute(() -> {
-            e.replyLen = tracked ? dispatcher.handleTracked(in, out) : dispatcher.handle(in, out);
+            e.replyLen = answer.getAsInt();
             answered.add(e);
             wake();
         });

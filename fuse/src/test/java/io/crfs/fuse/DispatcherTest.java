@@ -301,6 +301,42 @@ class DispatcherTest {
         assertThat(dx.longestServingNanos()).isZero();
     }
 
+    /**
+     * An operation that would wait may move its request off a thread others queue behind: only
+     * where the caller said it may (a ring queue's thread), and then nothing is written; the
+     * request is run again elsewhere, unmovable, and answered there. Moving where it may not is a
+     * bug of the file system: EIO.
+     */
+    @Test
+    void shouldMoveARequestOnlyWhereItMayMove() {
+        var runs = new ArrayList<Boolean>();
+        var moving = new FuseFileSystem() {
+            @Override
+            public AttrOut getattr(FuseContext ctx, long ino, long fh) {
+                runs.add(ctx.movable());
+                if (ctx.movable() || ino == 2) {
+                    throw new MoveRequest();
+                }
+                return new AttrOut(new Attr(ino, Attr.S_IFREG | 0644, 1, 0, 0, 0, 5, 0, 4096, FuseTime.ofNanos(0),
+                    FuseTime.ofNanos(0), FuseTime.ofNanos(0)), 0);
+            }
+        };
+        var dx = new Dispatcher(moving, FuseMount.Options.defaults());
+        byte[] req = request(Wire.GETATTR, 9, 1, body(16).array());
+        ByteBuffer out = Wire.le(ByteBuffer.allocate(4096));
+        assertThat(dx.handleTracked(Wire.le(ByteBuffer.wrap(req)), out, true)).isEqualTo(Dispatcher.MOVED);
+        int n = dx.handleMoved(Wire.le(ByteBuffer.wrap(req)), out);
+        assertThat(out.getInt(4)).as("errno of the moved request's answer").isZero();
+        assertThat(out.getLong(8)).isEqualTo(9);
+        assertThat(n).isEqualTo(out.getInt(0)).isGreaterThan(16);
+        assertThat(runs).containsExactly(true, false);
+        assertThat(dx.longestServingNanos()).isZero();
+
+        byte[] cannot = request(Wire.GETATTR, 10, 2, body(16).array());
+        assertThat(dx.handle(Wire.le(ByteBuffer.wrap(cannot)), out)).isEqualTo(16);
+        assertThat(out.getInt(4)).isEqualTo(-Errno.EIO);
+    }
+
     @Test
     void shouldEncodeNotificationsPerFuseH() {
         ByteBuffer m = FuseNotifier.invalInode(5, 0, -1).order(ByteOrder.LITTLE_ENDIAN);

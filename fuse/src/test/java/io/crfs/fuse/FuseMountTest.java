@@ -165,6 +165,65 @@ class FuseMountTest {
         }
     }
 
+    /**
+     * A request whose operation would wait moves off its CPU's ring queue ({@link MoveRequest}),
+     * so the requests of other processes on that CPU are served meanwhile. Before, the queue's one
+     * thread waited with it, and they waited too.
+     */
+    @Test
+    void aRequestThatMovesOffTheRingHoldsUpNoOtherOnItsCpu() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernelOffersUring(), "the kernel does not offer FUSE-over-io_uring");
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var slowCalls = new java.util.concurrent.atomic.AtomicInteger();
+        var fs = new MemoryFs() {
+            @Override
+            public Entry mkdir(FuseContext ctx, long parent, String name, int mode, int umask) {
+                if (name.equals("slow")) {
+                    if (ctx.movable()) {
+                        throw new MoveRequest();
+                    }
+                    slowCalls.incrementAndGet();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.mkdir(ctx, parent, name, mode, umask);
+            }
+        };
+        Path dir = Files.createDirectory(tmp.resolve("moves"));
+        Process slow = null;
+        try (FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults())) {
+            assertThat(m.usesUring()).isTrue();
+            Files.writeString(dir.resolve("fast"), "quick");
+            // a request with a name (a payload) answered with an entry: moved, its answer must come back whole
+            slow = new ProcessBuilder("taskset", "-c", "0", "mkdir", "slow").directory(dir.toFile())
+                .redirectErrorStream(true).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (slowCalls.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(slowCalls.get()).as("the slow mkdir, moved and waiting").isEqualTo(1);
+            // the same CPU's queue serves another process's open, read and close meanwhile
+            Process fast = new ProcessBuilder("taskset", "-c", "0", "cat", "fast").directory(dir.toFile())
+                .redirectErrorStream(true).start();
+            assertThat(fast.waitFor(5, TimeUnit.SECONDS)).as("cat on the CPU of the waiting mkdir").isTrue();
+            assertThat(new String(fast.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("quick");
+            assertThat(slow.isAlive()).as("the mkdir still waits").isTrue();
+            release.countDown();
+            assertThat(slow.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(slow.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
+            assertThat(slow.exitValue()).isZero();
+            assertThat(Files.isDirectory(dir.resolve("slow"))).isTrue();
+        } finally {
+            release.countDown();
+            if (slow != null) {
+                slow.destroyForcibly();
+            }
+        }
+    }
+
     /** A ring queue that stops cannot hand its CPU's requests to another: they fail instead of hanging. */
     @Test
     void shouldEndTheConnectionWhenARingQueueFails() throws Exception {

@@ -8,6 +8,7 @@ import io.crfs.fuse.Entry;
 import io.crfs.fuse.FuseContext;
 import io.crfs.fuse.FuseException;
 import io.crfs.fuse.FuseFileSystem;
+import io.crfs.fuse.MoveRequest;
 import io.crfs.fuse.OpenOut;
 import io.crfs.fuse.SetAttrIn;
 import io.crfs.fuse.StatFs;
@@ -84,6 +85,8 @@ public final class CrfsFuse implements FuseFileSystem {
     }
 
     private final io.crfs.client.CrfsClient locks;
+    /** The network client, whose calls may move a request off a ring queue's thread ({@link #movable}); null: local. */
+    private final io.crfs.client.CrfsClient client;
     /** Threads that wait for blocking locks (never the common pool: its threads may be the lockers). */
     private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "crfs-lock-wait");
@@ -91,11 +94,16 @@ public final class CrfsFuse implements FuseFileSystem {
         return t;
     });
 
-    /** {@code locks}: where byte-range and flock locks are taken (the server, so all clients see them); null: local only. */
+    /**
+     * {@code locks}: the network client, where byte-range and flock locks are taken (the server,
+     * so all clients see them) and whose calls may move a request off a ring queue's thread; null:
+     * a local mount (locks are local only, nothing waits for a network).
+     */
     public CrfsFuse(PosixFs fs, Caching caching, io.crfs.client.CrfsClient locks) {
         this.fs = fs;
         this.caching = caching;
         this.locks = locks;
+        this.client = locks;
         held.put(PosixFs.ROOT, new Held(Long.MAX_VALUE, true));
     }
 
@@ -144,19 +152,39 @@ public final class CrfsFuse implements FuseFileSystem {
     }
 
     /** Runs a POSIX call, turning its errno into the FUSE error reply. */
-    private static <T> T call(Supplier<T> op) {
+    private <T> T call(FuseContext ctx, Supplier<T> op) {
         try {
-            return op.get();
+            return movable(ctx, op);
         } catch (PosixException e) {
             throw new FuseException(e.errno().code());
         }
     }
 
-    private static void run(Runnable op) {
-        call(() -> {
+    private void run(FuseContext ctx, Runnable op) {
+        call(ctx, () -> {
             op.run();
             return null;
         });
+    }
+
+    /**
+     * Runs a request's POSIX call. The first of a request served on a ring queue's thread, if it
+     * would wait for crfsd before changing anything, moves the request to a thread of its own
+     * ({@link MoveRequest}) instead of holding up the requests of the other processes on that
+     * CPU; the request then runs again from the start. Later calls of the request, and all of a
+     * local mount's, run where they are.
+     */
+    private <T> T movable(FuseContext ctx, Supplier<T> op) {
+        if (client == null || !ctx.movable()) {
+            return op.get();
+        }
+        try {
+            return client.withoutWaiting(op);
+        } catch (io.crfs.client.CrfsClient.WouldWait w) {
+            throw new MoveRequest();
+        } finally {
+            ctx.pin();
+        }
     }
 
     private static Timespec ts(io.crfs.fuse.FuseTime t) {
@@ -182,7 +210,7 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public Entry lookup(FuseContext ctx, long parent, String name) {
         try {
-            return entry(fs.lookup(caller(ctx), ino(parent), b(name)));
+            return entry(movable(ctx, () -> fs.lookup(caller(ctx), ino(parent), b(name))));
         } catch (PosixException e) {
             if (e.errno() == io.crfs.posix.Errno.ENOENT) {
                 return Entry.negative(entryTtl()); // a create elsewhere invalidates it (Mounts)
@@ -201,14 +229,14 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public AttrOut getattr(FuseContext ctx, long ino, long fh) {
-        return new AttrOut(attr(call(() -> fs.getattr(ino(ino)))), caching.attrTtlNanos());
+        return new AttrOut(attr(call(ctx, () -> fs.getattr(ino(ino)))), caching.attrTtlNanos());
     }
 
     @Override
     public AttrOut setattr(FuseContext ctx, long node, SetAttrIn in) {
         long ino = ino(node);
         Caller c = caller(ctx);
-        return call(() -> {
+        return call(ctx, () -> {
             io.crfs.posix.Attr a = null;
             if (in.hasSize()) {
                 a = in.hasFh() ? fs.ftruncate(c, ino, in.size()) : fs.setattr(c, ino, SetAttr.size(in.size()));
@@ -229,42 +257,42 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public String readlink(FuseContext ctx, long ino) {
-        return s(call(() -> fs.readlink(ino(ino))));
+        return s(call(ctx, () -> fs.readlink(ino(ino))));
     }
 
     @Override
     public Entry symlink(FuseContext ctx, long parent, String name, String target) {
-        return entry(call(() -> fs.symlink(caller(ctx), ino(parent), b(name), b(target))));
+        return entry(call(ctx, () -> fs.symlink(caller(ctx), ino(parent), b(name), b(target))));
     }
 
     @Override
     public Entry mknod(FuseContext ctx, long parent, String name, int mode, int rdev, int umask) {
-        return entry(call(() -> fs.mknod(caller(ctx), ino(parent), b(name), mode, Integer.toUnsignedLong(rdev))));
+        return entry(call(ctx, () -> fs.mknod(caller(ctx), ino(parent), b(name), mode, Integer.toUnsignedLong(rdev))));
     }
 
     @Override
     public Entry mkdir(FuseContext ctx, long parent, String name, int mode, int umask) {
-        return entry(call(() -> fs.mkdir(caller(ctx), ino(parent), b(name), mode)));
+        return entry(call(ctx, () -> fs.mkdir(caller(ctx), ino(parent), b(name), mode)));
     }
 
     @Override
     public void unlink(FuseContext ctx, long parent, String name) {
-        run(() -> fs.unlink(caller(ctx), ino(parent), b(name)));
+        run(ctx, () -> fs.unlink(caller(ctx), ino(parent), b(name)));
     }
 
     @Override
     public void rmdir(FuseContext ctx, long parent, String name) {
-        run(() -> fs.rmdir(caller(ctx), ino(parent), b(name)));
+        run(ctx, () -> fs.rmdir(caller(ctx), ino(parent), b(name)));
     }
 
     @Override
     public void rename(FuseContext ctx, long parent, String name, long newParent, String newName, int flags) {
-        run(() -> fs.rename(caller(ctx), ino(parent), b(name), ino(newParent), b(newName), flags));
+        run(ctx, () -> fs.rename(caller(ctx), ino(parent), b(name), ino(newParent), b(newName), flags));
     }
 
     @Override
     public Entry link(FuseContext ctx, long ino, long newParent, String newName) {
-        return entry(call(() -> fs.link(caller(ctx), ino(ino), ino(newParent), b(newName))));
+        return entry(call(ctx, () -> fs.link(caller(ctx), ino(ino), ino(newParent), b(newName))));
     }
 
     /** The access an open(2) asks for, as an access(2) mask: the kernel leaves the check to us. */
@@ -279,11 +307,11 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public OpenOut open(FuseContext ctx, long ino, int flags) {
-        run(() -> fs.access(caller(ctx), ino(ino), accessMask(flags)));
+        run(ctx, () -> fs.access(caller(ctx), ino(ino), accessMask(flags)));
         if ((flags & 01000) != 0) { // O_TRUNC (ATOMIC_O_TRUNC): the kernel leaves it to us
-            run(() -> fs.ftruncate(caller(ctx), ino(ino), 0));
+            run(ctx, () -> fs.ftruncate(caller(ctx), ino(ino), 0));
         }
-        run(() -> fs.open(ino(ino))); // last: a failed open gets no RELEASE, so nothing may fail after it
+        run(ctx, () -> fs.open(ino(ino))); // last: a failed open gets no RELEASE, so nothing may fail after it
         return openOut(ino(ino), flags);
     }
 
@@ -314,7 +342,7 @@ public final class CrfsFuse implements FuseFileSystem {
     public void read(FuseContext ctx, long ino, long fh, long offset, ByteBuffer dst) {
         // straight into the reply (for the ring, the kernel's payload buffer), no copy in between
         java.lang.foreign.MemorySegment into = java.lang.foreign.MemorySegment.ofBuffer(dst);
-        int n = call(() -> fs.read(ino(ino), offset, into));
+        int n = call(ctx, () -> fs.read(ino(ino), offset, into));
         dst.position(dst.position() + Math.max(0, n));
     }
 
@@ -336,10 +364,10 @@ public final class CrfsFuse implements FuseFileSystem {
         byte[] buf = scratch(n); // stores keep no reference to written bytes (ItemStore.write)
         data.get(buf, 0, n);
         if ((fh & APPEND_FH) != 0) {
-            call(() -> fs.append(caller(ctx), ino(ino), buf, 0, n));
+            call(ctx, () -> fs.append(caller(ctx), ino(ino), buf, 0, n));
             return n;
         }
-        return call(() -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
+        return call(ctx, () -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
     }
 
     /** (ino, owner, flock) that may hold a lock on the server: only their closes cost a round trip. */
@@ -355,7 +383,7 @@ public final class CrfsFuse implements FuseFileSystem {
             unlock(ino(ino), lockOwner, false);
         }
         PosixFs.ErrorMark m = mark(fh);
-        run(() -> fs.checkWritten(ino(ino), m)); // close(2) reports writes lost since (ENOSPC, EIO)
+        run(ctx, () -> fs.checkWritten(ino(ino), m)); // close(2) reports writes lost since (ENOSPC, EIO)
     }
 
     @Override
@@ -365,7 +393,7 @@ public final class CrfsFuse implements FuseFileSystem {
             unlock(ino(ino), lockOwner, true);
         }
         handles.remove(fh & ~APPEND_FH);
-        run(() -> fs.release(ino(ino)));
+        run(ctx, () -> fs.release(ino(ino)));
     }
 
     private void unlock(long ino, long owner, boolean flock) {
@@ -449,7 +477,7 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public void fsync(FuseContext ctx, long ino, long fh, boolean datasync) {
         PosixFs.ErrorMark m = mark(fh);
-        run(() -> fs.fsync(ino(ino), m));
+        run(ctx, () -> fs.fsync(ino(ino), m));
     }
 
     @Override
@@ -459,7 +487,7 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void readdir(FuseContext ctx, long ino, long fh, long offset, DirBuffer out) {
-        for (DirEntryInfo e : call(() -> fs.readdir(caller(ctx), ino(ino), offset, 256))) {
+        for (DirEntryInfo e : call(ctx, () -> fs.readdir(caller(ctx), ino(ino), offset, 256))) {
             int mode = switch (e.type()) {
                 case 2 -> Attr.S_IFDIR;
                 case 7 -> Attr.S_IFLNK;
@@ -481,30 +509,30 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void fsyncdir(FuseContext ctx, long ino, long fh, boolean datasync) {
-        run(fs::sync);
+        run(ctx, fs::sync);
     }
 
     @Override
     public StatFs statfs(FuseContext ctx, long ino) {
-        io.crfs.posix.StatFs s = call(fs::statfs);
+        io.crfs.posix.StatFs s = call(ctx, fs::statfs);
         return new StatFs(s.blocks(), s.blocksFree(), s.blocksAvail(), s.files(), s.filesFree(), s.blockSize(), s.nameMax(),
                 s.blockSize());
     }
 
     @Override
     public void setxattr(FuseContext ctx, long ino, String name, byte[] value, int flags) {
-        run(() -> fs.setxattr(caller(ctx), ino(ino), b(name), value, flags));
+        run(ctx, () -> fs.setxattr(caller(ctx), ino(ino), b(name), value, flags));
     }
 
     @Override
     public byte[] getxattr(FuseContext ctx, long ino, String name) {
-        return call(() -> fs.getxattr(caller(ctx), ino(ino), b(name)));
+        return call(ctx, () -> fs.getxattr(caller(ctx), ino(ino), b(name)));
     }
 
     @Override
     public List<String> listxattr(FuseContext ctx, long ino) {
         List<String> out = new ArrayList<>();
-        for (byte[] n : call(() -> fs.listxattr(caller(ctx), ino(ino)))) {
+        for (byte[] n : call(ctx, () -> fs.listxattr(caller(ctx), ino(ino)))) {
             out.add(s(n));
         }
         return out;
@@ -512,32 +540,32 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void removexattr(FuseContext ctx, long ino, String name) {
-        run(() -> fs.removexattr(caller(ctx), ino(ino), b(name)));
+        run(ctx, () -> fs.removexattr(caller(ctx), ino(ino), b(name)));
     }
 
     @Override
     public void access(FuseContext ctx, long ino, int mask) {
-        run(() -> fs.access(caller(ctx), ino(ino), mask));
+        run(ctx, () -> fs.access(caller(ctx), ino(ino), mask));
     }
 
     @Override
     public CreateOut create(FuseContext ctx, long parent, String name, int mode, int umask, int flags) {
         boolean excl = (flags & 0200) != 0; // O_EXCL
-        io.crfs.posix.Attr made = call(() -> fs.create(caller(ctx), ino(parent), b(name), mode, excl));
+        io.crfs.posix.Attr made = call(ctx, () -> fs.create(caller(ctx), ino(parent), b(name), mode, excl));
         io.crfs.posix.Attr a = (flags & 01000) != 0 && made.size() > 0
-                ? call(() -> fs.ftruncate(caller(ctx), made.ino(), 0)) : made;
-        run(() -> fs.open(a.ino())); // last: a failed create gets no RELEASE
+                ? call(ctx, () -> fs.ftruncate(caller(ctx), made.ino(), 0)) : made;
+        run(ctx, () -> fs.open(a.ino())); // last: a failed create gets no RELEASE
         return new CreateOut(entry(a), openOut(a.ino(), flags));
     }
 
     @Override
     public void fallocate(FuseContext ctx, long ino, long fh, long offset, long length, int mode) {
-        run(() -> fs.fallocate(caller(ctx), ino(ino), mode, offset, length));
+        run(ctx, () -> fs.fallocate(caller(ctx), ino(ino), mode, offset, length));
     }
 
     @Override
     public long lseek(FuseContext ctx, long ino, long fh, long offset, int whence) {
-        long r = call(() -> whence == 3 ? fs.seekData(ino(ino), offset) : fs.seekHole(ino(ino), offset));
+        long r = call(ctx, () -> whence == 3 ? fs.seekData(ino(ino), offset) : fs.seekHole(ino(ino), offset));
         if (r < 0) {
             throw new FuseException(io.crfs.fuse.Errno.ENXIO);
         }
