@@ -10,10 +10,25 @@ import java.util.concurrent.CompletableFuture;
 final class NeedReply extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final transient CompletableFuture<?> reply;
+    private final boolean yielded;
 
     NeedReply(CompletableFuture<?> reply) {
+        this(reply, false);
+    }
+
+    /**
+     * {@code yielded}: the reply is there, the attempt gave the lock up only so that others can
+     * go first in the middle of long work with it (installing many items); it made progress, and
+     * counts as neither a wait nor an attempt.
+     */
+    NeedReply(CompletableFuture<?> reply, boolean yielded) {
         super(null, null, false, false);
         this.reply = reply;
+        this.yielded = yielded;
+    }
+
+    boolean yielded() {
+        return yielded;
     }
 
     /** Waits up to {@code millis} for the reply; false if it did not come (or the thread was interrupted). */

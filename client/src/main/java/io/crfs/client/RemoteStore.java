@@ -156,6 +156,7 @@ final class RemoteStore implements ItemStore {
         // earlier attempt found it needs WRITE avoids a READ-then-WRITE ping-pong under contention
         Map<Long, Integer> wanted = null;
         int replyWaits = 0;
+        int yields = 0;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             RuntimeException need = null;
             lock.lock();
@@ -164,7 +165,7 @@ final class RemoteStore implements ItemStore {
                 if (!outer) {
                     return body.get(); // nested: part of the running attempt
                 }
-                if (attempt == 0 && keeper.takeShrinkDue()) {
+                if (attempt == 0 && yields == 0 && keeper.takeShrinkDue()) {
                     // not on a retry: it would give back what the last attempt acquired
                     invalidator.shrink(maxObjects);
                 }
@@ -205,7 +206,10 @@ final class RemoteStore implements ItemStore {
                 callers.unlock(); // the caller's other operations need not wait for another client or for data
             }
             try {
-                if (need instanceof NeedReply d) {
+                if (need instanceof NeedReply d && d.yielded()) {
+                    attempt--; // it made progress: another go, not a retry
+                    yields++;
+                } else if (need instanceof NeedReply d) {
                     // a reply that does not come in time is waited for inside the next attempt, which then fails as a call would
                     replyWaits = d.await(Session.CALL_TIMEOUT_MS) ? replyWaits + 1 : MAX_REPLY_WAITS;
                 } else {
