@@ -71,53 +71,114 @@ final class GrantKeeper {
      * objects (whole, disjoint ranges) go on side by side.
      */
     void acquire(long objectid, int mode) {
+        acquire(objectid, mode, -1);
+    }
+
+    /**
+     * {@link #acquire(long, int)}, waiting at most {@code waitNanos} (none: -1) for its turn and
+     * crfsd's answer. Returns false if it is not done by then: an ACQUIRE sent then completes on
+     * its own, and a later acquire of the object waits for it at the object's turn.
+     */
+    boolean acquire(long objectid, int mode, long waitNanos) {
+        long until = System.nanoTime() + waitNanos;
         Turn t;
         synchronized (acquiring) {
             t = acquiring.computeIfAbsent(objectid, k -> new Turn());
             t.users++;
         }
-        t.lock.lock();
+        boolean handedOver = false;
         try {
-            long sent;
-            lock.lock();
-            try {
-                if (grants.covers(Key.first(objectid), mode)) {
-                    return; // the operation that went before got it
-                }
-                sent = early.sending();
-            } finally {
-                lock.unlock();
+            if (waitNanos < 0) {
+                t.turn.acquireUninterruptibly();
+            } else if (!t.turn.tryAcquire(Math.max(0, waitNanos), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                return false;
             }
-            Message.Granted g = null;
             try {
-                g = (Message.Granted) StoreCalls.call(session,
-                        new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode));
-            } finally {
-                List<Message.Revoke> ready;
+                long sent;
                 lock.lock();
                 try {
-                    if (g != null) {
-                        install(g);
+                    if (grants.covers(Key.first(objectid), mode)) {
+                        return true; // the operation that went before got it
                     }
+                    sent = early.sending();
                 } finally {
-                    ready = early.done(sent);
                     lock.unlock();
                 }
-                ready.forEach(redeliver);
-            }
-        } finally {
-            t.lock.unlock();
-            synchronized (acquiring) {
-                if (--t.users == 0) {
-                    acquiring.remove(objectid);
+                Message m = new Message.Acquire(ObjectIds.FS_TREE, Key.first(objectid), Key.last(objectid), mode);
+                java.util.concurrent.CompletableFuture<Message> reply = session.send(m);
+                if (waitNanos >= 0 && !StoreCalls.awaitQuietly(reply, until - System.nanoTime(),
+                        java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    reply.whenCompleteAsync((r, x) -> {
+                        try {
+                            finish(m, reply, sent);
+                        } catch (RuntimeException e) {
+                            LOG.debug("acquire of {} failed after its caller stopped waiting: {}",
+                                    Long.toUnsignedString(objectid), e.toString());
+                        } finally {
+                            t.turn.release();
+                            leave(objectid, t);
+                        }
+                    }, FINISHERS);
+                    handedOver = true;
+                    return false;
                 }
+                finish(m, reply, sent);
+                return true;
+            } finally {
+                if (!handedOver) {
+                    t.turn.release();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            if (!handedOver) {
+                leave(objectid, t);
             }
         }
     }
 
-    /** An object's acquires, one at a time, and how many operations are at or waiting for it. */
+    /** Takes crfsd's answer to an ACQUIRE (waiting for it if need be) and installs the grant; the object's turn held. */
+    private void finish(Message m, java.util.concurrent.CompletableFuture<Message> reply, long sent) {
+        Message.Granted g = null;
+        try {
+            g = (Message.Granted) session.await(m, reply);
+        } catch (java.io.IOException e) {
+            throw StoreCalls.failure(e);
+        } finally {
+            List<Message.Revoke> ready;
+            lock.lock();
+            try {
+                if (g != null) {
+                    install(g);
+                }
+            } finally {
+                ready = early.done(sent);
+                lock.unlock();
+            }
+            ready.forEach(redeliver);
+        }
+    }
+
+    private void leave(long objectid, Turn t) {
+        synchronized (acquiring) {
+            if (--t.users == 0) {
+                acquiring.remove(objectid);
+            }
+        }
+    }
+
+    /** Threads that finish the acquires their callers stopped waiting for. */
+    private static final java.util.concurrent.ExecutorService FINISHERS = java.util.concurrent.Executors.newCachedThreadPool(
+            r -> Thread.ofPlatform().daemon().name("crfs-acquire").unstarted(r));
+
+    /**
+     * An object's acquires, one at a time, and how many operations are at or waiting for it. A
+     * semaphore, not a lock: an acquire its caller stopped waiting for ends on another thread.
+     */
     private static final class Turn {
-        final ReentrantLock lock = new ReentrantLock();
+        final java.util.concurrent.Semaphore turn = new java.util.concurrent.Semaphore(1);
         int users;
     }
 

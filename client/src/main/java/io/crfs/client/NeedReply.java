@@ -33,6 +33,10 @@ final class NeedReply extends RuntimeException {
 
     /** Waits up to {@code millis} for the reply; false if it did not come (or the thread was interrupted). */
     boolean await(long millis) {
-        return StoreCalls.awaitQuietly(reply, millis); // a failure is the next attempt's to meet
+        return await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    boolean await(long time, java.util.concurrent.TimeUnit unit) {
+        return StoreCalls.awaitQuietly(reply, time, unit); // a failure is the next attempt's to meet
     }
 }

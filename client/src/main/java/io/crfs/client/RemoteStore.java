@@ -115,20 +115,32 @@ final class RemoteStore implements ItemStore {
     }
 
     /**
-     * Whether this thread's next operation gives itself up ({@link CrfsClient.WouldWait}) instead
-     * of waiting for crfsd ({@link #withoutWaiting}); cleared when an operation ends.
+     * How long in all a call made through {@link #withoutWaiting} may wait for crfsd before it
+     * gives itself up: about a round trip on a LAN. Most waits (a grant nobody else holds, a
+     * small fetch) end sooner, and moving the call elsewhere would cost more than they do; a
+     * grant another client must give back first, or a big fetch, takes longer.
      */
-    private static final ThreadLocal<boolean[]> NO_WAIT = ThreadLocal.withInitial(() -> new boolean[1]);
+    static final long SHORT_WAIT_NANOS = 1_000_000L;
+
+    /** A call made through {@link #withoutWaiting}: until when it may still wait here; cleared when an operation of it ends. */
+    private static final class NoWait {
+        boolean armed;
+        long until;
+    }
+
+    private static final ThreadLocal<NoWait> NO_WAIT = ThreadLocal.withInitial(NoWait::new);
 
     static <T> T withoutWaiting(Supplier<T> call) {
-        boolean[] armed = NO_WAIT.get();
-        armed[0] = true;
+        NoWait w = NO_WAIT.get();
+        w.armed = true;
+        w.until = System.nanoTime() + SHORT_WAIT_NANOS;
         try {
             return call.get();
         } finally {
-            armed[0] = false;
+            w.armed = false;
         }
     }
+
 
     /** Thrown inside an attempt when a grant is missing; caught by {@link #operation}. */
     private static final class NeedGrant extends RuntimeException {
@@ -193,36 +205,39 @@ final class RemoteStore implements ItemStore {
                     dataWaitOutside = false;
                     replyWaitOutside = false;
                     if (need == null) {
-                        NO_WAIT.get()[0] = false; // done (or failed): what it did must not be done again elsewhere
+                        NO_WAIT.get().armed = false; // done (or failed): what it did must not be done again elsewhere
                     }
                 }
                 lock.unlock();
-            }
-            if (NO_WAIT.get()[0]) {
-                NO_WAIT.get()[0] = false;
-                throw new CrfsClient.WouldWait(); // its READ or FETCH stays on its way for the next try to take
             }
             if (callers != null) {
                 callers.unlock(); // the caller's other operations need not wait for another client or for data
             }
             try {
+                int mode = 0;
+                if (need instanceof NeedGrant g) {
+                    if (wanted == null) {
+                        wanted = new java.util.HashMap<>();
+                    }
+                    mode = wanted.merge(g.objectid, g.mode, Math::max);
+                    if (attempt > 20 && attempt % 20 == 0) {
+                        org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
+                                attempt, mode, Long.toUnsignedString(g.objectid));
+                    }
+                }
+                NoWait noWait = NO_WAIT.get();
+                if (noWait.armed && !waitedBriefly(need, mode, noWait.until)) {
+                    noWait.armed = false;
+                    throw new CrfsClient.WouldWait(); // its READ, FETCH or ACQUIRE stays on its way for the next try
+                }
                 if (need instanceof NeedReply d && d.yielded()) {
                     attempt--; // it made progress: another go, not a retry
                     yields++;
                 } else if (need instanceof NeedReply d) {
                     // a reply that does not come in time is waited for inside the next attempt, which then fails as a call would
-                    replyWaits = d.await(Session.CALL_TIMEOUT_MS) ? replyWaits + 1 : MAX_REPLY_WAITS;
-                } else {
-                    NeedGrant g = (NeedGrant) need;
-                    if (wanted == null) {
-                        wanted = new java.util.HashMap<>();
-                    }
-                    int mode = wanted.merge(g.objectid, g.mode, Math::max);
-                    if (attempt > 20 && attempt % 20 == 0) {
-                        org.slf4j.LoggerFactory.getLogger(RemoteStore.class).debug("attempt {} needs mode {} on {}",
-                                attempt, mode, Long.toUnsignedString(g.objectid));
-                    }
-                    keeper.acquire(g.objectid, mode);
+                    replyWaits = noWait.armed || d.await(Session.CALL_TIMEOUT_MS) ? replyWaits + 1 : MAX_REPLY_WAITS;
+                } else if (!noWait.armed) {
+                    keeper.acquire(((NeedGrant) need).objectid, mode);
                 }
             } finally {
                 if (callers != null) {
@@ -232,6 +247,20 @@ final class RemoteStore implements ItemStore {
         }
         throw new StoreException(StoreException.Kind.IO, "operation kept losing its grants to other clients after "
                 + MAX_ATTEMPTS + " attempts");
+    }
+
+    /**
+     * For a call that may wait only until {@code until}: waits for what the attempt gave itself
+     * up for (a reply, a grant) until then. False if it is not there by then (an ACQUIRE sent
+     * goes on); a failed acquire is thrown, as a wait for it would have thrown it.
+     */
+    private boolean waitedBriefly(RuntimeException need, int mode, long until) {
+        long left = until - System.nanoTime();
+        if (need instanceof NeedReply d) {
+            // a yield: long work with a reply that is there, which only goes on here while time is left
+            return d.yielded() ? left > 0 : left > 0 && d.await(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        return keeper.acquire(((NeedGrant) need).objectid, mode, Math.max(0, left));
     }
 
     private void require(long objectid, int mode) {

@@ -27,8 +27,13 @@ final class StoreCalls {
      * with a failure); false if it did not come in time or the thread was interrupted.
      */
     static boolean awaitQuietly(java.util.concurrent.CompletableFuture<?> reply, long millis) {
+        return awaitQuietly(reply, millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    static boolean awaitQuietly(java.util.concurrent.CompletableFuture<?> reply, long time,
+            java.util.concurrent.TimeUnit unit) {
         try {
-            reply.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            reply.get(time, unit);
         } catch (java.util.concurrent.ExecutionException e) {
             // the one who takes the answer meets the failure as a call would
         } catch (java.util.concurrent.TimeoutException e) {
