@@ -5,17 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.crfs.posix.Attr;
 import io.crfs.posix.Caller;
 import io.crfs.posix.PosixFs;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A read that waits for file data from crfsd, or an fsync that waits for crfsd's commit (a
@@ -24,15 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * between it and the client. Before, every operation of a client (all processes on a mount)
  * waited behind the one waiting.
  */
-class DataWaitTest {
+class DataWaitTest extends RelayedClientTest {
     private static final int SIZE = 2 << 20;
 
-    @TempDir
-    Path tmp;
-    TestServer server;
-    Relay relay;
-    CrfsClient a;
-    ExecutorService pool;
     long x;
     long y;
 
@@ -47,26 +35,7 @@ class DataWaitTest {
             fs.write(Caller.ROOT, y, 0, bytes("yes"), 0, 3);
             fs.sync();
         }
-        relay = new Relay(server.port());
-        a = CrfsClient.connect("127.0.0.1", relay.port(), "a");
-        pool = Executors.newCachedThreadPool();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (relay != null) {
-            relay.release();
-        }
-        if (pool != null) {
-            pool.shutdownNow();
-        }
-        if (server != null) {
-            server.closeAndCheck(a, relay);
-        }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        connectA();
     }
 
     private static byte[] pattern() {
@@ -83,32 +52,13 @@ class DataWaitTest {
         return Arrays.copyOf(b, n);
     }
 
-    /**
-     * Holds crfsd's answers back, starts {@code call} on a thread of its own, and returns once the
-     * client has sent something and that thread waits for an answer (a timed wait: with the
-     * locks released or, as before, held), so that what the test does next happens while it waits.
-     */
-    private <T> Future<T> whileHeld(java.util.concurrent.Callable<T> call) throws InterruptedException {
-        relay.hold();
-        long before = relay.sent();
-        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(call);
-        Thread t = Thread.ofPlatform().daemon().name("held-call").start(f);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((relay.sent() == before || t.getState() != Thread.State.TIMED_WAITING) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(relay.sent()).as("bytes the client sent after the hold").isGreaterThan(before);
-        assertThat(t.getState()).as("the held call waits for crfsd").isEqualTo(Thread.State.TIMED_WAITING);
-        return f;
-    }
-
     @Test
     void anOperationWaitingForDataDoesNotHoldUpTheClientsOthers() throws Exception {
         PosixFs fs = a.posix();
         fs.getattr(x); // a READ grant on x, none of its data
         assertThat(read(fs, y, 0, 3)).isEqualTo(bytes("yes"));
 
-        Future<byte[]> waiting = whileHeld(() -> read(fs, x, 0, 1 << 20));
+        Future<byte[]> waiting = relay.whileHeld(() -> read(fs, x, 0, 1 << 20));
         // what the client caches is served while the read waits for crfsd
         Future<Attr> stat = pool.submit(() -> fs.getattr(y));
         Future<byte[]> cached = pool.submit(() -> read(fs, y, 0, 3));
@@ -126,7 +76,7 @@ class DataWaitTest {
         assertThat(read(fs, y, 0, 3)).isEqualTo(bytes("yes"));
         fs.write(Caller.ROOT, x, 0, bytes("abc"), 0, 3); // the sync sends it, waits till crfsd applies it, then commits
 
-        Future<Object> syncing = whileHeld(() -> {
+        Future<Object> syncing = relay.whileHeld(() -> {
             fs.sync();
             return null;
         });
@@ -150,7 +100,7 @@ class DataWaitTest {
         assertThat(read(fs, y, 0, 3)).isEqualTo(bytes("yes"));
         fs.write(Caller.ROOT, x, 10, bytes("hello"), 0, 5); // part of a chunk: not cached, so the read asks crfsd
 
-        Future<byte[]> waiting = whileHeld(() -> read(fs, x, 0, 64 << 10));
+        Future<byte[]> waiting = relay.whileHeld(() -> read(fs, x, 0, 64 << 10));
         Future<Attr> stat = pool.submit(() -> fs.getattr(y));
         Future<byte[]> cached = pool.submit(() -> read(fs, y, 0, 3));
         assertThat(stat.get(5, TimeUnit.SECONDS).size()).isEqualTo(3);
@@ -171,7 +121,7 @@ class DataWaitTest {
         fs.write(Caller.ROOT, x, SIZE - 1, new byte[] {7}, 0, 1);
         fs.sync();
 
-        Future<byte[]> waiting = whileHeld(() -> read(fs, x, 0, 64 << 10));
+        Future<byte[]> waiting = relay.whileHeld(() -> read(fs, x, 0, 64 << 10));
         // while the READ is out, this client writes the bytes it asked for
         Future<Integer> wrote = pool.submit(() -> fs.write(Caller.ROOT, x, 0, bytes("NEW"), 0, 3));
         assertThat(wrote.get(5, TimeUnit.SECONDS)).isEqualTo(3);

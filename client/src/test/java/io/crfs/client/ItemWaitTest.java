@@ -9,17 +9,12 @@ import io.crfs.posix.Attr;
 import io.crfs.posix.Caller;
 import io.crfs.posix.PosixFs;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fetch of items a grant did not bring (a big directory: here every grant brings only the
@@ -29,13 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * listing of a directory of 200,000 names on a fresh mount stopped the mount's other processes
  * for up to 0.4 s.
  */
-class ItemWaitTest {
-    @TempDir
-    Path tmp;
-    TestServer server;
-    Relay relay;
-    CrfsClient a;
-    ExecutorService pool;
+class ItemWaitTest extends RelayedClientTest {
     long d;
     long n7;
     long y;
@@ -54,45 +43,7 @@ class ItemWaitTest {
             fs.write(Caller.ROOT, y, 0, bytes("yes"), 0, 3);
             fs.sync();
         }
-        relay = new Relay(server.port());
-        a = CrfsClient.connect("127.0.0.1", relay.port(), "a");
-        pool = Executors.newCachedThreadPool();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (relay != null) {
-            relay.release();
-        }
-        if (pool != null) {
-            pool.shutdownNow();
-        }
-        if (server != null) {
-            server.closeAndCheck(a, relay);
-        }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Holds crfsd's answers back, starts {@code call}, and returns once it waits for one (as DataWaitTest does). */
-    private <T> Future<T> whileHeld(java.util.concurrent.Callable<T> call) throws InterruptedException {
-        relay.hold();
-        long before = relay.sent();
-        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(call);
-        Thread t = Thread.ofPlatform().daemon().name("held-call").start(f);
-        awaitWaiting(t, before);
-        return f;
-    }
-
-    private void awaitWaiting(Thread t, long sentBefore) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((relay.sent() == sentBefore || t.getState() != Thread.State.TIMED_WAITING) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(relay.sent()).as("bytes the client sent after the hold").isGreaterThan(sentBefore);
-        assertThat(t.getState()).as("the held call waits for crfsd").isEqualTo(Thread.State.TIMED_WAITING);
+        connectA();
     }
 
     private static byte[] read(PosixFs fs, long ino, int length) {
@@ -106,7 +57,7 @@ class ItemWaitTest {
         assertThat(read(fs, y, 3)).isEqualTo(bytes("yes"));
         fs.getattr(d); // a READ grant on d, with its inode item only
 
-        Future<Attr> waiting = whileHeld(() -> fs.lookup(Caller.ROOT, d, bytes("n-25")));
+        Future<Attr> waiting = relay.whileHeld(() -> fs.lookup(Caller.ROOT, d, bytes("n-25")));
         Future<Attr> stat = pool.submit(() -> fs.getattr(y));
         Future<byte[]> cached = pool.submit(() -> read(fs, y, 3));
         assertThat(stat.get(5, TimeUnit.SECONDS).size()).isEqualTo(3);
@@ -171,7 +122,7 @@ class ItemWaitTest {
         for (int i = 0; i < ItemReads.FETCHES_BEFORE_ALL; i++) {
             fs.lookup(Caller.ROOT, big, bytes("name-" + i)); // a fetch of one name each
         }
-        Future<Attr> waiting = whileHeld(() -> fs.lookup(Caller.ROOT, big, bytes("name-2499")));
+        Future<Attr> waiting = relay.whileHeld(() -> fs.lookup(Caller.ROOT, big, bytes("name-2499")));
         assertThat(pool.submit(() -> fs.getattr(y)).get(5, TimeUnit.SECONDS).size()).isEqualTo(3);
         assertThat(waiting.isDone()).isFalse();
 
@@ -205,13 +156,13 @@ class ItemWaitTest {
         byte[] name = bytes("user.k");
         assertThat(getxattr(fs, name)).isNull(); // its key is loaded (known absent), so a set needs no fetch
 
-        Future<List<Item>> scan = whileHeld(() -> a.store().scan(Key.first(d), Key.last(d), 100_000));
+        Future<List<Item>> scan = relay.whileHeld(() -> a.store().scan(Key.first(d), Key.last(d), 100_000));
         fs.setxattr(Caller.ROOT, d, name, bytes("v"), 0);
         fs.write(Caller.ROOT, f, 0, bytes("x"), 0, 1);
         long before = relay.sent();
         java.util.concurrent.FutureTask<Attr> stat = new java.util.concurrent.FutureTask<>(() -> fs.getattr(f));
         Thread t = Thread.ofPlatform().daemon().name("settling-stat").start(stat);
-        awaitWaiting(t, before); // the batch with the xattr is at crfsd, its answer held behind the fetch's
+        relay.awaitWaiting(t, before); // the batch with the xattr is at crfsd, its answer held behind the fetch's
 
         relay.release();
         stat.get(10, TimeUnit.SECONDS);

@@ -92,6 +92,32 @@ final class Relay implements AutoCloseable {
         notifyAll();
     }
 
+    /**
+     * Holds the server's answers back, starts {@code call} on a thread of its own, and returns
+     * once the client has sent something and that thread waits for an answer (a timed wait: with
+     * the client's locks released or, as before, held), so that what a test does next happens
+     * while it waits.
+     */
+    <T> java.util.concurrent.Future<T> whileHeld(java.util.concurrent.Callable<T> call) throws InterruptedException {
+        hold();
+        long before = sent();
+        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(call);
+        Thread t = Thread.ofPlatform().daemon().name("held-call").start(f);
+        awaitWaiting(t, before);
+        return f;
+    }
+
+    /** Returns once the clients sent more than {@code sentBefore} bytes and {@code t} waits for an answer (10 s at most). */
+    void awaitWaiting(Thread t, long sentBefore) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while ((sent() == sentBefore || t.getState() != Thread.State.TIMED_WAITING) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        org.assertj.core.api.Assertions.assertThat(sent()).as("bytes the client sent after the hold").isGreaterThan(sentBefore);
+        org.assertj.core.api.Assertions.assertThat(t.getState()).as("the held call waits for crfsd")
+                .isEqualTo(Thread.State.TIMED_WAITING);
+    }
+
     void cutAll() throws IOException {
         for (Socket s : open) {
             s.close();
