@@ -133,7 +133,7 @@ public final class CrfsClient implements AutoCloseable {
      * other callers too, such as a FUSE ring queue's.
      */
     public <T> T withoutWaiting(java.util.function.Supplier<T> call) {
-        return RemoteStore.withoutWaiting(call);
+        return NoWait.run(call);
     }
 
     /** Called with [from, to] objectid ranges whose cached items and data were just dropped. */

@@ -114,34 +114,6 @@ final class RemoteStore implements ItemStore {
         invalidator.addListener(l);
     }
 
-    /**
-     * How long in all a call made through {@link #withoutWaiting} may wait for crfsd before it
-     * gives itself up: about a round trip on a LAN. Most waits (a grant nobody else holds, a
-     * small fetch) end sooner, and moving the call elsewhere would cost more than they do; a
-     * grant another client must give back first, or a big fetch, takes longer.
-     */
-    static final long SHORT_WAIT_NANOS = 1_000_000L;
-
-    /** A call made through {@link #withoutWaiting}: until when it may still wait here; cleared when an operation of it ends. */
-    private static final class NoWait {
-        boolean armed;
-        long until;
-    }
-
-    private static final ThreadLocal<NoWait> NO_WAIT = ThreadLocal.withInitial(NoWait::new);
-
-    static <T> T withoutWaiting(Supplier<T> call) {
-        NoWait w = NO_WAIT.get();
-        w.armed = true;
-        w.until = System.nanoTime() + SHORT_WAIT_NANOS;
-        try {
-            return call.get();
-        } finally {
-            w.armed = false;
-        }
-    }
-
-
     /** Thrown inside an attempt when a grant is missing; caught by {@link #operation}. */
     private static final class NeedGrant extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -205,7 +177,7 @@ final class RemoteStore implements ItemStore {
                     dataWaitOutside = false;
                     replyWaitOutside = false;
                     if (need == null) {
-                        NO_WAIT.get().armed = false; // done (or failed): what it did must not be done again elsewhere
+                        NoWait.current().armed = false; // done (or failed): what it did must not be done again elsewhere
                     }
                 }
                 lock.unlock();
@@ -225,7 +197,7 @@ final class RemoteStore implements ItemStore {
                                 attempt, mode, Long.toUnsignedString(g.objectid));
                     }
                 }
-                NoWait noWait = NO_WAIT.get();
+                NoWait noWait = NoWait.current();
                 if (noWait.armed && !waitedBriefly(need, mode, noWait.until)) {
                     noWait.armed = false;
                     throw new CrfsClient.WouldWait(); // its READ, FETCH or ACQUIRE stays on its way for the next try
