@@ -43,10 +43,6 @@ final class DataReads {
         }
     }
 
-    /**
-     * Thrown by a read that would wait for {@code reply}: its attempt is thrown away, the caller
-     * waits with no lock held and runs the read again, which then takes the reply.
-     */
     /** Whether chunks a sequential reader has read to their end leave the cache at once ({@link #readOut}). */
     private final boolean useOnce;
 
@@ -188,22 +184,16 @@ final class DataReads {
      * waited (taken off the list), else chunks [idx, to] fetched now.
      */
     private Run pendingOrFetch(long ino, long idx, long to) {
-        Pending p = null;
-        for (var it = pending.iterator(); it.hasNext() && p == null; ) {
-            Pending q = it.next();
-            if (q.holds(ino, idx)) {
-                it.remove();
-                p = q;
-            }
-        }
+        Pending p = pendingFor(ino, idx);
         if (p == null) {
             return fetch(ino, idx, to);
         }
+        pending.remove(p);
         try {
-            return new Run(p.from(), p.to(), ReplyBytes.of(session.await(p.request(), p.reply())));
-        } catch (IOException e) {
+            return new Run(p.from(), p.to(), ReplyBytes.of(StoreCalls.await(session, p.request(), p.reply())));
+        } catch (RuntimeException e) {
             ReplyBytes.discardWhenDone(p.reply()); // abandoned: a DATA reply that comes later is released
-            throw StoreCalls.failure(e);
+            throw e;
         }
     }
 

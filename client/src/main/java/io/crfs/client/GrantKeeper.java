@@ -143,9 +143,7 @@ final class GrantKeeper {
     private void finish(Message m, java.util.concurrent.CompletableFuture<Message> reply, long sent) {
         Message.Granted g = null;
         try {
-            g = (Message.Granted) session.await(m, reply);
-        } catch (java.io.IOException e) {
-            throw StoreCalls.failure(e);
+            g = (Message.Granted) StoreCalls.await(session, m, reply);
         } finally {
             List<Message.Revoke> ready;
             lock.lock();

@@ -96,7 +96,8 @@ final class RemoteStore implements ItemStore {
         this.maxObjects = maxObjects;
         this.outbox = new Outbox(session, grants, items, writeBack, this::dropAll);
         this.itemReads = new ItemReads(session, items, partial, outbox);
-        this.reads = new DataReads(session, pages, outbox, ino -> inode(ino).size(), kernelPageCache);
+        // a read looks at its inode's size: that never gives the attempt up (a read must not stop halfway)
+        this.reads = new DataReads(session, pages, outbox, ino -> inode(ino, false).size(), kernelPageCache);
         this.invalidator = new Invalidator(session, grants, items, partial, pages, outbox, reads);
         this.keeper = new GrantKeeper(session, lock, grants, items, partial, outbox, invalidator, maxObjects);
     }
@@ -355,7 +356,12 @@ final class RemoteStore implements ItemStore {
     // ------------------------------------------------------------------ data
 
     private InodeItem inode(long ino) {
-        byte[] v = value(new Key(ino, ItemType.INODE_ITEM, 0));
+        return inode(ino, true);
+    }
+
+    /** {@code outside}: whether a fetch of the inode item may give the attempt up ({@link #itemsOutside}). */
+    private InodeItem inode(long ino, boolean outside) {
+        byte[] v = itemReads.value(op, new Key(ino, ItemType.INODE_ITEM, 0), outside && itemsOutside());
         if (v == null) {
             throw new StoreException(StoreException.Kind.STALE, "inode " + ino + " does not exist");
         }
@@ -414,13 +420,7 @@ final class RemoteStore implements ItemStore {
             require(ino, 1);
             boolean outside = dataWaitOutside && op.edits.isEmpty();
             dataWaitOutside = false;
-            boolean items = replyWaitOutside;
-            replyWaitOutside = false; // a read may look at its inode: it must not give up halfway through
-            try {
-                reads.readInto(ino, offset, out, length, outside);
-            } finally {
-                replyWaitOutside = items;
-            }
+            reads.readInto(ino, offset, out, length, outside);
             return null;
         });
     }

@@ -17,6 +17,15 @@ final class StoreCalls {
         }
     }
 
+    /** The answer to a request sent with {@link Session#send}, as {@link #call} would give it. */
+    static Message await(Session session, Message m, java.util.concurrent.CompletableFuture<Message> reply) {
+        try {
+            return session.await(m, reply);
+        } catch (IOException e) {
+            throw failure(e);
+        }
+    }
+
     /** A call's failure as the store reports it: a refusal keeps its kind, anything else is I/O. */
     static StoreException failure(IOException e) {
         return new StoreException(e instanceof RemoteException r ? kind(r) : StoreException.Kind.IO, e.getMessage(), e);

@@ -334,10 +334,10 @@ final class RingQueue {
      */
     private void move(Entry e, ByteBuffer in, ByteBuffer inPlaceReply) {
         if (e.inPlace) {
-            park(e, () -> dispatcher.handleMoved(in, inPlaceReply));
+            park(e, waits, () -> dispatcher.handleMoved(in, inPlaceReply));
             return;
         }
-        park(e, () -> {
+        park(e, waits, () -> {
             ByteBuffer o = movedOut.get();
             if (o == null) {
                 o = Wire.le(ByteBuffer.allocateDirect(Wire.OUT_HEADER_SIZE + payloadSize));
@@ -363,11 +363,6 @@ final class RingQueue {
     private void park(Entry e, ByteBuffer in, ByteBuffer out, ExecutorService on) {
         boolean tracked = on == bulk; // a large READ: its pages stay locked until it is answered
         park(e, on, () -> tracked ? dispatcher.handleTracked(in, out) : dispatcher.handle(in, out));
-    }
-
-    /** Answers a moved request ({@link #move}) on the waits pool. */
-    private void park(Entry e, java.util.function.IntSupplier answer) {
-        park(e, waits, answer);
     }
 
     private void park(Entry e, ExecutorService on, java.util.function.IntSupplier answer) {

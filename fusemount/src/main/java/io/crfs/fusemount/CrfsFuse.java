@@ -84,8 +84,10 @@ public final class CrfsFuse implements FuseFileSystem {
         return cacheNames ? caching.entryTtlNanos() : 0;
     }
 
-    private final io.crfs.client.CrfsClient locks;
-    /** The network client, whose calls may move a request off a ring queue's thread ({@link #movable}); null: local. */
+    /**
+     * The network client: locks are taken through it (the server, so all clients see them), and
+     * its calls may move a request off a ring queue's thread ({@link #movable}). Null: a local mount.
+     */
     private final io.crfs.client.CrfsClient client;
     /** Threads that wait for blocking locks (never the common pool: its threads may be the lockers). */
     private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -94,16 +96,11 @@ public final class CrfsFuse implements FuseFileSystem {
         return t;
     });
 
-    /**
-     * {@code locks}: the network client, where byte-range and flock locks are taken (the server,
-     * so all clients see them) and whose calls may move a request off a ring queue's thread; null:
-     * a local mount (locks are local only, nothing waits for a network).
-     */
-    public CrfsFuse(PosixFs fs, Caching caching, io.crfs.client.CrfsClient locks) {
+    /** {@code client}: the network client ({@link #client}); null: a local mount (locks are local only). */
+    public CrfsFuse(PosixFs fs, Caching caching, io.crfs.client.CrfsClient client) {
         this.fs = fs;
         this.caching = caching;
-        this.locks = locks;
-        this.client = locks;
+        this.client = client;
         held.put(PosixFs.ROOT, new Held(Long.MAX_VALUE, true));
     }
 
@@ -379,7 +376,7 @@ public final class CrfsFuse implements FuseFileSystem {
     public void flush(FuseContext ctx, long ino, long fh, long lockOwner) {
         // write-back edits reach the server on fsync, on revoke and within half a second; a close
         // drops the closing owner's record locks, as close(2) does
-        if (locks != null && lockers.remove(new LockKey(ino(ino), lockOwner, false))) {
+        if (client != null && lockers.remove(new LockKey(ino(ino), lockOwner, false))) {
             unlock(ino(ino), lockOwner, false);
         }
         PosixFs.ErrorMark m = mark(fh);
@@ -388,7 +385,7 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void release(FuseContext ctx, long ino, long fh, int flags, int releaseFlags, long lockOwner) {
-        if (locks != null && (releaseFlags & FuseFileSystem.RELEASE_FLOCK_UNLOCK) != 0
+        if (client != null && (releaseFlags & FuseFileSystem.RELEASE_FLOCK_UNLOCK) != 0
                 && lockers.remove(new LockKey(ino(ino), lockOwner, true))) {
             unlock(ino(ino), lockOwner, true);
         }
@@ -403,7 +400,7 @@ public final class CrfsFuse implements FuseFileSystem {
     /** Drops the owner's locks in [start, end], and its waits there. */
     private void unlock(long ino, long owner, long start, long end, boolean flock) {
         try {
-            locks.lock(ino, owner, start, end, io.crfs.fuse.FileLock.F_UNLCK, false, flock);
+            client.lock(ino, owner, start, end, io.crfs.fuse.FileLock.F_UNLCK, false, flock);
         } catch (java.io.IOException e) {
             throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
         }
@@ -411,11 +408,11 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public io.crfs.fuse.FileLock getlk(FuseContext ctx, long ino, long fh, long owner, io.crfs.fuse.FileLock lock) {
-        if (locks == null) {
+        if (client == null) {
             throw new FuseException(io.crfs.fuse.Errno.ENOSYS);
         }
         try {
-            var info = locks.testLock(ino(ino), owner, lock.start(), lock.end(), lock.type(), false);
+            var info = client.testLock(ino(ino), owner, lock.start(), lock.end(), lock.type(), false);
             if (info.lockType() == io.crfs.fuse.FileLock.F_UNLCK) {
                 return new io.crfs.fuse.FileLock(lock.start(), lock.end(), io.crfs.fuse.FileLock.F_UNLCK, 0);
             }
@@ -428,7 +425,7 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public void setlk(FuseContext ctx, long ino, long fh, long owner, io.crfs.fuse.FileLock lock, boolean sleep,
                       boolean flock) {
-        if (locks == null) {
+        if (client == null) {
             throw new FuseException(io.crfs.fuse.Errno.ENOSYS);
         }
         long i = ino(ino);
@@ -461,7 +458,7 @@ public final class CrfsFuse implements FuseFileSystem {
             if (lock.type() != io.crfs.fuse.FileLock.F_UNLCK) {
                 lockers.add(new LockKey(ino, owner, flock)); // before: a close racing the grant must still unlock
             }
-            locks.lock(ino, owner, lock.start(), lock.end(), lock.type(), block, flock);
+            client.lock(ino, owner, lock.start(), lock.end(), lock.type(), block, flock);
         } catch (io.crfs.client.RemoteException e) {
             int errno = switch (e.code()) {
                 case LOCKED -> io.crfs.fuse.Errno.EAGAIN;
