@@ -128,7 +128,7 @@ public interface FuseFileSystem {
         throw enosys();
     }
 
-    /** {@code mode}: 0 or FALLOC_FL_KEEP_SIZE 1, PUNCH_HOLE 2, ZERO_RANGE 0x10, ... */
+    /** {@code mode}: 0 or FALLOC_FL_KEEP_SIZE 1, PUNCH_HOLE 2, ZERO_RANGE 0x10, ... (the kernel passes these three on) */
     default void fallocate(FuseContext ctx, long ino, long fh, long offset, long length, int mode) { throw enosys(); }
 
     /** {@code whence}: SEEK_DATA 3 or SEEK_HOLE 4 (the kernel does SET/CUR/END itself). */

@@ -134,6 +134,29 @@ abstract class FilesContract {
     }
 
     @Test
+    void fallocateModes() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "fallocate(1) needs a mounted file system");
+        Path f = d.resolve("fa");
+        byte[] data = new byte[3 << 16];
+        new java.util.Random(5).nextBytes(data);
+        Files.write(f, data);
+        shell("fallocate -z -o 5000 -l 70000 " + f + " && fallocate -p -o 100000 -l 9000 " + f
+                + " && fallocate -z -o 190000 -l 20000 " + f + " && fallocate -z -n -o 205000 -l 100000 " + f
+                + " && fallocate -n -o 300000 -l 4096 " + f);
+        byte[] want = java.util.Arrays.copyOf(data, 210000);
+        java.util.Arrays.fill(want, 5000, 75000, (byte) 0);
+        java.util.Arrays.fill(want, 100000, 109000, (byte) 0);
+        java.util.Arrays.fill(want, 190000, 210000, (byte) 0);
+        assertThat(Files.readAllBytes(f)).isEqualTo(want);
+        // the modes btrfs lacks fail the same way
+        String out = shell("for m in -c -i; do fallocate $m -o 0 -l 65536 " + f + " 2>&1; echo rc=$?; done");
+        assertThat(out.split("\n")).containsExactly(
+                "fallocate: fallocate failed: Operation not supported", "rc=1",
+                "fallocate: fallocate failed: Operation not supported", "rc=1");
+        assertThat(Files.size(f)).isEqualTo(210000);
+    }
+
+    @Test
     void createErrors() throws IOException {
         Path f = Files.createFile(d.resolve("f"));
         assertThatThrownBy(() -> Files.createFile(f)).isInstanceOf(FileAlreadyExistsException.class);

@@ -100,10 +100,13 @@ final class FileOps {
         InodeItem it = inodes.load(ino);
         boolean keepSize = (mode & PosixFs.FALLOC_FL_KEEP_SIZE) != 0;
         boolean punch = (mode & PosixFs.FALLOC_FL_PUNCH_HOLE) != 0;
+        boolean zero = (mode & PosixFs.FALLOC_FL_ZERO_RANGE) != 0;
         if (offset < 0 || length <= 0) {
             throw new PosixException(Errno.EINVAL, "fallocate of " + length + " bytes at " + offset);
         }
-        if ((mode & ~(PosixFs.FALLOC_FL_KEEP_SIZE | PosixFs.FALLOC_FL_PUNCH_HOLE)) != 0 || (punch && !keepSize)) {
+        // the modes btrfs has: allocate, punch a hole (which keeps the size), zero a range
+        if ((mode & ~(PosixFs.FALLOC_FL_KEEP_SIZE | PosixFs.FALLOC_FL_PUNCH_HOLE | PosixFs.FALLOC_FL_ZERO_RANGE)) != 0
+                || (punch && (!keepSize || zero))) {
             throw new PosixException(Errno.EOPNOTSUPP, "fallocate mode 0x" + Integer.toHexString(mode));
         }
         if (Inodes.isDir(it.mode())) {
@@ -115,12 +118,11 @@ final class FileOps {
         if (offset > Inodes.MAX_FILE_SIZE - length) {
             throw new PosixException(Errno.EFBIG, "fallocate to " + offset + "+" + length + " is past the maximum file size");
         }
-        if (punch) {
-            long end = Math.min(it.size(), offset + length);
-            if (end > offset) {
-                store.punchHole(ino, offset, end - offset);
-            }
-        } else {
+        long end = Math.min(it.size(), offset + length);
+        if ((punch || zero) && end > offset) {
+            store.punchHole(ino, offset, end - offset);
+        }
+        if (!punch) { // a zeroed range is allocated again, as btrfs does: later writes there find their space
             store.allocate(ino, offset, length, keepSize);
         }
         modified(c, ino);

@@ -43,6 +43,7 @@ public final class PosixFs {
     // fallocate modes
     public static final int FALLOC_FL_KEEP_SIZE = 1;
     public static final int FALLOC_FL_PUNCH_HOLE = 2;
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
     // access() masks
     public static final int R_OK = 4, W_OK = 2, X_OK = 1, F_OK = 0;
 

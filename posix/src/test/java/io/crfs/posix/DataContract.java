@@ -188,12 +188,46 @@ public abstract class DataContract extends RenameContract {
     }
 
     @Test
+    public void fallocate_zeroRange() {
+        Attr f = file(ROOT, "f");
+        byte[] data = bytes(3 * 65536, 9);
+        fs.write(ROOTC, f.ino(), 0, data, 0, data.length);
+        commit();
+        tick();
+        // inside the file, unaligned at both ends: zeros there, the bytes around it kept
+        fs.fallocate(ROOTC, f.ino(), PosixFs.FALLOC_FL_ZERO_RANGE, 5000, 70000);
+        java.util.Arrays.fill(data, 5000, 75000, (byte) 0);
+        assertThat(readAll(f.ino())).isEqualTo(data);
+        Attr a = fs.getattr(f.ino());
+        assertThat(a.size()).isEqualTo(data.length);
+        assertThat(a.mtime()).isEqualTo(now());
+        assertThat(a.blocks()).isEqualTo(data.length / 512); // the zeroed blocks are allocated again
+        // past the end: the file grows, unless the size is to be kept
+        fs.fallocate(ROOTC, f.ino(), PosixFs.FALLOC_FL_ZERO_RANGE, 190000, 20000);
+        java.util.Arrays.fill(data, 190000, data.length, (byte) 0);
+        assertThat(fs.getattr(f.ino()).size()).isEqualTo(210000);
+        fs.fallocate(ROOTC, f.ino(), PosixFs.FALLOC_FL_ZERO_RANGE | PosixFs.FALLOC_FL_KEEP_SIZE, 200000, 100000);
+        assertThat(fs.getattr(f.ino()).size()).isEqualTo(210000);
+        commit();
+        byte[] grown = java.util.Arrays.copyOf(data, 210000);
+        assertThat(readAll(f.ino())).isEqualTo(grown);
+        // a small (inline) file is zeroed in place
+        Attr s = file(ROOT, "s", b("abcdef"));
+        fs.fallocate(ROOTC, s.ino(), PosixFs.FALLOC_FL_ZERO_RANGE | PosixFs.FALLOC_FL_KEEP_SIZE, 2, 3);
+        assertThat(readAll(s.ino())).isEqualTo(new byte[] {'a', 'b', 0, 0, 0, 'f'});
+    }
+
+    @Test
     public void fallocate_errors() {
         Attr f = file(ROOT, "f");
         Attr d = dir(ROOT, "d");
         Attr p = fs.mknod(ROOTC, ROOT, b("p"), 0010644, 0);
         assertErrno(Errno.EOPNOTSUPP, () -> fs.fallocate(ROOTC, f.ino(), PosixFs.FALLOC_FL_PUNCH_HOLE, 0, 10));
-        assertErrno(Errno.EOPNOTSUPP, () -> fs.fallocate(ROOTC, f.ino(), 0x10, 0, 10));
+        // collapse and insert range, and a zeroed range that is also a hole: btrfs has none of them
+        assertErrno(Errno.EOPNOTSUPP, () -> fs.fallocate(ROOTC, f.ino(), 0x08, 0, 4096));
+        assertErrno(Errno.EOPNOTSUPP, () -> fs.fallocate(ROOTC, f.ino(), 0x20, 0, 4096));
+        assertErrno(Errno.EOPNOTSUPP, () -> fs.fallocate(ROOTC, f.ino(),
+                PosixFs.FALLOC_FL_ZERO_RANGE | PosixFs.FALLOC_FL_PUNCH_HOLE | PosixFs.FALLOC_FL_KEEP_SIZE, 0, 10));
         assertErrno(Errno.EINVAL, () -> fs.fallocate(ROOTC, f.ino(), 0, 0, 0));
         assertErrno(Errno.EINVAL, () -> fs.fallocate(ROOTC, f.ino(), 0, -1, 10));
         assertErrno(Errno.EISDIR, () -> fs.fallocate(ROOTC, d.ino(), 0, 0, 10));

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.function.Consumer;
 
-/** The data operations of {@link PosixRandomOps}: write, truncate, punch hole, fallocate. */
+/** The data operations of {@link PosixRandomOps}: write, truncate, punch hole, fallocate, zero range. */
 final class DataOps {
     private final PosixFs fs;
     private final Random rnd;
@@ -77,8 +77,13 @@ final class DataOps {
                 int off = Math.min(max - 1, rnd.nextInt(size + 10_000));
                 int len = Math.min(1 + rnd.nextInt(50_000), max - off);
                 boolean keep = rnd.nextBoolean();
-                op.accept("fallocate " + f.ino + " at " + off + " len " + len + (keep ? " keep size" : ""));
-                fs.fallocate(Caller.ROOT, f.ino, keep ? PosixFs.FALLOC_FL_KEEP_SIZE : 0, off, len);
+                boolean zero = rnd.nextBoolean();
+                op.accept((zero ? "zero range " : "fallocate ") + f.ino + " at " + off + " len " + len + (keep ? " keep size" : ""));
+                fs.fallocate(Caller.ROOT, f.ino, (keep ? PosixFs.FALLOC_FL_KEEP_SIZE : 0)
+                        | (zero ? PosixFs.FALLOC_FL_ZERO_RANGE : 0), off, len);
+                if (zero && off < size) {
+                    Arrays.fill(f.data, off, Math.min(size, off + len), (byte) 0);
+                }
                 if (!keep && off + len > size) {
                     f.resize(off + len);
                 }
