@@ -54,22 +54,31 @@ final class Invalidator {
             return;
         }
         java.util.Set<Long> busy = outbox.editedObjectids();
-        List<long[]> gone = new ArrayList<>();
-        int n = 0;
+        List<Grants.Held> back = new ArrayList<>();
         for (Grants.Held h : grants.byUse()) {
-            long o = h.min().objectid();
-            if (n == excess) {
+            if (back.size() == excess) {
                 break;
             }
-            if (!h.whole() || busy.contains(o)) {
-                continue; // our unused inode numbers, or edits the server has yet to apply
+            if (h.whole() && !busy.contains(h.min().objectid())) { // else our unused inode numbers, or unapplied edits
+                back.add(h);
             }
-            session.post(new Message.Release(h.id(), 0));
-            gone.addAll(forget(h));
-            n++;
         }
-        LOG.debug("gave back {} of {} grants", n, grants.size() + n);
+        LOG.debug("giving back {} of {} grants", back.size(), grants.size());
+        giveBack(back, h -> session.post(new Message.Release(h.id(), 0)));
+    }
+
+    /**
+     * Forgets grants we give back, tells the listeners, and only then lets {@code release} tell
+     * the server: once it knows, another client may change what they covered at once, and by
+     * then nothing here (the kernel's caches included) may still show the old state.
+     */
+    void giveBack(List<Grants.Held> back, java.util.function.Consumer<Grants.Held> release) {
+        List<long[]> gone = new ArrayList<>();
+        for (Grants.Held h : back) {
+            gone.addAll(forget(h));
+        }
         gone.forEach(r -> tell(r[0], r[1]));
+        back.forEach(release);
     }
 
     /**

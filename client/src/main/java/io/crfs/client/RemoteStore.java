@@ -10,6 +10,7 @@ import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
 import io.crfs.protocol.Edit;
 import io.crfs.protocol.Message;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -554,12 +555,16 @@ final class RemoteStore implements ItemStore {
     private void claimUnused() {
         Key min = Key.first(nextIno);
         Key max = Key.last(nextIno + inoLeft - 1);
+        List<Grants.Held> overlapping = new ArrayList<>();
         for (Grants.Held h : grants.all()) {
             if (h.max().compareTo(min) >= 0 && h.min().compareTo(max) <= 0) {
-                outbox.flush();
-                call(new Message.Release(h.id(), 0));
-                invalidator.forget(h);
+                overlapping.add(h);
             }
+        }
+        if (!overlapping.isEmpty()) {
+            // it may cover objects made from these numbers that the kernel caches: told before released
+            outbox.flush();
+            invalidator.giveBack(overlapping, h -> call(new Message.Release(h.id(), 0)));
         }
         keeper.install((Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, min, max, 2)));
     }

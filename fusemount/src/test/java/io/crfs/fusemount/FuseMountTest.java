@@ -301,6 +301,28 @@ class FuseMountTest {
     }
 
     /**
+     * A client creates files from its unused inode numbers under one WRITE grant over all of them;
+     * another client's read downgrades it to READ, and the next create gives that grant back to
+     * take WRITE again. The objects made from those numbers leave the kernel's cache before the
+     * server hears of it: without that, mount A kept showing the directory as it made it, while
+     * mount B filled it (fsstress on both mounts found it).
+     */
+    @Test
+    void whatAMountMadeLeavesItsKernelWhenItGivesTheGrantBack() throws Exception {
+        TwoMounts mounts = twoMounts("gb.img");
+        Path a = mounts.a(), b = mounts.b();
+        try (mounts) {
+            Files.createDirectories(a.resolve("d/e"));
+            assertThat(Files.size(a.resolve("d/e"))).isZero(); // cached by A's kernel
+            assertThat(Files.size(b.resolve("d/e"))).isZero(); // B reads it: A's grant is now READ
+            Files.createFile(a.resolve("made-after")); // A takes WRITE on its numbers again
+            Files.createDirectory(b.resolve("d/e/x"));
+            assertThat(Files.size(a.resolve("d/e"))).isEqualTo(Files.size(b.resolve("d/e"))).isEqualTo(2);
+            assertThat(Files.getLastModifiedTime(a.resolve("d/e"))).isEqualTo(Files.getLastModifiedTime(b.resolve("d/e")));
+        }
+    }
+
+    /**
      * A revoke is answered only once the kernel dropped the file's pages too: dropping them
      * afterwards made the kernel throw away the fresh size it was fetching for the next read, which
      * then stopped at the old end of file (about one round in 25 before the fix).
