@@ -21,9 +21,23 @@
 #       with xattrs, one big file, directories), removes each fill and checks that a new file
 #       can still be written and fsynced; fails if an fsync after a removal fails or if
 #       anything but the probe files is left. Then stop the server and run btrfs check.
+#   bench/conformance.sh fsstress FSSTRESS_BIN SEED NOPS NPROC LOGPREFIX REF DIR_A [DIR_B]
+#       xfstests' fsstress (NPROC processes, NOPS operations each) in REF (an empty directory
+#       on the kernel's btrfs: the oracle) and in DIR_A (an empty directory on a crfs mount).
+#       Each process works in its own directory from its own seed, so every operation's result
+#       must be the kernel's, and so must the tree left (names, types, modes, owners, sizes,
+#       link counts, contents, symlinks, xattrs). With DIR_B (the same directory through a
+#       second mount of the server), seed SEED+1 runs at once in DIR_B/b while seed SEED runs in
+#       DIR_A/a (and both in REF), and the tree must also be the same through both mounts.
+#       Left out: clone, dedupe and exchange range (the kernel's FUSE has no way to pass them
+#       on) and FIEMAP (the layout, not the contents). Compared without st_blocks (btrfs
+#       allocates a block when a truncate up zeroes the old last one; crfs leaves a hole).
+#   bench/conformance.sh fsstress-shared FSSTRESS_BIN SEED NOPS NPROC LOGPREFIX DIR_A DIR_B
+#       seeds SEED and SEED+1 at once in the same directory through two mounts, fighting over
+#       the same names; the tree must be the same through both mounts afterwards.
 set -u
 py=${PYTHON:-/usr/bin/python3}
-mode=${1:?mode: pjd|fsx|twomount|coherence|alternate}; shift
+mode=${1:?mode: pjd|fsx|twomount|coherence|alternate|enospc|fsstress|fsstress-shared}; shift
 case "$mode" in
 pjd)
     mnt=$1 pjd=$2 log=$3 to=${4:-600}
@@ -237,6 +251,62 @@ if left:
     failed += 1; print("LEFT OVER:", left[:10])
 print("enospc failures=%d" % failed); sys.exit(1 if failed else 0)
 PY
+    ;;
+fsstress|fsstress-shared)
+    bin=$1 seed=$2 nops=$3 nproc=$4 log=$5; shift 5
+    skip=(-f clonerange=0 -f deduperange=0 -f exchangerange=0 -f fiemap=0)
+    run() { timeout 1800 "$bin" -d "$1" -n "$nops" -p "$nproc" -s "$2" -v -V "${skip[@]}" > "$3" 2>&1 || echo "fsstress in $1 rc=$?"; }
+    tree() { "$py" - "$1" <<'PY'
+import hashlib, os, stat, sys
+root = sys.argv[1]
+for d, dirs, files in os.walk(root):
+    dirs.sort()
+    for n in sorted(dirs + files):
+        p = os.path.join(d, n); st = os.lstat(p); m = st.st_mode
+        if stat.S_ISREG(m):
+            h = hashlib.sha256()
+            with open(p, 'rb') as f:
+                for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+            what = h.hexdigest()[:16]
+        else:
+            what = '->' + os.readlink(p) if stat.S_ISLNK(m) else '-'
+        xs = sorted(os.listxattr(p, follow_symlinks=False))
+        xa = ','.join('%s=%s' % (x, hashlib.sha256(os.getxattr(p, x, follow_symlinks=False)).hexdigest()[:8]) for x in xs)
+        print(os.path.relpath(p, root), oct(m), st.st_uid, st.st_gid, st.st_size, st.st_nlink, st.st_rdev, what, xa)
+PY
+    }
+    # an operation's line with st_blocks masked, in the order of each process's own operations
+    # (and without the flags a failed FS_IOC_GETFLAGS leaves unset: fsstress prints them anyway)
+    ops() { sed -E -e 's/\[(-?[0-9]+) ([0-9]+) ([0-9]+) ([0-9]+) [0-9]+ /[\1 \2 \3 \4 B /g' \
+        -e 's/: getattr (.*) [0-9]+ -1$/: getattr \1 ? -1/' "$1" | sort -t/ -k1,1n -s; }
+    bad=0
+    same() { if cmp -s "$2" "$3"; then echo "$1: same"; else echo "$1: DIFFERENT (diff $2 $3)"; bad=1; fi; }
+    if [ "$mode" = fsstress-shared ]; then
+        A=$1 B=$2
+        run "$A" "$seed" "$log-a.log" & pa=$!
+        run "$B" "$((seed + 1))" "$log-b.log"; wait $pa
+        tree "$A" > "$log-a.tree"; tree "$B" > "$log-b.tree"
+        echo "entries: $(wc -l < "$log-a.tree")"; same "tree through mount A and mount B" "$log-a.tree" "$log-b.tree"
+    elif [ $# -ge 3 ]; then
+        ref=$1 A=$2 B=$3
+        mkdir -p "$ref/a" "$ref/b" "$A/a" "$A/b"
+        run "$ref/a" "$seed" "$log-ref-a.log" & pa=$!
+        run "$ref/b" "$((seed + 1))" "$log-ref-b.log"; wait $pa
+        run "$A/a" "$seed" "$log-a.log" & pa=$!
+        run "$B/b" "$((seed + 1))" "$log-b.log"; wait $pa
+        for x in a b; do ops "$log-ref-$x.log" > "$log-ref-$x.ops"; ops "$log-$x.log" > "$log-$x.ops"
+            same "operations in $x" "$log-ref-$x.ops" "$log-$x.ops"; done
+        tree "$ref" > "$log-ref.tree"; tree "$A" > "$log-a.tree"; tree "$B" > "$log-b.tree"
+        echo "entries: $(wc -l < "$log-ref.tree")"
+        same "tree through mount A" "$log-ref.tree" "$log-a.tree"; same "tree through mount B" "$log-ref.tree" "$log-b.tree"
+    else
+        ref=$1 A=$2
+        run "$ref" "$seed" "$log-ref.log"; run "$A" "$seed" "$log-a.log"
+        ops "$log-ref.log" > "$log-ref.ops"; ops "$log-a.log" > "$log-a.ops"; same "operations" "$log-ref.ops" "$log-a.ops"
+        tree "$ref" > "$log-ref.tree"; tree "$A" > "$log-a.tree"
+        echo "entries: $(wc -l < "$log-ref.tree")"; same "tree" "$log-ref.tree" "$log-a.tree"
+    fi
+    exit $bad
     ;;
 *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac

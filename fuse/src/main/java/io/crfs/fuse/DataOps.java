@@ -120,6 +120,23 @@ final class DataOps {
         r.out.putLong(d.fs.lseek(r.ctx, r.nodeId, fh, offset, whence));
     }
 
+    /** fuse_ioctl_in, the caller's bytes; answered with fuse_ioctl_out (a result of 0) and the bytes it gets back. */
+    static void ioctl(Dispatcher d, Request r) {
+        long fh = r.u64();
+        int flags = r.u32(), cmd = r.u32();
+        r.u64(); // the caller's pointer: nothing to us
+        int inSize = r.u32(), outSize = r.u32();
+        if ((flags & Wire.IOCTL_UNRESTRICTED) != 0) {
+            throw new FuseException(Errno.ENOTTY, "unrestricted ioctl 0x" + Integer.toHexString(cmd));
+        }
+        byte[] out = d.fs.ioctl(r.ctx, r.nodeId, fh, cmd, r.byteArray(inSize), outSize);
+        if (Integer.compareUnsigned(out.length, outSize) > 0 || out.length + 16 > r.out.remaining()) {
+            throw new FuseException(Errno.EIO, "ioctl 0x" + Integer.toHexString(cmd) + " answered " + out.length
+                    + " bytes where " + outSize + " fit");
+        }
+        r.out.putInt(0).putInt(0).putInt(0).putInt(0).put(out);
+    }
+
     static void copyFileRange(Dispatcher d, Request r) {
         long fhIn = r.u64(), offIn = r.u64(), nodeOut = r.u64(), fhOut = r.u64(), offOut = r.u64();
         long len = r.u64(), flags = r.u64();

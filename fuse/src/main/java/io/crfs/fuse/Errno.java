@@ -28,6 +28,7 @@ public final class Errno {
     public static final int ENAMETOOLONG = 36;
     public static final int ENOLCK = 37;
     public static final int ENOSYS = 38;
+    public static final int ENOTTY = 25;
     public static final int ENOTEMPTY = 39;
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;

@@ -141,6 +141,17 @@ public interface FuseFileSystem {
     }
 
     /**
+     * An ioctl on an open file or directory, as the kernel passes it on for a file system that is
+     * not CUSE: restricted, with the argument's size taken from {@code cmd}. {@code in} is what
+     * the caller gives, the result what it gets back (at most {@code outSize} bytes). The
+     * kernel's own file attribute calls (lsattr, chattr) come this way too: FS_IOC_GETFLAGS and
+     * SETFLAGS, FS_IOC_FSGETXATTR and FSSETXATTR. ENOTTY: not a command of this file system.
+     */
+    default byte[] ioctl(FuseContext ctx, long ino, long fh, int cmd, byte[] in, int outSize) {
+        throw new FuseException(Errno.ENOTTY);
+    }
+
+    /**
      * The kernel wants request {@code targetUnique} abandoned; its context already reports
      * {@link FuseContext#isInterrupted()}. No reply is sent.
      */

@@ -58,6 +58,7 @@ final class OpTable {
         def(Wire.RENAME2, "RENAME2", 16, true, Ops::rename);
         def(Wire.LSEEK, "LSEEK", 24, true, DataOps::lseek);
         def(Wire.COPY_FILE_RANGE, "COPY_FILE_RANGE", 56, true, DataOps::copyFileRange);
+        def(Wire.IOCTL, "IOCTL", 32, true, DataOps::ioctl);
         check();
     }
 

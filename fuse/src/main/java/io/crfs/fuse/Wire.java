@@ -45,6 +45,8 @@ final class Wire {
     static final int OVER_IO_URING2 = 1 << (41 - 32);
     static final int GETATTR_FH = 1;
     static final int LK_FLOCK = 1;
+    /** fuse_ioctl_in.flags: an unrestricted ioctl (CUSE only). */
+    static final int IOCTL_UNRESTRICTED = 2;
     static final int FSYNC_FDATASYNC = 1;
 
     // notify codes (enum fuse_notify_code)

@@ -112,6 +112,15 @@ class OpDecodingTest {
         }
 
         @Override
+        public byte[] ioctl(FuseContext c, long ino, long fh, int cmd, byte[] in, int outSize) {
+            calls.add("ioctl " + ino + " " + fh + " " + Integer.toHexString(cmd) + " in " + java.util.Arrays.toString(in) + " out " + outSize);
+            if (cmd == 0x1234) {
+                throw new FuseException(Errno.ENOTTY);
+            }
+            return new byte[] {7, 0, 0, 0};
+        }
+
+        @Override
         public long copyFileRange(FuseContext c, long i, long fi, long oi, long o, long fo, long oo, long len,
                                   long flags) {
             calls.add("copy " + i + "/" + fi + "@" + oi + " -> " + o + "/" + fo + "@" + oo + " " + len + " " + flags);
@@ -134,6 +143,11 @@ class OpDecodingTest {
         ByteBuffer r = ByteBuffer.wrap(d.handle(request(opcode, 1, node, body.array()))).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(r.getInt(4)).as(OpTable.name(opcode)).isZero();
         return r.position(16);
+    }
+
+    /** The errno of a failed request (negative, as fuse_out_header carries it). */
+    private int error(int opcode, long node, ByteBuffer body) {
+        return ByteBuffer.wrap(d.handle(request(opcode, 1, node, body.array()))).order(ByteOrder.LITTLE_ENDIAN).getInt(4);
     }
 
     private static ByteBuffer of(byte[] b) {
@@ -198,6 +212,24 @@ class OpDecodingTest {
             "setlk 4 5 FileLock[start=0, end=9223372036854775807, type=1, pid=33] sleep=false flock=true",
             "fallocate 4 100 200 3", "lseek 4 1 3", "copy 9/4@0 -> 10/11@8 65536 0", "fsync 4 true",
             "release 4 2 1 5");
+    }
+
+    @Test
+    void shouldDecodeAnIoctlAndAnswerWithItsBytes() {
+        ByteBuffer r = ok(Wire.IOCTL, 9, body(36).putLong(4).putInt(0).putInt(0x80086601).putLong(0xdead).putInt(4).putInt(8)
+            .put(new byte[] {1, 2, 3, 4}));
+        assertThat(r.getInt()).isZero(); // fuse_ioctl_out: result, flags, in_iovs, out_iovs
+        assertThat(r.getInt() | r.getInt() | r.getInt()).isZero();
+        assertThat(r.remaining()).isEqualTo(4);
+        assertThat(r.getInt()).isEqualTo(7);
+        assertThat(calls).containsExactly("ioctl 9 4 80086601 in [1, 2, 3, 4] out 8");
+        // a command the file system does not know, an unrestricted (CUSE) ioctl, an argument cut short
+        assertThat(error(Wire.IOCTL, 9, body(32).putLong(4).putInt(0).putInt(0x1234).putLong(0).putInt(0).putInt(0)))
+            .isEqualTo(-Errno.ENOTTY);
+        assertThat(error(Wire.IOCTL, 9, body(32).putLong(4).putInt(2).putInt(0x80086601).putLong(0).putInt(0).putInt(4)))
+            .isEqualTo(-Errno.ENOTTY);
+        assertThat(error(Wire.IOCTL, 9, body(32).putLong(4).putInt(0).putInt(0x40086602).putLong(0).putInt(4).putInt(0)))
+            .isLessThan(0);
     }
 
     @Test

@@ -556,6 +556,14 @@ public final class CrfsFuse implements FuseFileSystem {
     }
 
     @Override
+    public byte[] ioctl(FuseContext ctx, long ino, long fh, int cmd, byte[] in, int outSize) {
+        if (!FileAttrIoctls.handles(cmd)) {
+            throw new FuseException(io.crfs.fuse.Errno.ENOTTY);
+        }
+        return call(ctx, () -> FileAttrIoctls.run(fs, caller(ctx), ino(ino), cmd, in, outSize));
+    }
+
+    @Override
     public void fallocate(FuseContext ctx, long ino, long fh, long offset, long length, int mode) {
         run(ctx, () -> fs.fallocate(caller(ctx), ino(ino), mode, offset, length));
     }

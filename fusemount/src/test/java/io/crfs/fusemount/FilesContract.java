@@ -157,6 +157,23 @@ abstract class FilesContract {
     }
 
     @Test
+    void fileAttributeFlags() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "chattr(1) needs a mounted file system");
+        Path f = Files.writeString(d.resolve("fl"), "x");
+        Path dir = Files.createDirectory(d.resolve("fld"));
+        String[] out = shell("chattr +d " + f + " && chattr +A +m " + f + " && lsattr -l " + f + " && chattr -A " + f
+                + " && lsattr -l " + f + " && chattr +d " + dir + " && lsattr -ld " + dir
+                + " && { chattr +j " + f + " 2>&1; echo rc=$?; }").split("\n");
+        assertThat(out).hasSize(5);
+        assertThat(out[0]).startsWith(f.toString()).endsWith(" No_Dump, No_Atime, Dont_Compress");
+        assertThat(out[1]).endsWith(" No_Dump, Dont_Compress");
+        assertThat(out[2]).startsWith(dir.toString()).endsWith(" No_Dump");
+        // data journalling: a flag btrfs does not have
+        assertThat(out[3]).isEqualTo("chattr: Operation not supported while setting flags on " + f);
+        assertThat(out[4]).isEqualTo("rc=1");
+    }
+
+    @Test
     void createErrors() throws IOException {
         Path f = Files.createFile(d.resolve("f"));
         assertThatThrownBy(() -> Files.createFile(f)).isInstanceOf(FileAlreadyExistsException.class);

@@ -20,6 +20,30 @@ final class AttrChanges {
         this.xattrs = xattrs;
     }
 
+    /** The chattr flags ({@link FileFlags}) of a regular file or directory (the kernel asks of no other). */
+    int flags(long ino) {
+        return FileFlags.of(flagsHolder(ino));
+    }
+
+    /** Sets the chattr flags: by the owner or root, and only the changes {@link FileFlags} allows; ctime moves, as on btrfs. */
+    void setFlags(Caller c, long ino, int flags) {
+        InodeItem it = flagsHolder(ino);
+        if (!Perms.ownerOrRoot(c, it)) {
+            throw new PosixException(Errno.EPERM, "only the owner may change the flags of inode " + Long.toUnsignedString(ino));
+        }
+        FileFlags.checkChange(FileFlags.of(it), flags, ino);
+        it.flags(FileFlags.apply(it.flags(), flags)).ctime(inodes.now());
+        inodes.save(ino, it);
+    }
+
+    private InodeItem flagsHolder(long ino) {
+        InodeItem it = inodes.load(ino);
+        if (!Inodes.isReg(it.mode()) && !Inodes.isDir(it.mode())) {
+            throw new PosixException(Errno.ENOTTY, "no chattr flags on a special file or symlink");
+        }
+        return it;
+    }
+
     /** With {@code viaWritableHandle} a size change needs no write permission (ftruncate: open checked it). */
     Attr setattr(Caller c, long ino, SetAttr ch, boolean viaWritableHandle) {
         InodeItem it = inodes.load(ino);

@@ -246,6 +246,11 @@ public final class PosixFs {
     public long seekHole(long ino, long offset) { return op(() -> files.seekHole(ino, offset)); }
 
     public byte[] getxattr(Caller c, long ino, byte[] name) { return op(() -> xattrs.get(c, ino, name)); }
+    /** FS_IOC_GETFLAGS: the file attribute flags of lsattr(1), as FS_*_FL bits ({@link FileFlags}). */
+    public int getFlags(long ino) { return op(() -> attrs.flags(ino)); }
+    /** FS_IOC_SETFLAGS (chattr): the owner's or root's; only no-dump, no-atime and no-compress may change. */
+    public void setFlags(Caller c, long ino, int flags) { edit(() -> attrs.setFlags(c, ino, flags)); }
+
     public void setxattr(Caller c, long ino, byte[] name, byte[] value, int flags) {
         edit(() -> xattrs.set(c, ino, name, value, flags));
     }

@@ -204,4 +204,31 @@ public abstract class AttrContract extends DataContract {
         fs.write(ALICE, f.ino(), 0, b("x"), 0, 1);
         assertErrno(Errno.ENODATA, () -> fs.getxattr(ROOTC, f.ino(), b("security.capability")));
     }
+
+    @Test
+    public void flags_readBackAndOnlyTheHonouredOnesChange() {
+        Attr f = file(ROOT, "f");
+        fs.setattr(ROOTC, f.ino(), SetAttr.owner(ALICE.uid(), null));
+        assertThat(fs.getFlags(f.ino())).isZero();
+        tick();
+        int dumpAtimeComp = FileFlags.FS_NODUMP_FL | FileFlags.FS_NOATIME_FL | FileFlags.FS_NOCOMP_FL;
+        fs.setFlags(ALICE, f.ino(), dumpAtimeComp);
+        commit();
+        assertThat(fs.getFlags(f.ino())).isEqualTo(dumpAtimeComp);
+        assertThat(fs.getattr(f.ino()).ctime()).isEqualTo(now());
+        fs.setFlags(ROOTC, f.ino(), FileFlags.FS_NODUMP_FL);
+        assertThat(fs.getFlags(f.ino())).isEqualTo(FileFlags.FS_NODUMP_FL);
+        // behaviour crfs does not have is refused, as is a flag btrfs lacks; only the owner or root may change flags
+        for (int promise : new int[] {FileFlags.FS_IMMUTABLE_FL, FileFlags.FS_APPEND_FL, FileFlags.FS_SYNC_FL,
+                FileFlags.FS_NOCOW_FL, FileFlags.FS_COMPR_FL, FileFlags.FS_DIRSYNC_FL, 0x4000}) {
+            assertErrno(Errno.EOPNOTSUPP, () -> fs.setFlags(ROOTC, f.ino(), FileFlags.FS_NODUMP_FL | promise));
+        }
+        assertErrno(Errno.EPERM, () -> fs.setFlags(BOB, f.ino(), 0));
+        assertThat(fs.getFlags(f.ino())).isEqualTo(FileFlags.FS_NODUMP_FL);
+        Attr d = dir(ROOT, "d");
+        fs.setFlags(ROOTC, d.ino(), FileFlags.FS_NOATIME_FL);
+        assertThat(fs.getFlags(d.ino())).isEqualTo(FileFlags.FS_NOATIME_FL);
+        Attr l = fs.symlink(ROOTC, ROOT, b("l"), b("f"));
+        assertErrno(Errno.ENOTTY, () -> fs.getFlags(l.ino()));
+    }
 }
