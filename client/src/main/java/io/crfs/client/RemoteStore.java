@@ -95,7 +95,7 @@ final class RemoteStore implements ItemStore {
         this.session = session;
         this.pages = new PageCache(PageCache.LIMIT, !kernelPageCache);
         this.maxObjects = maxObjects;
-        this.outbox = new Outbox(session, grants, items, writeBack, this::dropAll);
+        this.outbox = new Outbox(session, grants, items, writeBack, this::dropAllAndRelease);
         this.itemReads = new ItemReads(session, items, partial, outbox);
         // a read looks at its inode's size: that never gives the attempt up (a read must not stop halfway)
         this.reads = new DataReads(session, pages, outbox, ino -> inode(ino, false).size(), kernelPageCache);
@@ -685,6 +685,21 @@ final class RemoteStore implements ItemStore {
         itemReads.clear();
         inoLeft = 0;
         invalidator.tell(0, Long.MAX_VALUE);
+    }
+
+    /**
+     * dropAll while the session goes on (crfsd refused a batch): the grants go back to the server
+     * too, once the listeners know. Forgotten here but still ours there, they would draw revokes
+     * this client can no longer tell from early ones, and each would wait for our acquires in
+     * flight, which may queue behind the very request that waits for the revoke (a full volume
+     * shared by two mounts got one evicted that way).
+     */
+    private void dropAllAndRelease() {
+        List<Grants.Held> held = grants.all();
+        dropAll();
+        for (Grants.Held h : held) {
+            session.post(new Message.Release(h.id(), 0));
+        }
     }
 
     private Message call(Message m) {

@@ -44,6 +44,9 @@ final class RawClient implements AutoCloseable {
         raw(encode(id, m));
         while (true) {
             Frame f = read();
+            if (f == null) {
+                throw new java.io.EOFException("the server closed the connection before answering " + m);
+            }
             if (f.id() == id || f.id() == 0 && f.message() instanceof Message.Error) {
                 return f.message();
             }

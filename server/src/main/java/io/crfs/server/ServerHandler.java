@@ -66,6 +66,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             case Message.Release r -> {
                 ownGrant(r.grantId());
                 server.grants.release(r.grantId(), r.toMode());
+                sessions.released(session, r.grantId(), r.toMode());
                 reply(ctx, id, new Message.Ok());
             }
             case Message.RevokeDone r -> {

@@ -100,6 +100,16 @@ final class Sessions implements RevokeSink, AutoCloseable {
         recent[(int) (recentCount++ % recent.length)] = nanos;
     }
 
+    /**
+     * The session gave a grant up (or down to READ) on its own: a revoke of it that crossed the
+     * RELEASE on the way is answered by it, if it asked no more than that. The client may not
+     * know that grant any more, and a revoke of a grant it does not know waits for the grants it
+     * is still acquiring, which may wait for this very revoke.
+     */
+    void released(ClientSession s, long grantId, int toMode) {
+        s.revokes.values().removeIf(p -> p.grant().id() == grantId && toMode <= p.toMode());
+    }
+
     void revokeDone(ClientSession s, long revokeId) {
         ClientSession.Pending p = s.revokes.remove(revokeId);
         if (p != null) {
@@ -118,7 +128,7 @@ final class Sessions implements RevokeSink, AutoCloseable {
         s.evicted = true;
         byId.remove(s.id);
         evictions.incrementAndGet();
-        LOG.info("evicting session {} ({}): {}", s.id, s.name, why);
+        LOG.warn("evicting session {} ({}): {}; what it had not sent is lost to it", s.id, s.name, why);
         s.revokes.clear();
         List<Grant> dropped = grants.evict(s.id);
         if (locks != null) {
