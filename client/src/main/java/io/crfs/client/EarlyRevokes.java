@@ -10,12 +10,15 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * REVOKEs of grants the client does not hold, which may only be early. The server sends GRANTED
- * before any REVOKE of that grant, but the operation that asked installs the grant only once it
- * gets the store's lock, and the revoke thread may get there first. Such a REVOKE waits until
- * every ACQUIRE sent before it came has installed its grant or failed: then its grant is either
- * held (answered as usual) or gone (answered at once). Several ACQUIREs may be out at once, so
- * the highest grant id installed says nothing about one still on its way in.
+ * REVOKEs of grants the client does not hold, which may be early: the operation that asked
+ * installs a grant only once it gets the store's lock, and the revoke thread may get there first;
+ * nor need the GRANTED come first, since crfsd sends it from its volume thread (with the grant's
+ * items) and a REVOKE from wherever the conflicting request arrived (a rule that waited only for
+ * grants whose GRANTED had come was tried, and answered REVOKEs of grants still on their way).
+ * Such a REVOKE waits until every ACQUIRE sent before it came has installed its grant or failed:
+ * then its grant is either held (answered as usual) or gone (answered at once). Several ACQUIREs
+ * may be out at once, so the highest grant id installed says nothing about one still on its way
+ * in. A grant given back is answered by its RELEASE at crfsd, whatever this says.
  *
  * <p>Not thread-safe: the store's lock guards it.
  */
