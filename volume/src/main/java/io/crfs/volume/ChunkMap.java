@@ -14,6 +14,10 @@ final class ChunkMap {
         chunks.put(c.logical(), c);
     }
 
+    void remove(Chunk c) {
+        chunks.remove(c.logical());
+    }
+
     Chunk find(long logical) {
         Map.Entry<Long, Chunk> e = chunks.floorEntry(logical);
         return e != null && e.getValue().contains(logical) ? e.getValue() : null;

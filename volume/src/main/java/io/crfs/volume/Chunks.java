@@ -121,6 +121,63 @@ final class Chunks {
         return null;
     }
 
+    /**
+     * Removes data block groups that hold nothing now and held nothing at the last commit (no
+     * space in them was freed in this transaction) and were not made in it, as the kernel's btrfs
+     * removes unused block groups: the device space goes back to where new chunks come from, so
+     * metadata can have it. Without this, a volume once filled with data and emptied could not
+     * grow its metadata: a 1 GiB volume, filled and emptied, refused new files after 12,029.
+     * One data group always stays. Called by the commit; returns whether it removed any.
+     */
+    static boolean removeUnused(Engine e) throws IOException {
+        List<BlockGroup> unused = unused(e);
+        for (BlockGroup g : unused) {
+            remove(e, g);
+        }
+        return !unused.isEmpty();
+    }
+
+    /** The data block groups the next commit removes ({@link #removeUnused}). */
+    static List<BlockGroup> unused(Engine e) {
+        List<BlockGroup> unused = new ArrayList<>();
+        int data = 0;
+        for (BlockGroup g : e.groups.values()) {
+            if (g.chunk.isData()) {
+                data++;
+                if (g.used.total() == 0 && g.itemUsed == 0 && !e.pendingChunks.contains(g.chunk)
+                        && e.pinned.within(g.start(), g.end()).isEmpty()) {
+                    unused.add(g);
+                }
+            }
+        }
+        if (!unused.isEmpty() && unused.size() == data) {
+            unused.removeLast();
+        }
+        return unused;
+    }
+
+    /** Deletes a block group's chunk, dev extents, block group item and free space items. */
+    private static void remove(Engine e, BlockGroup g) throws IOException {
+        Chunk c = g.chunk;
+        BTree chunkTree = e.tree(ObjectIds.CHUNK_TREE);
+        chunkTree.delete(new Key(ObjectIds.FIRST_CHUNK_TREE, ItemType.CHUNK_ITEM, c.logical()));
+        for (long p : c.physical()) {
+            e.tree(ObjectIds.DEV_TREE).delete(new Key(1, ItemType.DEV_EXTENT, p));
+        }
+        Key devKey = new Key(1, ItemType.DEV_ITEM, 1);
+        byte[] dev = chunkTree.get(devKey);
+        if (dev == null) {
+            throw new CorruptVolumeException("the chunk tree has no DEV_ITEM for device 1");
+        }
+        dev = dev.clone();
+        Le.putLong(dev, 16, Le.getLong(dev, 16) - c.length() * c.physical().length);
+        chunkTree.put(devKey, dev);
+        ExtentTree.tree(e).delete(new Key(g.start(), ItemType.BLOCK_GROUP_ITEM, c.length()));
+        FreeSpaceTree.drop(e, g);
+        e.groups.remove(g.start());
+        e.chunks.remove(c);
+    }
+
     /** Writes the items of chunks allocated in this transaction (called by the commit). */
     static void writePending(Engine e) throws IOException {
         for (Chunk c : e.pendingChunks) {

@@ -28,7 +28,7 @@ final class Commit {
         }
         int pass = 0;
         while (true) {
-            boolean changed = false;
+            boolean changed = pass == 0 && Chunks.removeUnused(e);
             if (!e.pendingChunks.isEmpty()) {
                 Chunks.writePending(e);
                 changed = true;

@@ -20,7 +20,7 @@ import java.util.TreeMap;
 final class ExtentTree {
     private ExtentTree() {}
 
-    private static BTree tree(Engine e) {
+    static BTree tree(Engine e) {
         return e.tree(ObjectIds.EXTENT_TREE);
     }
 

@@ -39,6 +39,23 @@ final class FreeSpaceTree {
         return changed;
     }
 
+    /** Deletes the free space items of a block group that is going away. */
+    static void drop(Engine e, BlockGroup g) {
+        BTree fst = e.trees.get(ObjectIds.FREE_SPACE_TREE);
+        if (fst == null) {
+            return;
+        }
+        List<Key> items = new ArrayList<>();
+        fst.forEach(new Key(g.start(), 0, 0), new Key(g.end() - 1, 0xFF, -1L), (k, v) -> {
+            if (k.type() == ItemType.FREE_SPACE_INFO || k.type() == ItemType.FREE_SPACE_EXTENT
+                    || k.type() == ItemType.FREE_SPACE_BITMAP) {
+                items.add(k);
+            }
+            return true;
+        });
+        items.forEach(fst::delete);
+    }
+
     private static boolean syncGroup(BTree fst, BlockGroup g) {
         Map<Key, byte[]> want = new LinkedHashMap<>();
         List<long[]> free = g.freeRanges();

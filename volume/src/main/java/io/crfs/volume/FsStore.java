@@ -245,12 +245,14 @@ final class FsStore implements ItemStore {
     public void checkSpace(long dataBytes, long itemBytes) {
         writable();
         long metaNeed = metaNeed(itemBytes);
-        while (e.metadataAvail() < metaNeed + META_LOW && Chunks.allocate(e, Chunk.TYPE_METADATA)) {
-            // each new chunk is usable at once
-        }
+        growMetadata(metaNeed);
         long dataFree = dataFree(dataBytes);
-        if ((e.metadataAvail() < metaNeed || dataFree < dataBytes) && !e.pinned.isEmpty()) {
-            sync(); // pinned space comes back at commit
+        if ((e.metadataAvail() < metaNeed || dataFree < dataBytes) && (!e.pinned.isEmpty() || !Chunks.unused(e).isEmpty())) {
+            sync(); // pinned space comes back at commit, and empty data block groups give their device space back
+            if (e.metadataAvail() < metaNeed + META_LOW && !Chunks.unused(e).isEmpty()) {
+                sync(); // groups whose last extents the first commit released go at this one
+            }
+            growMetadata(metaNeed);
             dataFree = dataFree(dataBytes);
         }
         if (e.metadataAvail() < metaNeed) {
@@ -260,6 +262,12 @@ final class FsStore implements ItemStore {
         if (dataFree < dataBytes) {
             throw new StoreException(StoreException.Kind.NO_SPACE, "the volume has "
                     + dataFree + " bytes free, " + dataBytes + " needed");
+        }
+    }
+
+    private void growMetadata(long metaNeed) {
+        while (e.metadataAvail() < metaNeed + META_LOW && Chunks.allocate(e, Chunk.TYPE_METADATA)) {
+            // each new chunk is usable at once
         }
     }
 
