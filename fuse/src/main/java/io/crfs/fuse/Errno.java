@@ -19,6 +19,7 @@ public final class Errno {
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
+    public static final int ENOTTY = 25;
     public static final int EFBIG = 27;
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
@@ -28,7 +29,6 @@ public final class Errno {
     public static final int ENAMETOOLONG = 36;
     public static final int ENOLCK = 37;
     public static final int ENOSYS = 38;
-    public static final int ENOTTY = 25;
     public static final int ENOTEMPTY = 39;
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;

@@ -365,6 +365,25 @@ class DispatcherTest {
         assertThat(n.notifyInvalEntry(1, "x")).isFalse();
     }
 
+    /**
+     * A revoke over a range may tell the kernel about thousands of inodes: messages must not cost
+     * a direct buffer (and its cleaner) each, which two mounts under fsstress piled up by the
+     * million.
+     */
+    @Test
+    void notificationsReuseTheirThreadsBuffer() {
+        var direct = java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
+            .stream().filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        var n = new FuseNotifier(b -> 0);
+        n.notifyInvalInode(1, -1, 0); // this thread's buffer
+        long before = direct.getCount();
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(n.notifyInvalInode(i, -1, 0)).isTrue();
+            assertThat(n.notifyDelete(1, i, "n" + i)).isTrue();
+        }
+        assertThat(direct.getCount() - before).isLessThan(100);
+    }
+
     @Test
     void shouldCreateRenameAndUnlink() {
         ByteBuffer c = body(16 + 2).putInt(0101).putInt(0644).putInt(022).putInt(0).put(name("f"));

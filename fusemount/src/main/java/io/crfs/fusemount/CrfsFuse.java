@@ -557,9 +557,6 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public byte[] ioctl(FuseContext ctx, long ino, long fh, int cmd, byte[] in, int outSize) {
-        if (!FileAttrIoctls.handles(cmd)) {
-            throw new FuseException(io.crfs.fuse.Errno.ENOTTY);
-        }
         return call(ctx, () -> FileAttrIoctls.run(fs, caller(ctx), ino(ino), cmd, in, outSize));
     }
 

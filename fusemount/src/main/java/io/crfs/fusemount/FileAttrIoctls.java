@@ -35,13 +35,10 @@ final class FileAttrIoctls {
     private FileAttrIoctls() {
     }
 
-    /** Whether {@code cmd} is one of the four. */
-    static boolean handles(int cmd) {
-        return cmd == FS_IOC_GETFLAGS || cmd == FS_IOC_SETFLAGS || cmd == FS_IOC32_GETFLAGS || cmd == FS_IOC32_SETFLAGS
-                || cmd == FS_IOC_FSGETXATTR || cmd == FS_IOC_FSSETXATTR;
-    }
-
-    /** Runs {@code cmd} on inode {@code ino}; returns what the caller gets back (at most {@code outSize} bytes). */
+    /**
+     * Runs {@code cmd} on inode {@code ino}; returns what the caller gets back (at most
+     * {@code outSize} bytes). ENOTTY for any other command.
+     */
     static byte[] run(PosixFs fs, Caller c, long ino, int cmd, byte[] in, int outSize) {
         switch (cmd) {
             case FS_IOC_GETFLAGS, FS_IOC32_GETFLAGS -> {

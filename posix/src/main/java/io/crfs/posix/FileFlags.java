@@ -24,7 +24,7 @@ final class FileFlags {
     };
     private static final int KNOWN = FS_COMPR_FL | FS_SYNC_FL | FS_IMMUTABLE_FL | FS_APPEND_FL | FS_NODUMP_FL
             | FS_NOATIME_FL | FS_NOCOMP_FL | FS_DIRSYNC_FL | FS_NOCOW_FL;
-    static final int CHANGEABLE = FS_NODUMP_FL | FS_NOATIME_FL | FS_NOCOMP_FL;
+    private static final int CHANGEABLE = FS_NODUMP_FL | FS_NOATIME_FL | FS_NOCOMP_FL;
 
     private FileFlags() {
     }

@@ -33,6 +33,8 @@ final class BatchApplier {
     static final long MAX_FILE = Long.MAX_VALUE / 2;
 
     private final GrantTable grants;
+    /** The volume's sector size, once known ({@link #sectorSize}). */
+    private int sectorSize;
 
     BatchApplier(GrantTable grants) {
         this.grants = grants;
@@ -48,13 +50,14 @@ final class BatchApplier {
      */
     Result apply(long session, ItemStore fs, List<Edit> edits, int[] opEnds) {
         Set<Long> touched = validate(session, fs, edits);
+        int ss = sectorSize(fs);
         try {
-            applyRange(fs, edits, 0, edits.size());
+            applyRange(fs, edits, 0, edits.size(), ss);
         } catch (StoreException x) {
             if (x.kind() != StoreException.Kind.NO_SPACE) {
                 throw x;
             }
-            int ops = opEnds.length < 2 ? 0 : applyOps(fs, edits, opEnds, 0, opEnds.length);
+            int ops = opEnds.length < 2 ? 0 : applyOps(fs, edits, opEnds, 0, opEnds.length, ss);
             if (ops < opEnds.length || opEnds.length == 0) {
                 LOG.debug("session {}: room for {} of {} operations ({})", session, ops, opEnds.length, x.getMessage());
                 return new Result(List.of(), Math.max(1, opEnds.length - ops));
@@ -101,21 +104,21 @@ final class BatchApplier {
      * split again; returns how many applied, stopping at the first single operation that does
      * not fit.
      */
-    private static int applyOps(ItemStore fs, List<Edit> edits, int[] ends, int lo, int hi) {
+    private static int applyOps(ItemStore fs, List<Edit> edits, int[] ends, int lo, int hi, int ss) {
         int mid = (lo + hi) >>> 1;
-        int first = applyPiece(fs, edits, ends, lo, mid);
-        return first < mid - lo ? first : first + applyPiece(fs, edits, ends, mid, hi);
+        int first = applyPiece(fs, edits, ends, lo, mid, ss);
+        return first < mid - lo ? first : first + applyPiece(fs, edits, ends, mid, hi, ss);
     }
 
-    private static int applyPiece(ItemStore fs, List<Edit> edits, int[] ends, int lo, int hi) {
+    private static int applyPiece(ItemStore fs, List<Edit> edits, int[] ends, int lo, int hi, int ss) {
         try {
-            applyRange(fs, edits, lo == 0 ? 0 : ends[lo - 1], ends[hi - 1]);
+            applyRange(fs, edits, lo == 0 ? 0 : ends[lo - 1], ends[hi - 1], ss);
             return hi - lo;
         } catch (StoreException x) {
             if (x.kind() != StoreException.Kind.NO_SPACE) {
                 throw x;
             }
-            return hi - lo == 1 ? 0 : applyOps(fs, edits, ends, lo, hi);
+            return hi - lo == 1 ? 0 : applyOps(fs, edits, ends, lo, hi, ss);
         }
     }
 
@@ -147,10 +150,20 @@ final class BatchApplier {
         return (offset + length + sectorSize - 1) / sectorSize * sectorSize - first;
     }
 
-    /** Applies edits {@code from..to-1} whole or not at all. */
-    static void applyRange(ItemStore fs, List<Edit> all, int from, int to) {
+    /**
+     * The volume's sector size, asked once: {@code space()} walks the chunks, which a batch, or
+     * every piece of one split for space, should not pay for.
+     */
+    private int sectorSize(ItemStore fs) {
+        if (sectorSize == 0) {
+            sectorSize = fs.space().blockSize();
+        }
+        return sectorSize;
+    }
+
+    /** Applies edits {@code from..to-1} whole or not at all; {@code sectorSize} for their data estimate. */
+    static void applyRange(ItemStore fs, List<Edit> all, int from, int to, int sectorSize) {
         List<Edit> edits = all.subList(from, to);
-        int sectorSize = fs.space().blockSize();
         long dataBytes = 0;
         long itemBytes = 0;
         int itemEdits = 0;

@@ -71,7 +71,7 @@ class BatchSpaceTest {
             v.commit();
             b = fs.create(Caller.ROOT, PosixFs.ROOT, b("b"), 0100644, true).ino(); // not committed yet
             for (Edit e : List.<Edit>of(new Edit.Punch(a, 100, 5000), new Edit.Truncate(a, 4000))) {
-                assertThatThrownBy(() -> BatchApplier.applyRange(s, List.of(e), 0, 1))
+                assertThatThrownBy(() -> BatchApplier.applyRange(s, List.of(e), 0, 1, s.space().blockSize()))
                         .isInstanceOfSatisfying(StoreException.class, x -> assertThat(x.kind()).isEqualTo(StoreException.Kind.NO_SPACE));
             }
             fs.setxattr(Caller.ROOT, b, b("user.still"), b("writable"), 0); // items only

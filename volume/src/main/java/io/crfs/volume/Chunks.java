@@ -137,15 +137,19 @@ final class Chunks {
         return !unused.isEmpty();
     }
 
-    /** The data block groups the next commit removes ({@link #removeUnused}). */
+    /**
+     * The data block groups the next commit removes ({@link #removeUnused}): empty now, and empty
+     * at the last commit, which is what their BLOCK_GROUP_ITEM says until this commit writes it
+     * again (a group made in this transaction has none yet: -1). Empty then, no space in them was
+     * freed since, so nothing in them is pinned.
+     */
     static List<BlockGroup> unused(Engine e) {
         List<BlockGroup> unused = new ArrayList<>();
         int data = 0;
         for (BlockGroup g : e.groups.values()) {
             if (g.chunk.isData()) {
                 data++;
-                if (g.used.total() == 0 && g.itemUsed == 0 && !e.pendingChunks.contains(g.chunk)
-                        && e.pinned.within(g.start(), g.end()).isEmpty()) {
+                if (g.itemUsed == 0 && g.used.total() == 0) {
                     unused.add(g);
                 }
             }
