@@ -27,6 +27,7 @@ final class GrantKeeper {
     private final PartialItems partial;
     private final Outbox outbox;
     private final Invalidator invalidator;
+    private final OpenHere openHere;
     private final int maxObjects;
     /** Objects being acquired ({@link #acquire}); guarded by itself. */
     private final Map<Long, Turn> acquiring = new java.util.HashMap<>();
@@ -37,7 +38,8 @@ final class GrantKeeper {
     private boolean shrinkDue;
 
     GrantKeeper(Session session, ReentrantLock lock, Grants grants, ItemCache items, PartialItems partial,
-            Outbox outbox, Invalidator invalidator, int maxObjects) {
+            Outbox outbox, Invalidator invalidator, OpenHere openHere, int maxObjects) {
+        this.openHere = openHere;
         this.session = session;
         this.lock = lock;
         this.grants = grants;
@@ -200,7 +202,7 @@ final class GrantKeeper {
             }
             partial.granted(min, max, g.loaded());
         }
-        grants.add(new Grants.Held(g.grantId(), min, max, g.mode()));
+        grants.add(new Grants.Held(g.grantId(), min, max, g.mode(), g.openElsewhere()));
         shrinkDue |= grants.size() > maxObjects;
         Message.Revoke r = early.installed(g.grantId());
         if (r != null) {
@@ -211,6 +213,7 @@ final class GrantKeeper {
     /** REVOKE from the server: flush, drop or downgrade, acknowledge. Runs off the event loop. */
     void revoke(Message.Revoke r) {
         List<long[]> invalid = null;
+        List<Long> open = List.of();
         lock.lock();
         try {
             Grants.Held h = grants.byId(r.grantId());
@@ -232,6 +235,7 @@ final class GrantKeeper {
                     grants.downgrade(h);
                 }
             }
+            open = openHere.in(r.min(), r.max());
         } catch (RuntimeException e) {
             LOG.warn("revoke {} failed: {}", r.revokeId(), e.getMessage());
         } finally {
@@ -240,6 +244,6 @@ final class GrantKeeper {
         if (invalid != null) {
             invalid.forEach(r2 -> invalidator.tell(r2[0], r2[1]));
         }
-        session.post(new Message.RevokeDone(r.revokeId()));
+        session.post(new Message.RevokeDone(r.revokeId(), open));
     }
 }

@@ -17,7 +17,12 @@ import java.util.TreeMap;
  * Also in order of last use ({@link #covers} counts as use), so the least used can be given back.
  */
 final class Grants {
-    record Held(long id, Key min, Key max, int mode) {
+    /** {@code openElsewhere}: inodes of the range other clients had open when it was granted (crfsd's GRANTED). */
+    record Held(long id, Key min, Key max, int mode, List<Long> openElsewhere) {
+        Held(long id, Key min, Key max, int mode) {
+            this(id, min, max, mode, List.of());
+        }
+
         /** Whether this is the grant of exactly one whole object. */
         boolean whole() {
             return min.equals(Key.first(min.objectid())) && max.equals(Key.last(min.objectid()));
@@ -86,7 +91,7 @@ final class Grants {
     }
 
     void downgrade(Held h) {
-        Held d = new Held(h.id(), h.min(), h.max(), 1);
+        Held d = new Held(h.id(), h.min(), h.max(), 1, h.openElsewhere());
         if (h.whole()) {
             objects.put(h.min().objectid(), d);
         } else {

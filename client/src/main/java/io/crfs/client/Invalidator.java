@@ -24,11 +24,13 @@ final class Invalidator {
     private final PageCache pages;
     private final Outbox outbox;
     private final DataReads reads;
+    private final OpenHere openHere;
     private final List<RemoteStore.InvalidationListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Invalidator(Session session, Grants grants, ItemCache items, PartialItems partial, PageCache pages, Outbox outbox,
-            DataReads reads) {
+            DataReads reads, OpenHere openHere) {
         this.session = session;
+        this.openHere = openHere;
         this.grants = grants;
         this.items = items;
         this.partial = partial;
@@ -64,7 +66,7 @@ final class Invalidator {
             }
         }
         LOG.debug("giving back {} of {} grants", back.size(), grants.size());
-        giveBack(back, h -> session.post(new Message.Release(h.id(), 0)));
+        giveBack(back, h -> session.post(openHere.release(h)));
     }
 
     /**

@@ -64,6 +64,8 @@ final class RemoteStore implements ItemStore {
     private final DataReads reads;
     private final Invalidator invalidator;
     private final GrantKeeper keeper;
+    /** Inodes open here, told to crfsd with each grant given up. */
+    private final OpenHere openHere = new OpenHere();
     private Overlay op;
     /**
      * Whether the running attempt's read may give the attempt up to wait for data with no lock
@@ -99,8 +101,8 @@ final class RemoteStore implements ItemStore {
         this.itemReads = new ItemReads(session, items, partial, outbox);
         // a read looks at its inode's size: that never gives the attempt up (a read must not stop halfway)
         this.reads = new DataReads(session, pages, outbox, ino -> inode(ino, false).size(), kernelPageCache);
-        this.invalidator = new Invalidator(session, grants, items, partial, pages, outbox, reads);
-        this.keeper = new GrantKeeper(session, lock, grants, items, partial, outbox, invalidator, maxObjects);
+        this.invalidator = new Invalidator(session, grants, items, partial, pages, outbox, reads, openHere);
+        this.keeper = new GrantKeeper(session, lock, grants, items, partial, outbox, invalidator, openHere, maxObjects);
     }
 
     void redeliverWith(java.util.function.Consumer<Message.Revoke> r) {
@@ -564,7 +566,7 @@ final class RemoteStore implements ItemStore {
         if (!overlapping.isEmpty()) {
             // it may cover objects made from these numbers that the kernel caches: told before released
             outbox.flush();
-            invalidator.giveBack(overlapping, h -> call(new Message.Release(h.id(), 0)));
+            invalidator.giveBack(overlapping, h -> call(openHere.release(h)));
         }
         keeper.install((Message.Granted) call(new Message.Acquire(ObjectIds.FS_TREE, min, max, 2)));
     }
@@ -671,6 +673,22 @@ final class RemoteStore implements ItemStore {
     }
 
     @Override
+    public void opened(long ino, boolean open) {
+        openHere.opened(ino, open);
+    }
+
+    /**
+     * Asks for WRITE on the inode first: a grant taken from every other holder comes with what
+     * they had open, where a READ's list may still name a client that has since closed it.
+     */
+    @Override
+    public boolean openElsewhere(long ino) {
+        require(ino, 2);
+        Grants.Held h = grants.covering(Key.first(ino));
+        return h != null && h.openElsewhere().contains(ino);
+    }
+
+    @Override
     public LostEdits lostEdits(long objectid) {
         return outbox.lostEdits(objectid);
     }
@@ -698,7 +716,7 @@ final class RemoteStore implements ItemStore {
         List<Grants.Held> held = grants.all();
         dropAll();
         for (Grants.Held h : held) {
-            session.post(new Message.Release(h.id(), 0));
+            session.post(openHere.release(h));
         }
     }
 

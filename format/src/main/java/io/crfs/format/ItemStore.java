@@ -150,6 +150,22 @@ public interface ItemStore {
         return false;
     }
 
+    /**
+     * Inode {@code ino} got its first open file description here ({@code open}) or lost its last.
+     * A store shared with other clients tells them, so that their removal of its last name leaves
+     * it an orphan instead of deleting it. Called inside the operation that opens or closes it.
+     */
+    default void opened(long ino, boolean open) {}
+
+    /**
+     * Whether another client of a shared store has inode {@code ino} open, so that removing its
+     * last name must leave it an orphan, and our last close must leave it to them. Called inside
+     * an operation that edits the inode (a store may need it held for writing to know).
+     */
+    default boolean openElsewhere(long ino) {
+        return false;
+    }
+
     /** Makes every edit so far durable (fsync / sync). */
     void sync();
 

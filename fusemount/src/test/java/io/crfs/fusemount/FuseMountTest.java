@@ -323,6 +323,55 @@ class FuseMountTest {
     }
 
     /**
+     * A file open on mount A outlives the removal of its last name through mount B, by unlink
+     * or by a rename over it, as it would for two processes of one machine: A reads and writes
+     * on, fstat says nlink 0, and the inode goes at A's close (before, A's next read(2) failed
+     * with ENOENT and the data was gone).
+     */
+    @Test
+    void aFileOpenOnOneMountOutlivesItsNameOnTheOther() throws Exception {
+        TwoMounts mounts = twoMounts("ou.img");
+        Path a = mounts.a(), b = mounts.b();
+        try (mounts) {
+            byte[] data = new byte[200_000];
+            new java.util.Random(4).nextBytes(data);
+            Files.write(a.resolve("f"), data);
+            Files.write(a.resolve("g"), data);
+            Files.write(a.resolve("g.new"), new byte[] {1, 2, 3});
+            try (var f = java.nio.channels.FileChannel.open(a.resolve("f"), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 var g = java.nio.channels.FileChannel.open(a.resolve("g"), StandardOpenOption.READ)) {
+                Files.delete(b.resolve("f"));
+                Files.move(b.resolve("g.new"), b.resolve("g"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                assertThat(Files.exists(a.resolve("f"))).isFalse();
+                assertThat(Files.size(a.resolve("g"))).isEqualTo(3);
+                java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate(data.length + 1);
+                assertThat(g.read(all, 0)).isEqualTo(data.length);
+                assertThat(java.util.Arrays.copyOf(all.array(), data.length)).isEqualTo(data);
+                f.write(java.nio.ByteBuffer.wrap(new byte[] {9, 9, 9}), 10);
+                data[10] = data[11] = data[12] = 9;
+                all.clear();
+                assertThat(f.read(all, 0)).isEqualTo(data.length);
+                assertThat(java.util.Arrays.copyOf(all.array(), data.length)).isEqualTo(data);
+                assertThat(Files.getAttribute(openAs(a.resolve("f")), "unix:nlink")).as("fstat's nlink").isEqualTo(0);
+            }
+        }
+    }
+
+    /** This process's /proc/self/fd link to the file that was at {@code path} (stat through it is fstat). */
+    private static Path openAs(Path path) throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            String deleted = path + " (deleted)";
+            return fds.filter(l -> {
+                try {
+                    return Files.readSymbolicLink(l).toString().equals(deleted);
+                } catch (java.io.IOException e) {
+                    return false; // a descriptor closed meanwhile
+                }
+            }).findFirst().orElseThrow(() -> new AssertionError("no open descriptor of " + deleted));
+        }
+    }
+
+    /**
      * A revoke is answered only once the kernel dropped the file's pages too: dropping them
      * afterwards made the kernel throw away the fresh size it was fetching for the next read, which
      * then stopped at the old end of file (about one round in 25 before the fix).

@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * Open-file reference counts and orphans. An inode whose last name goes away while it is open
- * keeps nlink 0 and gets an empty ORPHAN_ITEM (-5, 48, ino), as the kernel does; the last release
- * deletes both. After a crash {@link #recover} deletes what the orphan items name.
+ * (here, or on another client of a shared store: {@link ItemStore#openElsewhere}) keeps nlink 0
+ * and gets an empty ORPHAN_ITEM (-5, 48, ino), as the kernel does; the last release, here or
+ * there, deletes both. After a crash {@link #recover} deletes what the orphan items name.
  */
 final class Orphans {
     private final ItemStore store;
@@ -38,7 +39,9 @@ final class Orphans {
         if (it.nlink() == 0 && !open.containsKey(ino)) {
             throw new PosixException(Errno.ENOENT, "inode " + Long.toUnsignedString(ino) + " has been deleted");
         }
-        open.merge(ino, 1, Integer::sum);
+        if (open.merge(ino, 1, Integer::sum) == 1) {
+            store.opened(ino, true);
+        }
     }
 
     void release(long ino) {
@@ -52,11 +55,12 @@ final class Orphans {
         }
         // the store may run this body again (ItemStore.operation), so the count changes last
         InodeItem it = inodes.find(ino);
-        if (it != null && it.nlink() == 0) {
+        if (it != null && it.nlink() == 0 && !store.openElsewhere(ino)) {
             inodes.deleteAll(ino, it);
             store.delete(key(ino));
         }
         open.remove(ino);
+        store.opened(ino, false);
     }
 
     /**
@@ -69,7 +73,7 @@ final class Orphans {
         it.nlink(nlink).ctime(inodes.now());
         if (nlink > 0) {
             inodes.save(ino, it);
-        } else if (open.containsKey(ino)) {
+        } else if (open.containsKey(ino) || store.openElsewhere(ino)) {
             inodes.save(ino, it);
             store.put(key(ino), new byte[0]);
         } else {

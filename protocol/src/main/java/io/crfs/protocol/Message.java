@@ -39,12 +39,30 @@ public sealed interface Message {
         public int type() { return 3; }
     }
 
-    /** toMode: 0 drop, 1 downgrade to READ. */
-    record Release(long grantId, int toMode) implements Message {
+    /**
+     * toMode: 0 drop, 1 downgrade to READ. {@code open}: every inode in the grant's range this
+     * client has open, as for {@link RevokeDone}.
+     */
+    record Release(long grantId, int toMode, List<Long> open) implements Message {
+        public Release(long grantId, int toMode) {
+            this(grantId, toMode, List.of());
+        }
+
         public int type() { return 4; }
     }
 
-    record RevokeDone(long revokeId) implements Message {
+    /**
+     * {@code open}: every inode in the revoked grant's range this client has open (a file
+     * description on it), at the moment it gave the grant up. The server keeps them until the
+     * client's next answer for that range, and tells whoever is granted an inode that another
+     * client has it open ({@link Granted#openElsewhere}), so that the last name's removal leaves
+     * an orphan instead of deleting a file someone still reads.
+     */
+    record RevokeDone(long revokeId, List<Long> open) implements Message {
+        public RevokeDone(long revokeId) {
+            this(revokeId, List.of());
+        }
+
         public int type() { return 5; }
     }
 
@@ -139,11 +157,18 @@ public sealed interface Message {
     /**
      * {@code items} are every item of [{@code min}, {@code loaded}] but file extents; when
      * {@code loaded} is below {@code max}, the rest of the range is fetched on demand (FETCH).
+     * {@code openElsewhere}: inodes of the range that other clients said they have open when they
+     * last gave the range up (see {@link RevokeDone}).
      */
-    record Granted(long grantId, int mode, Key min, Key max, List<Item> items, Key loaded) implements Message {
+    record Granted(long grantId, int mode, Key min, Key max, List<Item> items, Key loaded, List<Long> openElsewhere)
+            implements Message {
         /** A grant whose items all came with it. */
         public Granted(long grantId, int mode, Key min, Key max, List<Item> items) {
-            this(grantId, mode, min, max, items, max);
+            this(grantId, mode, min, max, items, max, List.of());
+        }
+
+        public Granted(long grantId, int mode, Key min, Key max, List<Item> items, Key loaded) {
+            this(grantId, mode, min, max, items, loaded, List.of());
         }
 
         public int type() { return 67; }

@@ -34,7 +34,7 @@ final class MessageTable {
                 new Entry<>(Opcodes.ACQUIRE, "ACQUIRE", Message.Acquire.class, RequestCodecs::acquire, RequestCodecs::acquire),
                 new Entry<>(Opcodes.RELEASE, "RELEASE", Message.Release.class, RequestCodecs::release, RequestCodecs::release),
                 new Entry<>(Opcodes.REVOKE_DONE, "REVOKE_DONE", Message.RevokeDone.class,
-                        r -> new Message.RevokeDone(r.u64("revoke id")), (m, out) -> out.writeLongLE(m.revokeId())),
+                        RequestCodecs::revokeDone, RequestCodecs::revokeDone),
                 new Entry<>(Opcodes.BATCH, "BATCH", Message.Batch.class, EditCodec::batch, EditCodec::batch),
                 new Entry<>(Opcodes.READ, "READ", Message.ReadData.class, RequestCodecs::read, RequestCodecs::read),
                 RequestCodecs.empty(Opcodes.FSYNC, "FSYNC", Message.Fsync.class, new Message.Fsync()),

@@ -52,7 +52,8 @@ final class ReplyCodecs {
         WireWriter.string(out, "ERROR", "message", m.message());
     }
 
-    // GRANTED: grant id u64, mode u8, min key, max key, items list<(key, value bytes)>, loaded key
+    // GRANTED: grant id u64, mode u8, min key, max key, items list<(key, value bytes)>, loaded key,
+    //          open elsewhere list<u64>
 
     static Granted granted(WireReader r) {
         long grant = r.u64("grant id");
@@ -67,7 +68,7 @@ final class ReplyCodecs {
         if (min.compareTo(max) > 0 || loaded.compareTo(min) < 0 || loaded.compareTo(max) > 0) {
             throw r.fail(ErrorCode.BAD_RANGE, "loaded", "a key in min..max " + min + ".." + max, loaded);
         }
-        return new Granted(grant, mode, min, max, items, loaded);
+        return new Granted(grant, mode, min, max, items, loaded, RequestCodecs.inodes(r, "open elsewhere"));
     }
 
     static void granted(Granted m, ByteBuf out) {
@@ -79,6 +80,7 @@ final class ReplyCodecs {
         WireWriter.key(out, m.max());
         items(out, m.items());
         WireWriter.key(out, m.loaded());
+        RequestCodecs.inodes(out, m.openElsewhere());
     }
 
     // ITEMS: items list<(key, value bytes)>, from key, to key

@@ -4,6 +4,7 @@ import io.crfs.protocol.Message.Acquire;
 import io.crfs.protocol.Message.Hello;
 import io.crfs.protocol.Message.ReadData;
 import io.crfs.protocol.Message.Release;
+import io.crfs.protocol.Message.RevokeDone;
 import io.crfs.protocol.Message.Seek;
 import io.netty.buffer.ByteBuf;
 
@@ -90,7 +91,7 @@ final class RequestCodecs {
         WireWriter.bool(out, m.backward());
     }
 
-    // RELEASE: grant id u64, to-mode u8 (0 drop, 1 READ)
+    // RELEASE: grant id u64, to-mode u8 (0 drop, 1 READ), open list<u64>
 
     static Release release(WireReader r) {
         long grant = r.u64("grant id");
@@ -98,7 +99,7 @@ final class RequestCodecs {
         if (!toMode(to)) {
             throw r.fail(ErrorCode.BAD_RANGE, "to-mode", "0 (drop) or 1 (READ)", to);
         }
-        return new Release(grant, to);
+        return new Release(grant, to, inodes(r, "open"));
     }
 
     static void release(Release m, ByteBuf out) {
@@ -106,6 +107,42 @@ final class RequestCodecs {
             throw WireWriter.bad("RELEASE", "to-mode", "0 (drop) or 1 (READ)", m.toMode());
         }
         out.writeLongLE(m.grantId()).writeByte(m.toMode());
+        inodes(out, m.open());
+    }
+
+    // REVOKE_DONE: revoke id u64, open list<u64>
+
+    static RevokeDone revokeDone(WireReader r) {
+        return new RevokeDone(r.u64("revoke id"), inodes(r, "open"));
+    }
+
+    static void revokeDone(RevokeDone m, ByteBuf out) {
+        out.writeLongLE(m.revokeId());
+        inodes(out, m.open());
+    }
+
+    /** A list of inode numbers: count u32, then each u64 (an inode number, not 0). */
+    static java.util.List<Long> inodes(WireReader r, String field) {
+        int n = r.count(field, 8);
+        if (n == 0) {
+            return java.util.List.of();
+        }
+        Long[] out = new Long[n];
+        for (int i = 0; i < n; i++) {
+            long ino = r.u64(field + "[" + i + "]");
+            if (ino == 0) {
+                throw r.fail(ErrorCode.BAD_RANGE, field + "[" + i + "]", "an inode number", 0);
+            }
+            out[i] = ino;
+        }
+        return java.util.List.of(out);
+    }
+
+    static void inodes(ByteBuf out, java.util.List<Long> inodes) {
+        out.writeIntLE(inodes.size());
+        for (long ino : inodes) {
+            out.writeLongLE(ino);
+        }
     }
 
     // READ: ino u64, offset u64, length u32 (at most 16 MiB)

@@ -28,7 +28,7 @@ class CodecGoldenTest {
     @Test
     void shouldEncodeHello() {
         golden(new Frame(0x0102030405060708L, new Message.Hello(1, 1000, 100, new int[] {4, 27}, "ab", 0)), """
-                2e000000 4352 02 01 0807060504030201
+                2e000000 4352 03 01 0807060504030201
                 0100 e8030000 64000000
                 02000000 04000000 1b000000
                 0200 6162
@@ -39,7 +39,7 @@ class CodecGoldenTest {
     @Test
     void shouldEncodeAcquire() {
         golden(new Frame(7, new Message.Acquire(5, new Key(256, 1, 0), DIR_MAX, Message.WRITE)), """
-                37000000 4352 02 03 0700000000000000
+                37000000 4352 03 03 0700000000000000
                 0500000000000000
                 0001000000000000 01 0000000000000000
                 0001000000000000 ff ffffffffffffffff
@@ -58,7 +58,7 @@ class CodecGoldenTest {
                 new Edit.Allocate(257, 8192, 4096, true),
                 new Edit.DropData(258));
         golden(new Frame(9, new Message.Batch(edits, new int[] {2, 7})), """
-                ab000000 4352 02 06 0900000000000000
+                ab000000 4352 03 06 0900000000000000
                 07000000
                 01 0101000000000000 01 0000000000000000 02000000 aabb
                 02 0101000000000000 54 3412000000000000
@@ -74,8 +74,8 @@ class CodecGoldenTest {
     @Test
     void shouldEncodeGranted() {
         List<Item> items = List.of(new Item(new Key(256, 1, 0), new byte[] {1, 2}), new Item(new Key(256, 12, 256), new byte[0]));
-        golden(new Frame(7, new Message.Granted(42, Message.READ, DIR_MIN, DIR_MAX, items)), """
-                78000000 4352 02 43 0700000000000000
+        golden(new Frame(7, new Message.Granted(42, Message.READ, DIR_MIN, DIR_MAX, items, DIR_MAX, List.of(257L))), """
+                84000000 4352 03 43 0700000000000000
                 2a00000000000000 01
                 0001000000000000 00 0000000000000000
                 0001000000000000 ff ffffffffffffffff
@@ -83,20 +83,35 @@ class CodecGoldenTest {
                 0001000000000000 01 0000000000000000 02000000 0102
                 0001000000000000 0c 0001000000000000 00000000
                 0001000000000000 ff ffffffffffffffff
+                01000000 0101000000000000
+                """);
+    }
+
+    @Test
+    void shouldEncodeTheOpenInodesOfAGrantGivenUp() {
+        golden(new Frame(3, new Message.RevokeDone(9, List.of(256L, 300L))), """
+                28000000 4352 03 05 0300000000000000
+                0900000000000000
+                02000000 0001000000000000 2c01000000000000
+                """);
+        golden(new Frame(4, new Message.Release(11, 0, List.of())), """
+                19000000 4352 03 04 0400000000000000
+                0b00000000000000 00
+                00000000
                 """);
     }
 
     @Test
     void shouldEncodeFetchAndItems() {
         golden(new Frame(8, new Message.Fetch(new Key(256, 84, 5), DIR_MAX, 64, true)), """
-                33000000 4352 02 10 0800000000000000
+                33000000 4352 03 10 0800000000000000
                 0001000000000000 54 0500000000000000
                 0001000000000000 ff ffffffffffffffff
                 40000000 01
                 """);
         List<Item> items = List.of(new Item(new Key(256, 96, 2), new byte[] {9}));
         golden(new Frame(8, new Message.Items(items, new Key(256, 96, 0), DIR_MAX)), """
-                48000000 4352 02 4d 0800000000000000
+                48000000 4352 03 4d 0800000000000000
                 01000000
                 0001000000000000 60 0200000000000000 01000000 09
                 0001000000000000 60 0000000000000000
@@ -107,7 +122,7 @@ class CodecGoldenTest {
     @Test
     void shouldEncodeRevokeWithRequestIdZero() {
         golden(new Frame(0, new Message.Revoke(3, 42, DIR_MIN, DIR_MAX, Opcodes.TO_READ)), """
-                3f000000 4352 02 47 0000000000000000
+                3f000000 4352 03 47 0000000000000000
                 0300000000000000 2a00000000000000
                 0001000000000000 00 0000000000000000
                 0001000000000000 ff ffffffffffffffff
@@ -118,7 +133,7 @@ class CodecGoldenTest {
     @Test
     void shouldEncodeErrorWithUtf8Message() {
         golden(new Frame(7, new Message.Error(ErrorCode.NOT_HELD, "\u00e9!")), """
-                13000000 4352 02 42 0700000000000000
+                13000000 4352 03 42 0700000000000000
                 0600 0300 c3a921
                 """);
     }
@@ -126,7 +141,7 @@ class CodecGoldenTest {
     @Test
     void shouldEncodeData() {
         golden(new Frame(11, new Message.Data(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef})), """
-                14000000 4352 02 44 0b00000000000000
+                14000000 4352 03 44 0b00000000000000
                 04000000 deadbeef
                 """);
     }
@@ -141,7 +156,7 @@ class CodecGoldenTest {
             byte[] got = new byte[out.readableBytes()];
             out.readBytes(got);
             assertThat(got).isEqualTo(hex("""
-                    14000000 4352 02 44 0b00000000000000
+                    14000000 4352 03 44 0b00000000000000
                     04000000 deadbeef
                     """));
         } finally {
@@ -159,22 +174,22 @@ class CodecGoldenTest {
 
     @Test
     void shouldEncodeMessagesWithoutPayloadAsHeaderOnly() {
-        golden(new Frame(1, new Message.Ping()), "0c000000 4352 02 02 0100000000000000");
-        golden(new Frame(1, new Message.Pong()), "0c000000 4352 02 4b 0100000000000000");
+        golden(new Frame(1, new Message.Ping()), "0c000000 4352 03 02 0100000000000000");
+        golden(new Frame(1, new Message.Pong()), "0c000000 4352 03 4b 0100000000000000");
     }
 
     @Test
     void shouldEncodeWelcomeReadAndSeekResult() {
         golden(new Frame(1, new Message.Welcome(0x11, 30_000, 5)), """
-                20000000 4352 02 40 0100000000000000
+                20000000 4352 03 40 0100000000000000
                 1100000000000000 30750000 0500000000000000
                 """);
         golden(new Frame(2, new Message.ReadData(257, 4096, 16 << 20)), """
-                20000000 4352 02 07 0200000000000000
+                20000000 4352 03 07 0200000000000000
                 0101000000000000 0010000000000000 00000001
                 """);
         golden(new Frame(3, new Message.SeekResult(-1)), """
-                14000000 4352 02 48 0300000000000000
+                14000000 4352 03 48 0300000000000000
                 ffffffffffffffff
                 """);
     }
@@ -182,7 +197,7 @@ class CodecGoldenTest {
     @Test
     void shouldEncodeSupplementaryCharactersAsFourUtf8Bytes() {
         golden(new Frame(4, new Message.StatusText("\uD83D\uDE00")), """
-                12000000 4352 02 4a 0400000000000000
+                12000000 4352 03 4a 0400000000000000
                 0400 f09f9880
                 """);
     }

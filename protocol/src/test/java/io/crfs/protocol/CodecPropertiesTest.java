@@ -137,6 +137,11 @@ class CodecPropertiesTest {
                 l.map(Edit.DropData::new));
     }
 
+    /** Inode numbers as a client reports them open: never 0. */
+    private static Arbitrary<List<Long>> inodes() {
+        return Arbitraries.longs().filter(x -> x != 0).list().ofMaxSize(6);
+    }
+
     private static Arbitrary<Message> messages() {
         var l = Arbitraries.longs();
         var i = Arbitraries.integers();
@@ -151,8 +156,8 @@ class CodecPropertiesTest {
                             Key a = new Key(o, t, Math.min(x, y));
                             return new Message.Fetch(a, new Key(o, 255, -1L), limit, back);
                         }),
-                Combinators.combine(l, toModes()).as(Message.Release::new),
-                l.map(Message.RevokeDone::new),
+                Combinators.combine(l, toModes(), inodes()).as(Message.Release::new),
+                Combinators.combine(l, inodes()).as(Message.RevokeDone::new),
                 edits().list().ofMaxSize(8).map(Message.Batch::new),
                 Combinators.combine(l, l, Arbitraries.integers().between(0, Opcodes.MAX_READ)).as(Message.ReadData::new),
                 Arbitraries.just(new Message.Fsync()),
@@ -169,11 +174,11 @@ class CodecPropertiesTest {
                 Combinators.combine(l, i, l).as(Message.Welcome::new),
                 Arbitraries.just(new Message.Ok()),
                 Combinators.combine(Arbitraries.of(ErrorCode.class), strings()).as(Message.Error::new),
-                Combinators.combine(l, grantModes(), keys(), keys(), items(), Arbitraries.of(true, false))
-                        .as((id, mode, a, b, it, whole) -> {
+                Combinators.combine(l, grantModes(), keys(), keys(), items(), Arbitraries.of(true, false), inodes())
+                        .as((id, mode, a, b, it, whole, open) -> {
                             Key lo = a.compareTo(b) <= 0 ? a : b;
                             Key hi = a.compareTo(b) <= 0 ? b : a;
-                            return new Message.Granted(id, mode, lo, hi, it, whole ? hi : lo);
+                            return new Message.Granted(id, mode, lo, hi, it, whole ? hi : lo, open);
                         }),
                 items().map(it -> new Message.Items(it, new Key(0, 0, 0), new Key(-1L, 255, -1L))),
                 bytes().map(Message.Data::new),

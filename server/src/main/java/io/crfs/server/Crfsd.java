@@ -62,6 +62,8 @@ public final class Crfsd implements AutoCloseable {
     final BatchApplier applier;
     final Metrics metrics = new Metrics();
     final LockTable locks = new LockTable();
+    /** Which clients have which inodes open, for other clients' removals ({@link OpenFiles}). */
+    final OpenFiles opens = new OpenFiles();
     final int grantItems;
     private com.sun.net.httpserver.HttpServer metricsHttp;
     private final EventLoopGroup boss;
@@ -80,6 +82,7 @@ public final class Crfsd implements AutoCloseable {
         this.grants = new GrantTable(sessions);
         sessions.grants = grants;
         sessions.locks = locks;
+        sessions.opens = opens;
         this.applier = new BatchApplier(grants);
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -164,7 +167,8 @@ public final class Crfsd implements AutoCloseable {
                 .append(backend.volume().generation()).append(", commits ").append(backend.commits.get())
                 .append(", batches ").append(backend.batches.get()).append('\n');
         b.append("revokes sent ").append(sessions.revokesSent.get()).append(", evictions ").append(sessions.evictions.get())
-                .append(", waiting requests ").append(snap.queued().size()).append('\n');
+                .append(", waiting requests ").append(snap.queued().size())
+                .append(", files open on a client that gave them up ").append(opens.size()).append('\n');
         b.append("sessions ").append(sessions.all().size()).append('\n');
         for (ClientSession s : sessions.all()) {
             long n = snap.held().stream().filter(g -> g.session() == s.id).count();

@@ -131,10 +131,15 @@ public final class GrantTable {
 
     /** Whether the grant exists and belongs to the session. */
     public boolean holds(long session, long grantId) {
+        return held(session, grantId) != null;
+    }
+
+    /** The grant {@code grantId} as it is now if {@code session} holds it, else null. */
+    public Grant held(long session, long grantId) {
         lock.lock();
         try {
             Held h = byId.get(grantId);
-            return h != null && h.grant.session() == session;
+            return h != null && h.grant.session() == session ? h.grant : null;
         } finally {
             lock.unlock();
         }

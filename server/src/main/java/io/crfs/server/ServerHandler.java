@@ -64,26 +64,34 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             case Message.Acquire a -> acquire(ctx, id, a);
             case Message.Fetch f -> fetch(ctx, id, f);
             case Message.Release r -> {
-                ownGrant(r.grantId());
+                Grant g = ownGrant(r.grantId());
+                server.opens.report(session.id, g.min().objectid(), g.max().objectid(), r.open());
                 server.grants.release(r.grantId(), r.toMode());
                 sessions.released(session, r.grantId(), r.toMode());
                 reply(ctx, id, new Message.Ok());
             }
             case Message.RevokeDone r -> {
-                sessions.revokeDone(session, r.revokeId());
+                sessions.revokeDone(session, r.revokeId(), r.open());
                 reply(ctx, id, new Message.Ok());
             }
             case Message.Batch b -> {
                 long sid = session.id;
                 session.batches.incrementAndGet();
+                java.util.List<Long> deleted = null; // inodes the batch deletes: nobody has them open any more
                 for (io.crfs.protocol.Edit e : b.edits()) {
                     if (e instanceof io.crfs.protocol.Edit.Write w) {
                         server.metrics.bytesWritten.add(w.data().length);
+                    } else if (e instanceof io.crfs.protocol.Edit.Delete d && d.key().type() == io.crfs.format.ItemType.INODE_ITEM) {
+                        (deleted == null ? deleted = new java.util.ArrayList<>() : deleted).add(d.key().objectid());
                     }
                 }
+                java.util.List<Long> gone = deleted;
                 answer(ctx, id, server.backend.submit(() -> {
                     BatchApplier.Result r = server.applier.apply(sid, server.backend.fs(), b.edits(), b.opEnds());
                     server.backend.batches.incrementAndGet();
+                    if (gone != null && r.refused() == 0) {
+                        gone.forEach(server.opens::deleted);
+                    }
                     return new Message.Applied(server.backend.fs().transid(), r.inodes(), server.backend.fs().spaceShort(),
                             r.refused());
                 }));
@@ -183,13 +191,14 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
      * needs them, so a big directory changing hands costs what is used of it.
      */
     private Message.Granted granted(Grant g) {
+        java.util.List<Long> openElsewhere = server.opens.elsewhere(g.session(), g.min().objectid(), g.max().objectid());
         if (g.min().objectid() != g.max().objectid()) { // inode numbers not yet used: nothing there
             java.util.List<Item> all = server.backend.fs().scan(g.min(), g.max(), Integer.MAX_VALUE);
             all.removeIf(i -> i.key().type() == io.crfs.format.ItemType.EXTENT_DATA);
-            return new Message.Granted(g.id(), g.mode(), g.min(), g.max(), all);
+            return new Message.Granted(g.id(), g.mode(), g.min(), g.max(), all, g.max(), openElsewhere);
         }
         Message.Items first = ItemLister.list(server.backend.fs(), g.min(), g.max(), server.grantItems, false);
-        return new Message.Granted(g.id(), g.mode(), g.min(), g.max(), first.items(), first.to());
+        return new Message.Granted(g.id(), g.mode(), g.min(), g.max(), first.items(), first.to(), openElsewhere);
     }
 
     /** FETCH: runs after the session's earlier batches, and only while it holds the range. */
@@ -211,10 +220,12 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
         }
     }
 
-    private void ownGrant(long grantId) {
-        if (!server.grants.holds(session.id, grantId)) {
+    private Grant ownGrant(long grantId) {
+        Grant g = server.grants.held(session.id, grantId);
+        if (g == null) {
             throw new ProtocolException(ErrorCode.BAD_RANGE, "grant " + grantId + " is not held by this session");
         }
+        return g;
     }
 
     private <T extends Message> void answer(ChannelHandlerContext ctx, long id, CompletableFuture<T> f) {

@@ -38,6 +38,7 @@ final class Sessions implements RevokeSink, AutoCloseable {
     });
     GrantTable grants;
     LockTable locks;
+    OpenFiles opens;
 
     Sessions(int leaseMillis) {
         this.leaseMillis = leaseMillis;
@@ -110,9 +111,13 @@ final class Sessions implements RevokeSink, AutoCloseable {
         s.revokes.values().removeIf(p -> p.grant().id() == grantId && toMode <= p.toMode());
     }
 
-    void revokeDone(ClientSession s, long revokeId) {
+    /** A revoke answered; {@code open}: the inodes of its range the client has open, recorded before anyone is granted the range. */
+    void revokeDone(ClientSession s, long revokeId, List<Long> open) {
         ClientSession.Pending p = s.revokes.remove(revokeId);
         if (p != null) {
+            if (opens != null) {
+                opens.report(s.id, p.grant().min().objectid(), p.grant().max().objectid(), open);
+            }
             long rtt = System.nanoTime() - p.sentNanos();
             sample(rtt);
             revokeNanos.addAndGet(rtt);
@@ -134,6 +139,9 @@ final class Sessions implements RevokeSink, AutoCloseable {
         if (locks != null) {
             locks.evict(s.id);
         }
+        if (opens != null) {
+            opens.forget(s.id);
+        }
         LOG.debug("session {} lost {} grants", s.id, dropped.size());
         var ch = s.channel;
         if (ch != null) {
@@ -149,6 +157,9 @@ final class Sessions implements RevokeSink, AutoCloseable {
         grants.evict(s.id);
         if (locks != null) {
             locks.evict(s.id);
+        }
+        if (opens != null) {
+            opens.forget(s.id);
         }
     }
 

@@ -1,0 +1,179 @@
+package io.crfs.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.crfs.format.Item;
+import io.crfs.format.ItemType;
+import io.crfs.format.Key;
+import io.crfs.format.ObjectIds;
+import io.crfs.posix.Attr;
+import io.crfs.posix.Caller;
+import io.crfs.posix.Errno;
+import io.crfs.posix.PosixException;
+import io.crfs.posix.PosixFs;
+import io.crfs.server.Crfsd;
+import io.crfs.volume.Volume;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A file one client has open outlives the removal of its last name on another, as it does when
+ * both are processes of one machine: reads and writes through the open file go on, and the
+ * inode goes only at the last close anywhere. Before, the removing client deleted the inode
+ * and its data at once, and the reader's next read(2) failed with ENOENT.
+ */
+class OpenElsewhereTest {
+    @TempDir
+    Path tmp;
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] filled(int n, int seed) {
+        byte[] d = new byte[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = (byte) (i * 31 + seed);
+        }
+        return d;
+    }
+
+    private static Attr written(PosixFs fs, String name, byte[] data) {
+        Attr f = fs.create(Caller.ROOT, PosixFs.ROOT, b(name), 0644, true);
+        fs.write(Caller.ROOT, f.ino(), 0, data, 0, data.length);
+        return f;
+    }
+
+    private static byte[] read(PosixFs fs, long ino, int n) {
+        byte[] got = new byte[n];
+        assertThat(fs.read(ino, 0, got, 0, n)).isEqualTo(n);
+        return got;
+    }
+
+    private static void assertGone(PosixFs fs, long ino) {
+        assertThatThrownBy(() -> fs.getattr(ino)).isInstanceOfSatisfying(PosixException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+    }
+
+    @Test
+    void anUnlinkElsewhereLeavesAnOpenFileReadableAndTheLastCloseDeletesIt() throws Exception {
+        TestServer server = new TestServer(tmp, 10_000);
+        CrfsClient a = server.client("holder"), b = server.client("remover");
+        PosixFs fa = a.posix(), fb = b.posix();
+        byte[] data = filled(300_000, 1);
+        Attr f = written(fa, "f", data);
+        fa.open(f.ino());
+        fb.unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
+        assertThatThrownBy(() -> fb.lookup(Caller.ROOT, PosixFs.ROOT, b("f"))).isInstanceOf(PosixException.class);
+
+        assertThat(read(fa, f.ino(), data.length)).isEqualTo(data);
+        assertThat(fa.getattr(f.ino()).nlink()).isZero();
+        byte[] more = filled(5000, 9);
+        fa.write(Caller.ROOT, f.ino(), 1000, more, 0, more.length);
+        System.arraycopy(more, 0, data, 1000, more.length);
+        assertThat(read(fa, f.ino(), data.length)).isEqualTo(data);
+        assertThat(orphans(b)).containsExactly(f.ino());
+
+        fa.release(f.ino());
+        assertGone(fb, f.ino());
+        assertGone(fa, f.ino());
+        assertThat(orphans(b)).isEmpty();
+        assertThat(server.server.status()).contains("files open on a client that gave them up 0");
+        server.closeAndCheck(a, b);
+    }
+
+    @Test
+    void aRenameOverAnOpenFileElsewhereKeepsItsOldContentReadable() throws Exception {
+        TestServer server = new TestServer(tmp, 10_000);
+        CrfsClient a = server.client("reader"), b = server.client("replacer");
+        PosixFs fa = a.posix(), fb = b.posix();
+        byte[] old = filled(70_000, 3);
+        Attr g = written(fa, "g", old);
+        fa.open(g.ino());
+        Attr h = written(fb, "g.new", filled(10, 4));
+        fb.rename(Caller.ROOT, PosixFs.ROOT, b("g.new"), PosixFs.ROOT, b("g"), 0);
+
+        assertThat(fb.lookup(Caller.ROOT, PosixFs.ROOT, b("g")).ino()).isEqualTo(h.ino());
+        assertThat(read(fa, g.ino(), old.length)).isEqualTo(old);
+        fa.release(g.ino());
+        assertGone(fb, g.ino());
+        server.closeAndCheck(a, b);
+    }
+
+    @Test
+    void theInodeGoesAtTheLastCloseOfAllTheClientsThatHaveItOpen() throws Exception {
+        TestServer server = new TestServer(tmp, 10_000);
+        CrfsClient a = server.client("a"), c = server.client("c"), b = server.client("remover");
+        PosixFs fa = a.posix(), fc = c.posix(), fb = b.posix();
+        byte[] data = filled(40_000, 5);
+        Attr f = written(fa, "f", data);
+        fa.open(f.ino());
+        fc.open(f.ino());
+        fb.unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
+
+        fa.release(f.ino());
+        assertThat(read(fc, f.ino(), data.length)).as("c still has it open").isEqualTo(data);
+        fc.open(f.ino()); // a second file description on c: only the last of them counts
+        fc.release(f.ino());
+        assertThat(read(fc, f.ino(), data.length)).isEqualTo(data);
+        fc.release(f.ino());
+        assertGone(fb, f.ino());
+        assertGone(fa, f.ino());
+        server.closeAndCheck(a, c, b);
+    }
+
+    /**
+     * What a client said it had open holds only until it next gives the range up: a file it has
+     * closed since is deleted at once, not left an orphan for nobody.
+     */
+    @Test
+    void aFileClosedBeforeTheUnlinkIsDeletedAtOnce() throws Exception {
+        TestServer server = new TestServer(tmp, 10_000);
+        CrfsClient a = server.client("was open"), b = server.client("remover");
+        PosixFs fa = a.posix(), fb = b.posix();
+        byte[] data = filled(20_000, 6);
+        Attr f = written(fa, "f", data);
+        fa.open(f.ino());
+        assertThat(read(fb, f.ino(), data.length)).isEqualTo(data); // a gives WRITE up, saying f is open
+        fa.release(f.ino());
+        fb.unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
+        assertGone(fb, f.ino());
+        assertThat(orphans(b)).isEmpty();
+        server.closeAndCheck(a, b);
+    }
+
+    @Test
+    void anOrphanWhoseHolderWentAwayIsDeletedAtTheServersNextStart() throws Exception {
+        TestServer server = new TestServer(tmp, 10_000);
+        CrfsClient a = server.client("holder"), b = server.client("remover");
+        Attr f = written(a.posix(), "f", filled(50_000, 7));
+        a.posix().open(f.ino());
+        b.posix().unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
+        b.posix().sync();
+        a.close(); // its session ends with the file still open: nobody is left to delete it
+        assertThat(orphans(b)).containsExactly(f.ino());
+        server.closeAndCheck(b);
+
+        try (Crfsd again = Crfsd.start(server.image, "127.0.0.1", 0, Crfsd.Options.defaults())) {
+            again.close();
+        }
+        try (Volume v = Volume.open(server.image)) {
+            assertThat(v.fsTree().get(new Key(f.ino(), ItemType.INODE_ITEM, 0))).isNull();
+            assertThat(v.fsTree().scan(Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), 10)).isEmpty();
+        }
+        if (io.crfs.volume.Oracles.haveBtrfsTools()) {
+            assertThat(io.crfs.volume.Oracles.btrfsCheck(server.image)).isEmpty();
+        }
+    }
+
+    /** The inodes the volume's orphan list names, as client {@code c} sees them. */
+    private static List<Long> orphans(CrfsClient c) {
+        var s = c.store();
+        return s.operation(() -> s.scan(Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), 100))
+                .stream().map(Item::key).map(Key::offset).toList();
+    }
+}
