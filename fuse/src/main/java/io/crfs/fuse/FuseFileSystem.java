@@ -116,6 +116,15 @@ public interface FuseFileSystem {
         throw enosys();
     }
 
+    /**
+     * open(2) with O_TMPFILE in directory {@code parent}: makes and opens a regular file with no
+     * name and nlink 0, which linkat(2) may name later. Without it (ENOSYS) the kernel answers
+     * O_TMPFILE with EOPNOTSUPP from then on.
+     */
+    default CreateOut tmpfile(FuseContext ctx, long parent, int mode, int umask, int flags) {
+        throw enosys();
+    }
+
     /** F_GETLK: the first lock that conflicts with {@code lock}, or one of type F_UNLCK. */
     default FileLock getlk(FuseContext ctx, long ino, long fh, long owner, FileLock lock) { throw enosys(); }
 

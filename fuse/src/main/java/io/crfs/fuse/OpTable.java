@@ -49,6 +49,7 @@ final class OpTable {
         def(Wire.SETLKW, "SETLKW", 48, true, DataOps::setlk);
         def(Wire.ACCESS, "ACCESS", 8, true, Ops::access);
         def(Wire.CREATE, "CREATE", 17, true, Ops::create);
+        def(Wire.TMPFILE, "TMPFILE", 17, true, Ops::tmpfile);
         def(Wire.INTERRUPT, "INTERRUPT", 8, false, Dispatcher::interrupt);
         def(Wire.DESTROY, "DESTROY", 0, true, (d, r) -> { });
         def(Wire.NOTIFY_REPLY, "NOTIFY_REPLY", 0, false, (d, r) -> { });

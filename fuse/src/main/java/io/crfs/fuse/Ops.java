@@ -151,6 +151,19 @@ final class Ops {
         Wire.putOpenOut(r.out, c.open());
     }
 
+    /** O_TMPFILE: fuse_create_in as CREATE, whose name ("/" from the kernel) means nothing. */
+    static void tmpfile(Dispatcher d, Request r) {
+        int flags = r.u32(), mode = r.u32(), umask = r.u32();
+        r.u32();
+        r.string();
+        CreateOut c = d.fs.tmpfile(r.ctx, r.nodeId, mode, umask, flags);
+        if (c == null || c.open() == null) {
+            throw new FuseException(Errno.EIO, "null tmpfile");
+        }
+        entry(r, c.entry());
+        Wire.putOpenOut(r.out, c.open());
+    }
+
     static void release(Dispatcher d, Request r) {
         long fh = r.u64();
         int flags = r.u32(), releaseFlags = r.u32();

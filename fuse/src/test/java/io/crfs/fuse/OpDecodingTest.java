@@ -112,6 +112,12 @@ class OpDecodingTest {
         }
 
         @Override
+        public CreateOut tmpfile(FuseContext c, long parent, int mode, int umask, int flags) {
+            calls.add("tmpfile " + parent + " " + Integer.toOctalString(mode) + " " + umask + " " + Integer.toOctalString(flags));
+            return new CreateOut(ENTRY, new OpenOut(77, 0));
+        }
+
+        @Override
         public byte[] ioctl(FuseContext c, long ino, long fh, int cmd, byte[] in, int outSize) {
             calls.add("ioctl " + ino + " " + fh + " " + Integer.toHexString(cmd) + " in " + java.util.Arrays.toString(in) + " out " + outSize);
             if (cmd == 0x1234) {
@@ -174,6 +180,18 @@ class OpDecodingTest {
             "rename 1 a 2 b 0", "rename 1 a 2 b 1");
         r = ok(Wire.READLINK, 9, body(0));
         assertThat(new String(r.array(), 16, r.remaining())).isEqualTo("tgt");
+    }
+
+    /** O_TMPFILE comes as CREATE does, with the name "/" the kernel gives the nameless dentry. */
+    @Test
+    void shouldDecodeATmpfileAndAnswerAsACreate() {
+        ByteBuffer r = ok(Wire.TMPFILE, 1, body(16 + 2).putInt(020000002).putInt(Attr.S_IFREG | 0640).putInt(022).putInt(0)
+            .put(name("/")));
+        assertThat(calls).containsExactly("tmpfile 1 100640 18 20000002");
+        assertThat(r.remaining()).isEqualTo(Wire.ENTRY_OUT_SIZE + Wire.OPEN_OUT_SIZE);
+        assertThat(r.getLong()).isEqualTo(9);
+        r.position(r.position() + Wire.ENTRY_OUT_SIZE - 8);
+        assertThat(r.getLong()).as("file handle").isEqualTo(77);
     }
 
     @Test

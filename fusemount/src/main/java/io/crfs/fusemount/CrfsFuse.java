@@ -556,6 +556,12 @@ public final class CrfsFuse implements FuseFileSystem {
     }
 
     @Override
+    public CreateOut tmpfile(FuseContext ctx, long parent, int mode, int umask, int flags) {
+        io.crfs.posix.Attr a = call(ctx, () -> fs.tmpfile(caller(ctx), ino(parent), mode)); // opened too
+        return new CreateOut(entry(a), openOut(a.ino(), flags));
+    }
+
+    @Override
     public byte[] ioctl(FuseContext ctx, long ino, long fh, int cmd, byte[] in, int outSize) {
         return call(ctx, () -> FileAttrIoctls.run(fs, caller(ctx), ino(ino), cmd, in, outSize));
     }

@@ -156,6 +156,42 @@ abstract class FilesContract {
         assertThat(Files.size(f)).isEqualTo(210000);
     }
 
+    /**
+     * open(2) with O_TMPFILE: a file with no name (nlink 0, not listed) that linkat(2) can name,
+     * unless it was made with O_EXCL; one never named leaves nothing behind.
+     */
+    @Test
+    void tmpfile() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "O_TMPFILE needs a mounted file system");
+        Path t = Files.createDirectory(d.resolve("tmpf"));
+        String out = shell("umask 022; python3 - " + t + " <<'PY'\n"
+                + "import os, sys\n"
+                + "d = sys.argv[1]\n"
+                + "root = os.open('/', os.O_RDONLY)  # a dir fd makes os.link call linkat(AT_SYMLINK_FOLLOW)\n"
+                + "fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o640)\n"
+                + "os.write(fd, b'made with no name')\n"
+                + "st = os.fstat(fd); print('nlink', st.st_nlink, oct(st.st_mode), sorted(os.listdir(d)), flush=True)\n"
+                + "os.link('/proc/self/fd/%d' % fd, os.path.join(d, 'named'), src_dir_fd=root, follow_symlinks=True)\n"
+                + "print('linked', os.fstat(fd).st_nlink, sorted(os.listdir(d)))\n"
+                + "os.close(fd)\n"
+                + "print(open(os.path.join(d, 'named'), 'rb').read())\n"
+                + "fd = os.open(d, os.O_TMPFILE | os.O_WRONLY | os.O_EXCL, 0o600)\n"
+                + "try:\n"
+                + "    os.link('/proc/self/fd/%d' % fd, os.path.join(d, 'never'), src_dir_fd=root, follow_symlinks=True)\n"
+                + "except OSError as e:\n"
+                + "    print('O_EXCL: linkat errno', e.errno)\n"
+                + "os.write(fd, b'gone'); os.close(fd)\n"
+                + "fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o600); os.close(fd)\n"
+                + "print(sorted(os.listdir(d)))\n"
+                + "PY");
+        assertThat(out.split("\n")).containsExactly(
+                "nlink 0 0o100640 []",
+                "linked 1 ['named']",
+                "b'made with no name'",
+                "O_EXCL: linkat errno 2",
+                "['named']");
+    }
+
     @Test
     void fileAttributeFlags() throws IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "chattr(1) needs a mounted file system");

@@ -143,18 +143,8 @@ final class Namespace {
 
     /** Writes the new inode and its name; the owner is the caller, the group may come from a setgid parent. */
     Attr make(Caller c, long dir, InodeItem d, byte[] name, int mode, long btrfsRdev, byte[] symlinkTarget) {
-        int gid = c.gid();
-        if ((d.mode() & Inodes.S_ISGID) != 0) {
-            gid = d.gid();
-            if (Inodes.isDir(mode)) {
-                mode |= Inodes.S_ISGID;
-            } else if ((mode & (Inodes.S_ISGID | Inodes.S_IXGRP)) == (Inodes.S_ISGID | Inodes.S_IXGRP)
-                    && !c.isRoot() && !c.inGroup(gid)) {
-                mode &= ~Inodes.S_ISGID; // mode_strip_sgid
-            }
-        }
         long ino = store.allocateInode();
-        InodeItem it = inodes.create(mode, c.uid(), gid, btrfsRdev);
+        InodeItem it = newInode(c, d, mode, btrfsRdev);
         store.put(Inodes.key(ino), it.bytes());
         if (symlinkTarget != null) {
             store.write(ino, 0, symlinkTarget, 0, symlinkTarget.length);
@@ -166,13 +156,48 @@ final class Namespace {
         return inodes.attr(ino);
     }
 
+    /** A new inode's item: the owner is the caller, the group may come from a setgid parent {@code d}. */
+    private InodeItem newInode(Caller c, InodeItem d, int mode, long btrfsRdev) {
+        int gid = c.gid();
+        if ((d.mode() & Inodes.S_ISGID) != 0) {
+            gid = d.gid();
+            if (Inodes.isDir(mode)) {
+                mode |= Inodes.S_ISGID;
+            } else if ((mode & (Inodes.S_ISGID | Inodes.S_IXGRP)) == (Inodes.S_ISGID | Inodes.S_IXGRP)
+                    && !c.isRoot() && !c.inGroup(gid)) {
+                mode &= ~Inodes.S_ISGID; // mode_strip_sgid
+            }
+        }
+        return inodes.create(mode, c.uid(), gid, btrfsRdev);
+    }
+
+    /**
+     * open(2) with O_TMPFILE: a regular file with no name, made as btrfs makes one, with nlink 0
+     * and an ORPHAN_ITEM from the start, so that its last close (or the next mount after a
+     * crash) deletes it unless {@link #link} gave it a name first. The directory must be live,
+     * searchable and writable; it does not change.
+     */
+    Attr tmpfile(Caller c, long dir, int mode) {
+        InodeItem d = walk(c, dir);
+        if (d.nlink() == 0) {
+            throw new PosixException(Errno.ENOENT, "directory " + Long.toUnsignedString(dir) + " has been removed");
+        }
+        Perms.modifyDir(c, d, dir);
+        long ino = store.allocateInode();
+        InodeItem it = newInode(c, d, Inodes.S_IFREG | (mode & Inodes.PERM_BITS), 0).nlink(0);
+        store.put(Inodes.key(ino), it.bytes());
+        store.put(Orphans.key(ino), new byte[0]);
+        return inodes.attr(ino, it);
+    }
+
     Attr link(Caller c, long ino, long newDir, byte[] newName) {
         InodeItem it = inodes.load(ino);
         InodeItem d = prepareCreate(c, newDir, newName);
         if (Inodes.isDir(it.mode())) {
             throw new PosixException(Errno.EPERM, "hard link to directory " + Long.toUnsignedString(ino));
         }
-        if (it.nlink() == 0) {
+        boolean naming = it.nlink() == 0 && orphans.isLinkable(ino); // an O_TMPFILE file gets its first name
+        if (it.nlink() == 0 && !naming) {
             throw new PosixException(Errno.ENOENT, "inode " + Long.toUnsignedString(ino) + " has been deleted");
         }
         if (it.nlink() >= Inodes.LINK_MAX) {
@@ -182,6 +207,9 @@ final class Namespace {
         Timespec t = inodes.now();
         it.nlink(it.nlink() + 1).ctime(t);
         inodes.save(ino, it);
+        if (naming) {
+            store.delete(Orphans.key(ino));
+        }
         d.mtime(t).ctime(t);
         inodes.save(newDir, d);
         return inodes.attr(ino);

@@ -20,6 +20,8 @@ final class Orphans {
     private final ItemStore store;
     private final Inodes inodes;
     private final Map<Long, Integer> open = new HashMap<>();
+    /** O_TMPFILE files open here, which linkat(2) may still give a first name. */
+    private final java.util.Set<Long> linkable = new java.util.HashSet<>();
 
     Orphans(ItemStore store, Inodes inodes) {
         this.store = store;
@@ -39,6 +41,24 @@ final class Orphans {
         if (it.nlink() == 0 && !open.containsKey(ino)) {
             throw new PosixException(Errno.ENOENT, "inode " + Long.toUnsignedString(ino) + " has been deleted");
         }
+        opened(ino);
+    }
+
+    /**
+     * The first open of an O_TMPFILE file just made (nlink 0, its orphan item written): {@link
+     * #isLinkable} until its last close, as the kernel lets linkat(2) name such a file, but not
+     * one whose last name was removed.
+     */
+    void openNew(long ino) {
+        linkable.add(ino);
+        opened(ino);
+    }
+
+    boolean isLinkable(long ino) {
+        return linkable.contains(ino);
+    }
+
+    private void opened(long ino) {
         if (open.merge(ino, 1, Integer::sum) == 1) {
             store.opened(ino, true);
         }
@@ -60,6 +80,7 @@ final class Orphans {
             store.delete(key(ino));
         }
         open.remove(ino);
+        linkable.remove(ino);
         store.opened(ino, false);
     }
 

@@ -270,6 +270,19 @@ public final class PosixFs {
 
     /** An open file handle was created; unlinked-while-open files live until the last release. */
     public void open(long ino) { run(() -> orphans.open(ino)); }
+
+    /**
+     * open(2) with O_TMPFILE in {@code dir}: makes a regular file with no name and opens it (one
+     * {@link #release} to pair); {@link #link} may name it while it is open, else its last
+     * release deletes it.
+     */
+    public Attr tmpfile(Caller c, long dir, int mode) {
+        return edit(0, () -> {
+            Attr a = names.tmpfile(c, dir, mode);
+            orphans.openNew(a.ino());
+            return a;
+        });
+    }
     public void release(long ino) { remove(() -> orphans.release(ino)); }
 
     /**

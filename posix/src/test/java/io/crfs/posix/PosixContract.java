@@ -43,6 +43,41 @@ public abstract class PosixContract extends AttrContract {
         assertErrno(Errno.EBADF, () -> fs.release(f.ino()));
     }
 
+    /** O_TMPFILE: a file with no name, deleted at its last release unless linkat(2) names it first. */
+    @Test
+    public void orphan_tmpfileGoesAtReleaseUnlessItGetsAName() {
+        Key orphans = Key.first(ObjectIds.ORPHAN);
+        Attr t = fs.tmpfile(ROOTC, ROOT, 0600);
+        assertThat(t.nlink()).isZero();
+        assertThat(t.mode()).isEqualTo(0100600);
+        assertThat(names(ROOT)).containsExactly(".", "..");
+        fs.write(ROOTC, t.ino(), 0, bytes(9000, 3), 0, 9000);
+        assertThat(readAll(t.ino())).isEqualTo(bytes(9000, 3));
+        assertThat(store.get(new Key(ObjectIds.ORPHAN, ItemType.ORPHAN_ITEM, t.ino()))).isEmpty();
+        assertThat(ItemRules.check(store, List.of(t.ino()))).isEmpty();
+        fs.release(t.ino());
+        assertErrno(Errno.ENOENT, () -> fs.getattr(t.ino()));
+        assertThat(store.scan(Key.first(t.ino()), Key.last(t.ino()), 10)).isEmpty();
+        assertThat(store.scan(orphans, Key.last(ObjectIds.ORPHAN), 10)).isEmpty();
+
+        Attr u = fs.tmpfile(ROOTC, ROOT, 0640);
+        fs.write(ROOTC, u.ino(), 0, b("kept"), 0, 4);
+        assertThat(fs.link(ROOTC, u.ino(), ROOT, b("named")).nlink()).isEqualTo(1);
+        assertThat(store.scan(orphans, Key.last(ObjectIds.ORPHAN), 10)).isEmpty();
+        assertThat(ItemRules.check(store, List.of(u.ino(), ROOT))).isEmpty();
+        fs.release(u.ino());
+        assertThat(fs.lookup(ROOTC, ROOT, b("named")).ino()).isEqualTo(u.ino());
+        assertThat(readAll(u.ino())).isEqualTo(b("kept"));
+
+        // where the caller may not create, or there is no live directory, as for open(O_CREAT)
+        Attr d = dir(ROOT, "d");
+        fs.setattr(ROOTC, d.ino(), SetAttr.mode(0755));
+        assertErrno(Errno.EACCES, () -> fs.tmpfile(ALICE, d.ino(), 0600));
+        assertErrno(Errno.ENOTDIR, () -> fs.tmpfile(ROOTC, u.ino(), 0600));
+        fs.rmdir(ROOTC, ROOT, b("d"));
+        assertErrno(Errno.ENOENT, () -> fs.tmpfile(ROOTC, d.ino(), 0600));
+    }
+
     @Test
     public void orphan_openAndReleaseOfLinkedFileKeepsIt() {
         Attr f = file(ROOT, "f", b("x"));
