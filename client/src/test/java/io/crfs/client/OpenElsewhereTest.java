@@ -14,9 +14,13 @@ import io.crfs.posix.PosixException;
 import io.crfs.posix.PosixFs;
 import io.crfs.server.Crfsd;
 import io.crfs.volume.Volume;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +33,27 @@ import org.junit.jupiter.api.io.TempDir;
 class OpenElsewhereTest {
     @TempDir
     Path tmp;
+    private TestServer server;
+    private final List<CrfsClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new TestServer(tmp, 10_000);
+    }
+
+    /** Clients, then the server, then btrfs check of its image. */
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.closeAndCheck(clients.toArray(AutoCloseable[]::new));
+        }
+    }
+
+    private CrfsClient client(String name) throws IOException {
+        CrfsClient c = server.client(name);
+        clients.add(c);
+        return c;
+    }
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -42,9 +67,11 @@ class OpenElsewhereTest {
         return d;
     }
 
-    private static Attr written(PosixFs fs, String name, byte[] data) {
+    /** A file {@code name} in the root with {@code data}, open once on {@code fs}. */
+    private static Attr openFile(PosixFs fs, String name, byte[] data) {
         Attr f = fs.create(Caller.ROOT, PosixFs.ROOT, b(name), 0644, true);
         fs.write(Caller.ROOT, f.ino(), 0, data, 0, data.length);
+        fs.open(f.ino());
         return f;
     }
 
@@ -59,14 +86,19 @@ class OpenElsewhereTest {
                 e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
     }
 
+    /** The inodes the volume's orphan list names, as client {@code c} sees them. */
+    private static List<Long> orphans(CrfsClient c) {
+        var s = c.store();
+        return s.operation(() -> s.scan(Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), 100))
+                .stream().map(Item::key).map(Key::offset).toList();
+    }
+
     @Test
     void anUnlinkElsewhereLeavesAnOpenFileReadableAndTheLastCloseDeletesIt() throws Exception {
-        TestServer server = new TestServer(tmp, 10_000);
-        CrfsClient a = server.client("holder"), b = server.client("remover");
-        PosixFs fa = a.posix(), fb = b.posix();
+        CrfsClient b = client("remover");
+        PosixFs fa = client("holder").posix(), fb = b.posix();
         byte[] data = filled(300_000, 1);
-        Attr f = written(fa, "f", data);
-        fa.open(f.ino());
+        Attr f = openFile(fa, "f", data);
         fb.unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
         assertThatThrownBy(() -> fb.lookup(Caller.ROOT, PosixFs.ROOT, b("f"))).isInstanceOf(PosixException.class);
 
@@ -82,36 +114,28 @@ class OpenElsewhereTest {
         assertGone(fb, f.ino());
         assertGone(fa, f.ino());
         assertThat(orphans(b)).isEmpty();
-        assertThat(server.server.status()).contains("files open on a client that gave them up 0");
-        server.closeAndCheck(a, b);
+        assertThat(server.server.status()).contains("inodes clients said they had open 0");
     }
 
     @Test
     void aRenameOverAnOpenFileElsewhereKeepsItsOldContentReadable() throws Exception {
-        TestServer server = new TestServer(tmp, 10_000);
-        CrfsClient a = server.client("reader"), b = server.client("replacer");
-        PosixFs fa = a.posix(), fb = b.posix();
+        PosixFs fa = client("reader").posix(), fb = client("replacer").posix();
         byte[] old = filled(70_000, 3);
-        Attr g = written(fa, "g", old);
-        fa.open(g.ino());
-        Attr h = written(fb, "g.new", filled(10, 4));
+        Attr g = openFile(fa, "g", old);
+        Attr h = fb.create(Caller.ROOT, PosixFs.ROOT, b("g.new"), 0644, true);
         fb.rename(Caller.ROOT, PosixFs.ROOT, b("g.new"), PosixFs.ROOT, b("g"), 0);
 
         assertThat(fb.lookup(Caller.ROOT, PosixFs.ROOT, b("g")).ino()).isEqualTo(h.ino());
         assertThat(read(fa, g.ino(), old.length)).isEqualTo(old);
         fa.release(g.ino());
         assertGone(fb, g.ino());
-        server.closeAndCheck(a, b);
     }
 
     @Test
     void theInodeGoesAtTheLastCloseOfAllTheClientsThatHaveItOpen() throws Exception {
-        TestServer server = new TestServer(tmp, 10_000);
-        CrfsClient a = server.client("a"), c = server.client("c"), b = server.client("remover");
-        PosixFs fa = a.posix(), fc = c.posix(), fb = b.posix();
+        PosixFs fa = client("a").posix(), fc = client("c").posix(), fb = client("remover").posix();
         byte[] data = filled(40_000, 5);
-        Attr f = written(fa, "f", data);
-        fa.open(f.ino());
+        Attr f = openFile(fa, "f", data);
         fc.open(f.ino());
         fb.unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
 
@@ -123,7 +147,6 @@ class OpenElsewhereTest {
         fc.release(f.ino());
         assertGone(fb, f.ino());
         assertGone(fa, f.ino());
-        server.closeAndCheck(a, c, b);
     }
 
     /**
@@ -132,48 +155,38 @@ class OpenElsewhereTest {
      */
     @Test
     void aFileClosedBeforeTheUnlinkIsDeletedAtOnce() throws Exception {
-        TestServer server = new TestServer(tmp, 10_000);
-        CrfsClient a = server.client("was open"), b = server.client("remover");
-        PosixFs fa = a.posix(), fb = b.posix();
+        CrfsClient b = client("remover");
+        PosixFs fa = client("was open").posix(), fb = b.posix();
         byte[] data = filled(20_000, 6);
-        Attr f = written(fa, "f", data);
-        fa.open(f.ino());
+        Attr f = openFile(fa, "f", data);
         assertThat(read(fb, f.ino(), data.length)).isEqualTo(data); // a gives WRITE up, saying f is open
         fa.release(f.ino());
         fb.unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
         assertGone(fb, f.ino());
         assertThat(orphans(b)).isEmpty();
-        server.closeAndCheck(a, b);
     }
 
     @Test
     void anOrphanWhoseHolderWentAwayIsDeletedAtTheServersNextStart() throws Exception {
-        TestServer server = new TestServer(tmp, 10_000);
-        CrfsClient a = server.client("holder"), b = server.client("remover");
-        Attr f = written(a.posix(), "f", filled(50_000, 7));
-        a.posix().open(f.ino());
+        CrfsClient a = server.client("holder"), b = client("remover");
+        Attr f = openFile(a.posix(), "f", filled(50_000, 7));
         b.posix().unlink(Caller.ROOT, PosixFs.ROOT, b("f"));
         b.posix().sync();
         a.close(); // its session ends with the file still open: nobody is left to delete it
         assertThat(orphans(b)).containsExactly(f.ino());
-        server.closeAndCheck(b);
+        TestServer done = server;
+        server = null;
+        done.closeAndCheck(b);
 
-        try (Crfsd again = Crfsd.start(server.image, "127.0.0.1", 0, Crfsd.Options.defaults())) {
+        try (Crfsd again = Crfsd.start(done.image, "127.0.0.1", 0, Crfsd.Options.defaults())) {
             again.close();
         }
-        try (Volume v = Volume.open(server.image)) {
+        try (Volume v = Volume.open(done.image)) {
             assertThat(v.fsTree().get(new Key(f.ino(), ItemType.INODE_ITEM, 0))).isNull();
             assertThat(v.fsTree().scan(Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), 10)).isEmpty();
         }
         if (io.crfs.volume.Oracles.haveBtrfsTools()) {
-            assertThat(io.crfs.volume.Oracles.btrfsCheck(server.image)).isEmpty();
+            assertThat(io.crfs.volume.Oracles.btrfsCheck(done.image)).isEmpty();
         }
-    }
-
-    /** The inodes the volume's orphan list names, as client {@code c} sees them. */
-    private static List<Long> orphans(CrfsClient c) {
-        var s = c.store();
-        return s.operation(() -> s.scan(Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), 100))
-                .stream().map(Item::key).map(Key::offset).toList();
     }
 }

@@ -212,7 +212,11 @@ final class Namespace {
         }
         d.mtime(t).ctime(t);
         inodes.save(newDir, d);
-        return inodes.attr(ino);
+        Attr a = inodes.attr(ino);
+        if (naming) {
+            orphans.named(ino); // last: an attempt that stops for a grant before here runs again
+        }
+        return a;
     }
 
     void unlink(Caller c, long dir, byte[] name) {

@@ -58,6 +58,11 @@ final class Orphans {
         return linkable.contains(ino);
     }
 
+    /** An O_TMPFILE file got its first name: like any file, once it loses all names it cannot get one again. */
+    void named(long ino) {
+        linkable.remove(ino);
+    }
+
     private void opened(long ino) {
         if (open.merge(ino, 1, Integer::sum) == 1) {
             store.opened(ino, true);

@@ -283,6 +283,7 @@ public final class PosixFs {
             return a;
         });
     }
+
     public void release(long ino) { remove(() -> orphans.release(ino)); }
 
     /**

@@ -68,6 +68,13 @@ public abstract class PosixContract extends AttrContract {
         fs.release(u.ino());
         assertThat(fs.lookup(ROOTC, ROOT, b("named")).ino()).isEqualTo(u.ino());
         assertThat(readAll(u.ino())).isEqualTo(b("kept"));
+        // named once, then unlinked while still open: like any file, it gets no second name
+        Attr v = fs.tmpfile(ROOTC, ROOT, 0600);
+        fs.link(ROOTC, v.ino(), ROOT, b("v"));
+        fs.unlink(ROOTC, ROOT, b("v"));
+        assertErrno(Errno.ENOENT, () -> fs.link(ROOTC, v.ino(), ROOT, b("again")));
+        fs.release(v.ino());
+        assertErrno(Errno.ENOENT, () -> fs.getattr(v.ino()));
 
         // where the caller may not create, or there is no live directory, as for open(O_CREAT)
         Attr d = dir(ROOT, "d");
