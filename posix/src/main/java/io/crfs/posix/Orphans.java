@@ -107,6 +107,23 @@ final class Orphans {
         }
     }
 
+    /**
+     * Deletes inode {@code ino} if it is an orphan not open here: its ORPHAN_ITEM goes, and so
+     * does the inode if its nlink is 0. Returns false, changing nothing, if there is no such
+     * orphan item.
+     */
+    boolean deleteIfOrphan(long ino) {
+        if (open.containsKey(ino) || store.get(key(ino)) == null) {
+            return false;
+        }
+        InodeItem it = inodes.find(ino);
+        if (it != null && it.nlink() == 0) {
+            inodes.deleteAll(ino, it);
+        }
+        store.delete(key(ino));
+        return true;
+    }
+
     /** Deletes every inode an ORPHAN_ITEM names (left by a crash) and the orphan items; returns how many inodes. */
     int recover() {
         int n = 0;

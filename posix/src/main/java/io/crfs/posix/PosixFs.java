@@ -293,6 +293,13 @@ public final class PosixFs {
     public int recoverOrphans() { return edit(0, orphans::recover); }
 
     /**
+     * Deletes one orphan, an inode with nlink 0 and an ORPHAN_ITEM, that nobody has open any
+     * more (crfsd, when the last client that had it open went away); false if {@code ino} is no
+     * orphan.
+     */
+    public boolean deleteOrphan(long ino) { return edit(0, 0, () -> orphans.deleteIfOrphan(ino)); }
+
+    /**
      * Durability: everything so far reaches the volume (delegates to the store). Not an
      * operation: it needs no grant, and the store may release the lock while the volume commits.
      */

@@ -83,6 +83,7 @@ public final class Crfsd implements AutoCloseable {
         sessions.grants = grants;
         sessions.locks = locks;
         sessions.opens = opens;
+        sessions.orphans = new OrphanSweeper(grants, backend, opens, sessions.timer());
         this.applier = new BatchApplier(grants);
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());

@@ -192,6 +192,16 @@ public final class GrantTable {
         }
     }
 
+    /** Whether any session holds WRITE over a range that contains key. */
+    public boolean writeHeld(Key key) {
+        lock.lock();
+        try {
+            return held.anyOverlap(key, key, h -> h.grant.mode() == Grant.WRITE);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The session's grants, ordered by min key. */
     public List<Grant> grants(long session) {
         lock.lock();

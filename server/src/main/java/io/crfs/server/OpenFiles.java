@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * ({@link #elsewhere}), and a removal of its last name leaves an orphan instead of deleting
  * a file someone still reads. A client that closes a file keeps its entry until it next gives
  * the range up: the list may name a client that no longer has the file open (the orphan then
- * waits for the server's next start), never miss one that does.
+ * waits until that client ends its session, or for the server's next start), never miss one
+ * that does.
  *
  * <p>Thread-safe: reports come on the event loops, queries on the volume thread.
  */
@@ -59,9 +60,20 @@ final class OpenFiles {
         open.remove(ino);
     }
 
-    /** The session ended: nothing is open through it any more. */
-    synchronized void forget(long session) {
-        open.values().removeIf(s -> s.remove(session) && s.isEmpty());
+    /**
+     * The session ended: nothing is open through it any more. Returns the inodes it was the last
+     * to have open (orphans among them are nobody's to delete now: {@link OrphanSweeper}).
+     */
+    synchronized List<Long> forget(long session) {
+        List<Long> last = new ArrayList<>();
+        open.entrySet().removeIf(e -> {
+            boolean gone = e.getValue().remove(session) && e.getValue().isEmpty();
+            if (gone) {
+                last.add(e.getKey());
+            }
+            return gone;
+        });
+        return last;
     }
 
     /** How many inodes some session has open (status). */

@@ -39,6 +39,8 @@ final class Sessions implements RevokeSink, AutoCloseable {
     GrantTable grants;
     LockTable locks;
     OpenFiles opens;
+    /** Told of the inodes an ended session was the last to have open. */
+    OrphanSweeper orphans;
 
     Sessions(int leaseMillis) {
         this.leaseMillis = leaseMillis;
@@ -139,9 +141,7 @@ final class Sessions implements RevokeSink, AutoCloseable {
         if (locks != null) {
             locks.evict(s.id);
         }
-        if (opens != null) {
-            opens.forget(s.id);
-        }
+        forgetOpens(s);
         LOG.debug("session {} lost {} grants", s.id, dropped.size());
         var ch = s.channel;
         if (ch != null) {
@@ -158,9 +158,21 @@ final class Sessions implements RevokeSink, AutoCloseable {
         if (locks != null) {
             locks.evict(s.id);
         }
+        forgetOpens(s);
+    }
+
+    private void forgetOpens(ClientSession s) {
         if (opens != null) {
-            opens.forget(s.id);
+            List<Long> last = opens.forget(s.id);
+            if (!last.isEmpty() && orphans != null) {
+                orphans.lastOpenGone(last);
+            }
         }
+    }
+
+    /** The sweeper's thread, for work that waits a little (the orphan sweeper's retries). */
+    ScheduledExecutorService timer() {
+        return sweeper;
     }
 
     private void sweep() {

@@ -29,7 +29,11 @@ class OpenFilesTest {
         assertThat(o.elsewhere(2, 0, -1L)).containsExactly(256L);
         o.report(2, -512L, -300L, List.of(-400L)); // unsigned order: near the top of the objectids
         assertThat(o.elsewhere(3, 0, -1L)).containsExactly(256L, -400L);
-        o.forget(1);
+        o.report(2, 256, 256, List.of(256L));
+        o.report(1, 300, 300, List.of(300L));
+        assertThat(o.forget(1)).as("what only session 1 had open").containsExactly(300L);
+        assertThat(o.forget(2)).containsExactly(256L, -400L);
+        o.report(2, -512L, -300L, List.of(-400L));
         assertThat(o.elsewhere(3, 0, -1L)).containsExactly(-400L);
         assertThat(o.size()).isEqualTo(1);
         o.deleted(-400L);

@@ -1,0 +1,95 @@
+package io.crfs.server;
+
+import io.crfs.format.ItemType;
+import io.crfs.format.Key;
+import io.crfs.format.ObjectIds;
+import io.crfs.posix.PosixFs;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the orphans nobody will close any more: files another client removed while a client
+ * had them open, once that client's session ends (unmount, crash, eviction) and no other has
+ * them open. Without it they would wait for crfsd's next start, as after a crash of a local
+ * btrfs.
+ *
+ * <p>It edits the volume as a client would: under WRITE grants of the inode and of the orphan
+ * list, taken from the table as session {@link #SWEEPER} (so whoever cached them is revoked and
+ * sends its edits first), and only while it still holds both when its work reaches the volume
+ * thread: a revoke of a session the table does not know lands at once, so a client that wants
+ * the inode in between simply wins, and the sweeper tries again later.
+ */
+final class OrphanSweeper {
+    private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
+    /** The sweeper's session id in the grant table: no client's (theirs are positive). */
+    static final long SWEEPER = -1;
+    private static final int ATTEMPTS = 5;
+
+    private final GrantTable grants;
+    private final Backend backend;
+    private final OpenFiles opens;
+    private final ScheduledExecutorService later;
+
+    OrphanSweeper(GrantTable grants, Backend backend, OpenFiles opens, ScheduledExecutorService later) {
+        this.grants = grants;
+        this.backend = backend;
+        this.opens = opens;
+        this.later = later;
+    }
+
+    /** A session ended that was the last to have {@code inodes} open. */
+    void lastOpenGone(List<Long> inodes) {
+        for (long ino : inodes) {
+            backend.submit(() -> mayBeOrphan(ino)).thenAccept(maybe -> {
+                if (maybe) {
+                    attempt(ino, ATTEMPTS);
+                }
+            });
+        }
+    }
+
+    /**
+     * Whether the inode is an orphan on the volume, or may be becoming one: making it one takes
+     * WRITE on it, so with neither, it is none and will not be (its next remover sees nobody
+     * has it open). Runs on the volume thread.
+     */
+    private boolean mayBeOrphan(long ino) {
+        return backend.fs().get(new Key(ObjectIds.ORPHAN, ItemType.ORPHAN_ITEM, ino)) != null
+                || grants.writeHeld(Key.first(ino));
+    }
+
+    private void attempt(long ino, int left) {
+        CompletableFuture<Grant> inode = grants.acquire(SWEEPER, Key.first(ino), Key.last(ino), Grant.WRITE);
+        inode.thenCompose(g -> grants.acquire(SWEEPER, Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), Grant.WRITE))
+                .thenCompose(list -> backend.submit(() -> sweep(ino, inode.join(), list)))
+                .whenComplete((done, t) -> {
+                    if (t != null) {
+                        LOG.debug("orphan {}: {}", Long.toUnsignedString(ino), t.toString());
+                    } else if (!done && left > 1) {
+                        later.schedule(() -> attempt(ino, left - 1), 500, TimeUnit.MILLISECONDS);
+                    } else if (!done) {
+                        LOG.info("orphan {} stays until crfsd's next start: its inode is in use", Long.toUnsignedString(ino));
+                    }
+                });
+    }
+
+    /** On the volume thread: deletes the orphan if both grants are still the sweeper's and nobody has it open. */
+    private boolean sweep(long ino, Grant inode, Grant list) {
+        try {
+            if (!grants.holds(SWEEPER, inode.id()) || !grants.holds(SWEEPER, list.id())) {
+                return false; // a client took one back: try again later
+            }
+            if (opens.elsewhere(SWEEPER, ino, ino).isEmpty() && new PosixFs(backend.fs()).deleteOrphan(ino)) {
+                LOG.debug("deleted orphan {}, which nobody has open any more", Long.toUnsignedString(ino));
+            }
+            return true;
+        } finally {
+            grants.release(inode.id(), 0);
+            grants.release(list.id(), 0);
+        }
+    }
+}
