@@ -86,6 +86,7 @@ public final class ClientAgent {
     private String exec(String[] w) {
         switch (w[0]) {
             case "create" -> fs.create(ROOT, parent(w[1]), leaf(w[1]), 0644, true);
+            case "open" -> fs.open(resolve(w[1])); // a file description, never closed: the agent holds it open
             case "mkdir" -> fs.mkdir(ROOT, parent(w[1]), leaf(w[1]), 0755);
             case "unlink" -> fs.unlink(ROOT, parent(w[1]), leaf(w[1]));
             case "rmdir" -> fs.rmdir(ROOT, parent(w[1]), leaf(w[1]));

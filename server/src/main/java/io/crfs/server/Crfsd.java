@@ -169,7 +169,8 @@ public final class Crfsd implements AutoCloseable {
                 .append(", batches ").append(backend.batches.get()).append('\n');
         b.append("revokes sent ").append(sessions.revokesSent.get()).append(", evictions ").append(sessions.evictions.get())
                 .append(", waiting requests ").append(snap.queued().size())
-                .append(", inodes clients said they had open ").append(opens.size()).append('\n');
+                .append(", inodes clients said they had open ").append(opens.size())
+                .append(", orphans deleted after their holders left ").append(sessions.orphans.deleted()).append('\n');
         b.append("sessions ").append(sessions.all().size()).append('\n');
         for (ClientSession s : sessions.all()) {
             long n = snap.held().stream().filter(g -> g.session() == s.id).count();

@@ -33,12 +33,18 @@ final class OrphanSweeper {
     private final Backend backend;
     private final OpenFiles opens;
     private final ScheduledExecutorService later;
+    private final java.util.concurrent.atomic.AtomicLong deleted = new java.util.concurrent.atomic.AtomicLong();
 
     OrphanSweeper(GrantTable grants, Backend backend, OpenFiles opens, ScheduledExecutorService later) {
         this.grants = grants;
         this.backend = backend;
         this.opens = opens;
         this.later = later;
+    }
+
+    /** How many orphans it deleted (status). */
+    long deleted() {
+        return deleted.get();
     }
 
     /** A session ended that was the last to have {@code inodes} open. */
@@ -84,6 +90,7 @@ final class OrphanSweeper {
                 return false; // a client took one back: try again later
             }
             if (opens.elsewhere(SWEEPER, ino, ino).isEmpty() && new PosixFs(backend.fs()).deleteOrphan(ino)) {
+                deleted.incrementAndGet();
                 LOG.debug("deleted orphan {}, which nobody has open any more", Long.toUnsignedString(ino));
             }
             return true;
