@@ -357,6 +357,44 @@ class FuseMountTest {
         }
     }
 
+    /**
+     * An O_TMPFILE file made on mount A: mount B does not see it until A names it with
+     * linkat(2); then B sees its data, and B's unlink leaves it to A's open descriptor. Nothing
+     * is left on the volume once A closes it (python3 makes the calls Java has no API for).
+     */
+    @Test
+    void aTmpfileOnOneMountShowsOnTheOtherOnceNamed() throws Exception {
+        TwoMounts mounts = twoMounts("tf.img");
+        Path a = mounts.a(), b = mounts.b();
+        try (mounts) {
+            String script = String.join("\n",
+                    "import os, sys",
+                    "a, b = sys.argv[1], sys.argv[2]",
+                    "root = os.open('/', os.O_RDONLY)  # a dir fd makes os.link call linkat(AT_SYMLINK_FOLLOW)",
+                    "fd = os.open(a, os.O_TMPFILE | os.O_RDWR, 0o644)",
+                    "os.write(fd, b'made on A')",
+                    "print('before', sorted(os.listdir(b)))",
+                    "os.link('/proc/self/fd/%d' % fd, os.path.join(a, 'named'), src_dir_fd=root, follow_symlinks=True)",
+                    "print('after', sorted(os.listdir(b)), open(os.path.join(b, 'named'), 'rb').read())",
+                    "os.unlink(os.path.join(b, 'named'))",
+                    "print('A', os.pread(fd, 100, 0), os.fstat(fd).st_nlink)",
+                    "os.close(fd)",
+                    "print('end', sorted(os.listdir(a)))");
+            Process p = new ProcessBuilder("python3", "-c", script, a.toString(), b.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(out.split("\n")).as(out).containsExactly(
+                    "before []", "after ['named'] b'made on A'", "A b'made on A' 0", "end []");
+        }
+        try (Volume v = Volume.open(mounts.img())) {
+            io.crfs.format.Key o = io.crfs.format.Key.first(io.crfs.format.ObjectIds.ORPHAN);
+            assertThat(v.fsTree().scan(o, io.crfs.format.Key.last(io.crfs.format.ObjectIds.ORPHAN), 10)).as("orphans").isEmpty();
+        }
+        if (Oracles.haveBtrfsTools()) {
+            assertThat(Oracles.btrfsCheck(mounts.img())).isEmpty();
+        }
+    }
+
     /** This process's /proc/self/fd link to the file that was at {@code path} (stat through it is fstat). */
     private static Path openAs(Path path) throws java.io.IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
