@@ -168,14 +168,7 @@ final class Chunks {
         for (long p : c.physical()) {
             e.tree(ObjectIds.DEV_TREE).delete(new Key(1, ItemType.DEV_EXTENT, p));
         }
-        Key devKey = new Key(1, ItemType.DEV_ITEM, 1);
-        byte[] dev = chunkTree.get(devKey);
-        if (dev == null) {
-            throw new CorruptVolumeException("the chunk tree has no DEV_ITEM for device 1");
-        }
-        dev = dev.clone();
-        Le.putLong(dev, 16, Le.getLong(dev, 16) - c.length() * c.physical().length);
-        chunkTree.put(devKey, dev);
+        addDeviceBytesUsed(e, -c.length() * c.physical().length);
         ExtentTree.tree(e).delete(new Key(g.start(), ItemType.BLOCK_GROUP_ITEM, c.length()));
         FreeSpaceTree.drop(e, g);
         e.groups.remove(g.start());
@@ -190,16 +183,22 @@ final class Chunks {
             for (long p : c.physical()) {
                 e.tree(ObjectIds.DEV_TREE).put(new Key(1, ItemType.DEV_EXTENT, p), devExtent(e, c));
             }
-            Key devKey = new Key(1, ItemType.DEV_ITEM, 1);
-            byte[] dev = e.tree(ObjectIds.CHUNK_TREE).get(devKey);
-            if (dev == null) {
-                throw new CorruptVolumeException("the chunk tree has no DEV_ITEM for device 1");
-            }
-            dev = dev.clone();
-            Le.putLong(dev, 16, Le.getLong(dev, 16) + c.length() * c.physical().length);
-            e.tree(ObjectIds.CHUNK_TREE).put(devKey, dev);
+            addDeviceBytesUsed(e, c.length() * c.physical().length);
         }
         e.pendingChunks.clear();
+    }
+
+    /** Adds {@code delta} to the bytes_used of the device's DEV_ITEM (a chunk's copies made or gone). */
+    private static void addDeviceBytesUsed(Engine e, long delta) throws IOException {
+        BTree chunkTree = e.tree(ObjectIds.CHUNK_TREE);
+        Key devKey = new Key(1, ItemType.DEV_ITEM, 1);
+        byte[] dev = chunkTree.get(devKey);
+        if (dev == null) {
+            throw new CorruptVolumeException("the chunk tree has no DEV_ITEM for device 1");
+        }
+        dev = dev.clone();
+        Le.putLong(dev, 16, Le.getLong(dev, 16) + delta);
+        chunkTree.put(devKey, dev);
     }
 
     static byte[] devExtent(Engine e, Chunk c) {
