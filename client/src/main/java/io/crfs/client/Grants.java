@@ -19,10 +19,6 @@ import java.util.TreeMap;
 final class Grants {
     /** {@code openElsewhere}: inodes of the range other clients had open when it was granted (crfsd's GRANTED). */
     record Held(long id, Key min, Key max, int mode, List<Long> openElsewhere) {
-        Held(long id, Key min, Key max, int mode) {
-            this(id, min, max, mode, List.of());
-        }
-
         /** Whether this is the grant of exactly one whole object. */
         boolean whole() {
             return min.equals(Key.first(min.objectid())) && max.equals(Key.last(min.objectid()));

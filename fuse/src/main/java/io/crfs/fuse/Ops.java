@@ -143,12 +143,7 @@ final class Ops {
     static void create(Dispatcher d, Request r) {
         int flags = r.u32(), mode = r.u32(), umask = r.u32();
         r.u32();
-        CreateOut c = d.fs.create(r.ctx, r.nodeId, r.string(), mode, umask, flags);
-        if (c == null || c.open() == null) {
-            throw new FuseException(Errno.EIO, "null create");
-        }
-        entry(r, c.entry());
-        Wire.putOpenOut(r.out, c.open());
+        created(r, d.fs.create(r.ctx, r.nodeId, r.string(), mode, umask, flags));
     }
 
     /** O_TMPFILE: fuse_create_in as CREATE, whose name ("/" from the kernel) means nothing. */
@@ -156,9 +151,13 @@ final class Ops {
         int flags = r.u32(), mode = r.u32(), umask = r.u32();
         r.u32();
         r.string();
-        CreateOut c = d.fs.tmpfile(r.ctx, r.nodeId, mode, umask, flags);
+        created(r, d.fs.tmpfile(r.ctx, r.nodeId, mode, umask, flags));
+    }
+
+    /** The reply of CREATE and TMPFILE: fuse_entry_out, then fuse_open_out. */
+    private static void created(Request r, CreateOut c) {
         if (c == null || c.open() == null) {
-            throw new FuseException(Errno.EIO, "null tmpfile");
+            throw new FuseException(Errno.EIO, "no entry and open file for " + OpTable.name(r.opcode));
         }
         entry(r, c.entry());
         Wire.putOpenOut(r.out, c.open());

@@ -116,12 +116,19 @@ final class Orphans {
         if (open.containsKey(ino) || store.get(key(ino)) == null) {
             return false;
         }
+        dropOrphan(ino);
+        return true;
+    }
+
+    /** Deletes an orphan item and, if its nlink is 0, its inode; returns whether the inode went. */
+    private boolean dropOrphan(long ino) {
         InodeItem it = inodes.find(ino);
-        if (it != null && it.nlink() == 0) {
+        boolean gone = it != null && it.nlink() == 0;
+        if (gone) {
             inodes.deleteAll(ino, it);
         }
         store.delete(key(ino));
-        return true;
+        return gone;
     }
 
     /** Deletes every inode an ORPHAN_ITEM names (left by a crash) and the orphan items; returns how many inodes. */
@@ -136,15 +143,9 @@ final class Orphans {
             }
             for (Item i : items) {
                 long ino = i.key().offset();
-                if (open.containsKey(ino)) {
-                    continue;
-                }
-                InodeItem it = inodes.find(ino);
-                if (it != null && it.nlink() == 0) {
-                    inodes.deleteAll(ino, it);
+                if (!open.containsKey(ino) && dropOrphan(ino)) {
                     n++;
                 }
-                store.delete(i.key());
             }
             Key last = items.get(items.size() - 1).key();
             if (last.offset() == -1L) {

@@ -162,15 +162,6 @@ public sealed interface Message {
      */
     record Granted(long grantId, int mode, Key min, Key max, List<Item> items, Key loaded, List<Long> openElsewhere)
             implements Message {
-        /** A grant whose items all came with it. */
-        public Granted(long grantId, int mode, Key min, Key max, List<Item> items) {
-            this(grantId, mode, min, max, items, max, List.of());
-        }
-
-        public Granted(long grantId, int mode, Key min, Key max, List<Item> items, Key loaded) {
-            this(grantId, mode, min, max, items, loaded, List.of());
-        }
-
         public int type() { return 67; }
     }
 

@@ -62,8 +62,6 @@ public final class Crfsd implements AutoCloseable {
     final BatchApplier applier;
     final Metrics metrics = new Metrics();
     final LockTable locks = new LockTable();
-    /** Which clients have which inodes open, for other clients' removals ({@link OpenFiles}). */
-    final OpenFiles opens = new OpenFiles();
     final int grantItems;
     private com.sun.net.httpserver.HttpServer metricsHttp;
     private final EventLoopGroup boss;
@@ -82,8 +80,7 @@ public final class Crfsd implements AutoCloseable {
         this.grants = new GrantTable(sessions);
         sessions.grants = grants;
         sessions.locks = locks;
-        sessions.opens = opens;
-        sessions.orphans = new OrphanSweeper(grants, backend, opens, sessions.timer());
+        sessions.orphans = new OrphanSweeper(grants, backend, sessions.opens, sessions.timer());
         this.applier = new BatchApplier(grants);
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -169,7 +166,7 @@ public final class Crfsd implements AutoCloseable {
                 .append(", batches ").append(backend.batches.get()).append('\n');
         b.append("revokes sent ").append(sessions.revokesSent.get()).append(", evictions ").append(sessions.evictions.get())
                 .append(", waiting requests ").append(snap.queued().size())
-                .append(", inodes clients said they had open ").append(opens.size())
+                .append(", inodes clients said they had open ").append(sessions.opens.size())
                 .append(", orphans deleted after their holders left ").append(sessions.orphans.deleted()).append('\n');
         b.append("sessions ").append(sessions.all().size()).append('\n');
         for (ClientSession s : sessions.all()) {

@@ -64,10 +64,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             case Message.Acquire a -> acquire(ctx, id, a);
             case Message.Fetch f -> fetch(ctx, id, f);
             case Message.Release r -> {
-                Grant g = ownGrant(r.grantId());
-                server.opens.report(session.id, g.min().objectid(), g.max().objectid(), r.open());
-                server.grants.release(r.grantId(), r.toMode());
-                sessions.released(session, r.grantId(), r.toMode());
+                sessions.released(session, ownGrant(r.grantId()), r.toMode(), r.open());
                 reply(ctx, id, new Message.Ok());
             }
             case Message.RevokeDone r -> {
@@ -77,20 +74,19 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             case Message.Batch b -> {
                 long sid = session.id;
                 session.batches.incrementAndGet();
-                java.util.List<Long> deleted = null; // inodes the batch deletes: nobody has them open any more
+                java.util.List<Long> gone = new java.util.ArrayList<>(0); // inodes the batch deletes: nobody has them open
                 for (io.crfs.protocol.Edit e : b.edits()) {
                     if (e instanceof io.crfs.protocol.Edit.Write w) {
                         server.metrics.bytesWritten.add(w.data().length);
                     } else if (e instanceof io.crfs.protocol.Edit.Delete d && d.key().type() == io.crfs.format.ItemType.INODE_ITEM) {
-                        (deleted == null ? deleted = new java.util.ArrayList<>() : deleted).add(d.key().objectid());
+                        gone.add(d.key().objectid());
                     }
                 }
-                java.util.List<Long> gone = deleted;
                 answer(ctx, id, server.backend.submit(() -> {
                     BatchApplier.Result r = server.applier.apply(sid, server.backend.fs(), b.edits(), b.opEnds());
                     server.backend.batches.incrementAndGet();
-                    if (gone != null && r.refused() == 0) {
-                        gone.forEach(server.opens::deleted);
+                    if (r.refused() == 0) {
+                        gone.forEach(sessions.opens::deleted);
                     }
                     return new Message.Applied(server.backend.fs().transid(), r.inodes(), server.backend.fs().spaceShort(),
                             r.refused());
@@ -191,7 +187,7 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
      * needs them, so a big directory changing hands costs what is used of it.
      */
     private Message.Granted granted(Grant g) {
-        java.util.List<Long> openElsewhere = server.opens.elsewhere(g.session(), g.min().objectid(), g.max().objectid());
+        java.util.List<Long> openElsewhere = server.sessions.opens.elsewhere(g.session(), g.min().objectid(), g.max().objectid());
         if (g.min().objectid() != g.max().objectid()) { // inode numbers not yet used: nothing there
             java.util.List<Item> all = server.backend.fs().scan(g.min(), g.max(), Integer.MAX_VALUE);
             all.removeIf(i -> i.key().type() == io.crfs.format.ItemType.EXTENT_DATA);

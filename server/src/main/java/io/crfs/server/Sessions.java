@@ -38,7 +38,8 @@ final class Sessions implements RevokeSink, AutoCloseable {
     });
     GrantTable grants;
     LockTable locks;
-    OpenFiles opens;
+    /** What the sessions said they have open, kept with their grants' answers (REVOKE_DONE, RELEASE). */
+    final OpenFiles opens = new OpenFiles();
     /** Told of the inodes an ended session was the last to have open. */
     OrphanSweeper orphans;
 
@@ -104,22 +105,24 @@ final class Sessions implements RevokeSink, AutoCloseable {
     }
 
     /**
-     * The session gave a grant up (or down to READ) on its own: a revoke of it that crossed the
-     * RELEASE on the way is answered by it, if it asked no more than that. The client may not
-     * know that grant any more, and a revoke of a grant it does not know waits for the grants it
-     * is still acquiring, which may wait for this very revoke.
+     * The session gave grant {@code g} up (or down to READ) on its own, with {@code open} the
+     * inodes of its range it has open: recorded before the table can grant the range to anyone
+     * else. A revoke of the grant that crossed the RELEASE on the way is answered by it, if it
+     * asked no more than that: the client may not know that grant any more, and a revoke of a
+     * grant it does not know waits for the grants it is still acquiring, which may wait for this
+     * very revoke.
      */
-    void released(ClientSession s, long grantId, int toMode) {
-        s.revokes.values().removeIf(p -> p.grant().id() == grantId && toMode <= p.toMode());
+    void released(ClientSession s, Grant g, int toMode, List<Long> open) {
+        opens.report(s.id, g.min().objectid(), g.max().objectid(), open);
+        grants.release(g.id(), toMode);
+        s.revokes.values().removeIf(p -> p.grant().id() == g.id() && toMode <= p.toMode());
     }
 
     /** A revoke answered; {@code open}: the inodes of its range the client has open, recorded before anyone is granted the range. */
     void revokeDone(ClientSession s, long revokeId, List<Long> open) {
         ClientSession.Pending p = s.revokes.remove(revokeId);
         if (p != null) {
-            if (opens != null) {
-                opens.report(s.id, p.grant().min().objectid(), p.grant().max().objectid(), open);
-            }
+            opens.report(s.id, p.grant().min().objectid(), p.grant().max().objectid(), open);
             long rtt = System.nanoTime() - p.sentNanos();
             sample(rtt);
             revokeNanos.addAndGet(rtt);
@@ -162,11 +165,9 @@ final class Sessions implements RevokeSink, AutoCloseable {
     }
 
     private void forgetOpens(ClientSession s) {
-        if (opens != null) {
-            List<Long> last = opens.forget(s.id);
-            if (!last.isEmpty() && orphans != null) {
-                orphans.lastOpenGone(last);
-            }
+        List<Long> last = opens.forget(s.id);
+        if (!last.isEmpty() && orphans != null) {
+            orphans.lastOpenGone(last);
         }
     }
 
