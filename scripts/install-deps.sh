@@ -4,9 +4,10 @@
 set -euo pipefail
 
 # btrfs-progs: mkfs.btrfs and btrfs check (the test oracles); fuse3: fusermount3 for FUSE mounts by non-root users;
-# attr: getfattr/setfattr (xattr fixtures and the TreeSnapshot oracle); util-linux: losetup, mount;
+# attr: getfattr/setfattr (xattr fixtures and the TreeSnapshot oracle); acl: setfacl/getfacl (the ACL contract
+# tests); util-linux: losetup, mount;
 # coreutils/findutils: cp -a, truncate, find in the fixtures.
-PACKAGES=(btrfs-progs fuse3 attr util-linux mount coreutils findutils)
+PACKAGES=(btrfs-progs fuse3 attr acl util-linux mount coreutils findutils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

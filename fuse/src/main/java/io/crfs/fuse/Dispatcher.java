@@ -248,6 +248,9 @@ final class Dispatcher {
         if (opt.handleKillpriv()) {
             want |= Wire.HANDLE_KILLPRIV_V2;
         }
+        if (opt.posixAcl()) {
+            want |= Wire.POSIX_ACL | Wire.DONT_MASK;
+        }
         int flags = want & kflags;
         int pages = (flags & Wire.MAX_PAGES) != 0 ? Math.min(opt.maxWrite() / Wire.PAGE_SIZE, 0xffff) : 32;
         int maxWrite = Math.max(Wire.PAGE_SIZE, Math.min(opt.maxWrite(), pages * Wire.PAGE_SIZE));

@@ -40,7 +40,10 @@ public interface FuseFileSystem {
 
     default Entry symlink(FuseContext ctx, long parent, String name, String target) { throw enosys(); }
 
-    /** {@code mode} includes the file type; {@code umask} is the caller's, already applied by the kernel. */
+    /**
+     * {@code mode} includes the file type; {@code umask} is the caller's, already applied by the
+     * kernel unless the mount asked for POSIX ACLs ({@link FuseMount.Options#withKernelChecks}).
+     */
     default Entry mknod(FuseContext ctx, long parent, String name, int mode, int rdev, int umask) { throw enosys(); }
 
     default Entry mkdir(FuseContext ctx, long parent, String name, int mode, int umask) { throw enosys(); }

@@ -19,7 +19,8 @@ public final class FuseMount implements AutoCloseable {
      */
     public record Options(int maxWrite, int maxReadahead, int maxBackground, int workers, boolean readdirplus,
                           boolean locks, boolean autoInvalData, boolean allowOther, String fsName, String subtype,
-                          boolean fusermount, boolean handleKillpriv, boolean defaultPermissions, boolean uring) {
+                          boolean fusermount, boolean handleKillpriv, boolean defaultPermissions, boolean posixAcl,
+                          boolean uring) {
         public Options {
             if (maxWrite < Wire.PAGE_SIZE || workers < 1 || maxBackground < 1 || maxBackground > 0xffff) {
                 throw new IllegalArgumentException("bad fuse options");
@@ -30,27 +31,27 @@ public final class FuseMount implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(1 << 20, 1 << 20, 64, 16, true, true, false, true, "crfs", "crfs", false, false, false, true);
+            return new Options(1 << 20, 1 << 20, 64, 16, true, true, false, true, "crfs", "crfs", false, false, false, false, true);
         }
 
         public Options withWorkers(int n) {
             return new Options(maxWrite, maxReadahead, maxBackground, n, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
         }
 
         public Options withFusermount(boolean f) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, f, handleKillpriv, defaultPermissions, uring);
+                allowOther, fsName, subtype, f, handleKillpriv, defaultPermissions, posixAcl, uring);
         }
 
         public Options withReaddirplus(boolean r) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, r, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
         }
 
         public Options withLocks(boolean l) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, l, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
         }
 
         /**
@@ -58,16 +59,21 @@ public final class FuseMount implements AutoCloseable {
          * chown (FUSE_HANDLE_KILLPRIV_V2), so the kernel does not send a chmod as the writer.
          * {@code defaultPermissions}: the kernel also checks permissions from the attributes
          * (needed for what never reaches the file system, such as opening a FIFO).
+         * {@code acl}: POSIX ACLs (FUSE_POSIX_ACL, which implies default permissions): the kernel
+         * reads the {@code system.posix_acl_access} xattr for its checks and caches it until the
+         * inode is invalidated; the file system keeps the mode and ACLs in step on chmod and on
+         * setting an ACL, and applies the umask and the parent's default ACL to a new inode itself
+         * (FUSE_DONT_MASK: the kernel passes the mode unmasked, with the umask beside it).
          */
-        public Options withKernelChecks(boolean killpriv, boolean defaultPerms) {
+        public Options withKernelChecks(boolean killpriv, boolean defaultPerms, boolean acl) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, killpriv, defaultPerms, uring);
+                allowOther, fsName, subtype, fusermount, killpriv, defaultPerms, acl, uring);
         }
 
         /** {@code auto}: the kernel drops an inode's cached pages when it sees its mtime or size change. */
         public Options withAutoInvalData(boolean auto) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, auto,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, uring);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
         }
 
         /**
@@ -78,12 +84,12 @@ public final class FuseMount implements AutoCloseable {
          */
         public Options withUring(boolean u) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, u);
+                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, u);
         }
 
         public Options withNames(String fs, String sub) {
             return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fs, sub, fusermount, handleKillpriv, defaultPermissions, uring);
+                allowOther, fs, sub, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
         }
     }
 

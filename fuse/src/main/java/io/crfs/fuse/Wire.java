@@ -37,8 +37,8 @@ final class Wire {
 
     // INIT flags
     static final int ASYNC_READ = 1, POSIX_LOCKS = 1 << 1, ATOMIC_O_TRUNC = 1 << 3, EXPORT_SUPPORT = 1 << 4,
-        BIG_WRITES = 1 << 5, FLOCK_LOCKS = 1 << 10, AUTO_INVAL_DATA = 1 << 12, DO_READDIRPLUS = 1 << 13,
-        READDIRPLUS_AUTO = 1 << 14, WRITEBACK_CACHE = 1 << 16, PARALLEL_DIROPS = 1 << 18,
+        BIG_WRITES = 1 << 5, DONT_MASK = 1 << 6, FLOCK_LOCKS = 1 << 10, AUTO_INVAL_DATA = 1 << 12, DO_READDIRPLUS = 1 << 13,
+        READDIRPLUS_AUTO = 1 << 14, WRITEBACK_CACHE = 1 << 16, PARALLEL_DIROPS = 1 << 18, POSIX_ACL = 1 << 20,
         MAX_PAGES = 1 << 22, HANDLE_KILLPRIV_V2 = 1 << 28, INIT_EXT = 1 << 30;
 
     /** FUSE_OVER_IO_URING (bit 41 of the 64-bit flags), as a bit of flags2. */

@@ -125,8 +125,16 @@ public final class CrfsFuse implements FuseFileSystem {
      * read from /proc/PID/status (a chown to a supplementary group, or access through one, needs them).
      */
     private static Caller caller(FuseContext ctx) {
+        return caller(ctx, 0);
+    }
+
+    /**
+     * The caller of an operation that makes an inode, with its umask: the mount asks for
+     * FUSE_DONT_MASK, so the file system applies it (or, instead, the directory's default ACL).
+     */
+    private static Caller caller(FuseContext ctx, int umask) {
         int pid = ctx.pid(), gid = ctx.gid();
-        return Caller.withLazyGroups(ctx.uid(), gid, () -> groups(pid, gid), 0);
+        return Caller.withLazyGroups(ctx.uid(), gid, () -> groups(pid, gid), umask);
     }
 
     static int[] groups(int pid, int gid) {
@@ -264,12 +272,12 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public Entry mknod(FuseContext ctx, long parent, String name, int mode, int rdev, int umask) {
-        return entry(call(ctx, () -> fs.mknod(caller(ctx), ino(parent), b(name), mode, Integer.toUnsignedLong(rdev))));
+        return entry(call(ctx, () -> fs.mknod(caller(ctx, umask), ino(parent), b(name), mode, Integer.toUnsignedLong(rdev))));
     }
 
     @Override
     public Entry mkdir(FuseContext ctx, long parent, String name, int mode, int umask) {
-        return entry(call(ctx, () -> fs.mkdir(caller(ctx), ino(parent), b(name), mode)));
+        return entry(call(ctx, () -> fs.mkdir(caller(ctx, umask), ino(parent), b(name), mode)));
     }
 
     @Override
@@ -548,7 +556,7 @@ public final class CrfsFuse implements FuseFileSystem {
     @Override
     public CreateOut create(FuseContext ctx, long parent, String name, int mode, int umask, int flags) {
         boolean excl = (flags & 0200) != 0; // O_EXCL
-        io.crfs.posix.Attr made = call(ctx, () -> fs.create(caller(ctx), ino(parent), b(name), mode, excl));
+        io.crfs.posix.Attr made = call(ctx, () -> fs.create(caller(ctx, umask), ino(parent), b(name), mode, excl));
         io.crfs.posix.Attr a = (flags & 01000) != 0 && made.size() > 0
                 ? call(ctx, () -> fs.ftruncate(caller(ctx), made.ino(), 0)) : made;
         run(ctx, () -> fs.open(a.ino())); // last: a failed create gets no RELEASE
@@ -557,7 +565,7 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public CreateOut tmpfile(FuseContext ctx, long parent, int mode, int umask, int flags) {
-        io.crfs.posix.Attr a = call(ctx, () -> fs.tmpfile(caller(ctx), ino(parent), mode)); // opened too
+        io.crfs.posix.Attr a = call(ctx, () -> fs.tmpfile(caller(ctx, umask), ino(parent), mode)); // opened too
         return new CreateOut(entry(a), openOut(a.ino(), flags));
     }
 

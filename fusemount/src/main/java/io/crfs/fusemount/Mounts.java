@@ -130,7 +130,7 @@ public final class Mounts {
         CrfsFuse fs = new CrfsFuse(c.posix(), new CrfsFuse.Caching(TTL_NANOS, TTL_NANOS, true), c);
         fs.cacheNames(false);
         FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false)
-                .withKernelChecks(true, true).withAutoInvalData(true));
+                .withKernelChecks(true, true, true).withAutoInvalData(true));
         boolean epochs = m.notifier().notifyIncEpoch();
         fs.cacheNames(epochs);
         if (!epochs) {

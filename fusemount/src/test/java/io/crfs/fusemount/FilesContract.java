@@ -364,6 +364,129 @@ abstract class FilesContract {
         assertThat(out).contains("ls=2").contains("cat=0").doesNotContain("append=0");
     }
 
+    /**
+     * POSIX ACLs as setfacl(1) and getfacl(1) use them: a named user refused or let in (and
+     * the mask limiting them), chmod rewriting the mask, mode bits following an ACL, a
+     * directory's default ACL inherited by the files, directories, FIFOs and O_TMPFILE files
+     * made in it in place of the umask (not by symlinks), removing ACLs.
+     */
+    @Test
+    void posixAcls() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "setfacl(1) needs a mounted file system");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser"))
+                || Files.isExecutable(Path.of("/sbin/runuser")), "needs runuser");
+        assertThat(Files.isExecutable(Path.of("/usr/bin/setfacl"))).as("setfacl(1): scripts/install-deps.sh installs acl").isTrue();
+        Path t = Files.createDirectory(d.resolve("acl"));
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String out = shell("cd " + t + " && umask 022\n" + """
+            nob() { runuser -u nobody -- "$@" 2>&1 | sed 's/^[a-z]*: //'; }
+            echo hello > f; chmod 644 f
+            setfacl -m u:nobody:--- f; getfacl -c f; stat -c %A f
+            nob cat f
+            setfacl -m u:nobody:r-- f; nob cat f
+            chmod 600 f; getfacl -c f; stat -c %A f; nob cat f
+            chmod 640 f; setfacl -m g:nogroup:rw- f; getfacl -c f; stat -c %A f
+            setfacl -b f; getfacl -c f; stat -c %A f
+            setfattr -x system.posix_acl_access f 2>&1; echo "remove absent: $?"
+            setfacl -d -m u:nobody:r-- f 2>&1 | sed 's/^[a-z]*: //'
+            mkdir dd; chmod 755 dd; setfacl -d -m u:nobody:rwx,g::r-x,o::--- dd; getfacl -c dd
+            touch dd/new; mkdir dd/sub; mkfifo dd/fifo; ln -s new dd/ln
+            stat -c '%A %n' dd/new dd/sub dd/fifo dd/ln; getfacl -c dd/new dd/sub
+            nob sh -c 'echo by-nobody > dd/new'; cat dd/new
+            nob ls dd/sub >/dev/null; echo "nobody lists sub: $?"
+            python3 -c "import os; fd = os.open('dd', os.O_TMPFILE | os.O_RDWR, 0o666); print(oct(os.fstat(fd).st_mode)); print(os.getxattr('/proc/self/fd/%d' % fd, 'system.posix_acl_access')[:4])"
+            setfacl -k dd; touch dd/plain; stat -c '%A %n' dd/plain; getfacl -c dd/plain
+            setfacl -m m::r-x,u::rwx dd/sub; stat -c %A dd/sub; getfacl -c dd/sub
+            """);
+        // what the kernel's btrfs prints for the same steps (KernelBtrfsContractTest)
+        assertThat(out).isEqualTo("""
+            user::rw-
+            user:nobody:---
+            group::r--
+            mask::r--
+            other::r--
+            
+            -rw-r--r--
+            f: Permission denied
+            hello
+            user::rw-
+            user:nobody:r--\t#effective:---
+            group::r--\t#effective:---
+            mask::---
+            other::---
+            
+            -rw-------
+            f: Permission denied
+            user::rw-
+            user:nobody:r--
+            group::r--
+            group:nogroup:rw-
+            mask::rw-
+            other::---
+            
+            -rw-rw----
+            user::rw-
+            group::r--
+            other::---
+            
+            -rw-r-----
+            remove absent: 0
+            f: Only directories can have default ACLs
+            user::rwx
+            group::r-x
+            other::r-x
+            default:user::rwx
+            default:user:nobody:rwx
+            default:group::r-x
+            default:mask::rwx
+            default:other::---
+            
+            -rw-rw---- dd/new
+            drwxrwx--- dd/sub
+            prw-rw---- dd/fifo
+            lrwxrwxrwx dd/ln
+            user::rw-
+            user:nobody:rwx\t#effective:rw-
+            group::r-x\t#effective:r--
+            mask::rw-
+            other::---
+            
+            user::rwx
+            user:nobody:rwx
+            group::r-x
+            mask::rwx
+            other::---
+            default:user::rwx
+            default:user:nobody:rwx
+            default:group::r-x
+            default:mask::rwx
+            default:other::---
+            
+            by-nobody
+            nobody lists sub: 0
+            0o100660
+            b'\\x02\\x00\\x00\\x00'
+            -rw-r--r-- dd/plain
+            user::rw-
+            group::r--
+            other::r--
+            
+            drwxr-x---
+            user::rwx
+            user:nobody:rwx\t#effective:r-x
+            group::r-x
+            mask::r-x
+            other::---
+            default:user::rwx
+            default:user:nobody:rwx
+            default:group::r-x
+            default:mask::rwx
+            default:other::---
+
+            """);
+    }
+
     @Test
     void copyAcrossAndWithin() throws IOException {
         Path src = Files.writeString(d.resolve("src"), "copy me");

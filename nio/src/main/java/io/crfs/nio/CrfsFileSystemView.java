@@ -212,7 +212,7 @@ final class CrfsFileSystemView {
     FileChannel newFileChannel(CrfsPath p, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
         Options o = Options.parse(options);
-        int mode = Attributes.modeOf(attrs, 0666) & ~caller.umask();
+        int mode = Attributes.modeOf(attrs, 0666); // PosixFs applies the umask, or the default ACL
         return io(p, null, () -> {
             Located l = locate(p);
             Attr a = l.attr;
@@ -263,7 +263,7 @@ final class CrfsFileSystemView {
     }
 
     void createDirectory(CrfsPath p, FileAttribute<?>... attrs) throws IOException {
-        int mode = Attributes.modeOf(attrs, 0777) & ~caller.umask();
+        int mode = Attributes.modeOf(attrs, 0777); // PosixFs applies the umask, or the default ACL
         io(p, null, () -> {
             Located l = locate(p);
             if (l.name == null || l.attr != null) {

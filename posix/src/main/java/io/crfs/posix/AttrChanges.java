@@ -13,11 +13,15 @@ final class AttrChanges {
     private final ItemStore store;
     private final Inodes inodes;
     private final Xattrs xattrs;
+    private final Perms perms;
+    private final Acls acls;
 
-    AttrChanges(ItemStore store, Inodes inodes, Xattrs xattrs) {
+    AttrChanges(ItemStore store, Inodes inodes, Xattrs xattrs, Perms perms, Acls acls) {
         this.store = store;
         this.inodes = inodes;
         this.xattrs = xattrs;
+        this.perms = perms;
+        this.acls = acls;
     }
 
     /** The chattr flags ({@link FileFlags}) of a regular file or directory (the kernel asks of no other). */
@@ -88,6 +92,7 @@ final class AttrChanges {
                 m &= ~Inodes.S_ISGID; // setattr_copy: only members of the file's group keep setgid
             }
             it.mode(m);
+            acls.chmod(ino, m); // btrfs_setattr's posix_acl_chmod
             changed = true;
         }
         if (ch.atimeNow() || ch.atime() != null) {
@@ -117,7 +122,7 @@ final class AttrChanges {
                 throw new PosixException(Errno.EINVAL, "negative size " + ch.size());
             }
             if (!viaWritableHandle) {
-                Perms.require(c, it, Perms.W, ino); // truncate(2): vfs_truncate checks MAY_WRITE
+                perms.require(c, it, Perms.W, ino); // truncate(2): vfs_truncate checks MAY_WRITE
             }
         }
         if (ch.uid() != null && !c.isRoot() && !(c.uid() == it.uid() && ch.uid() == it.uid())) {
@@ -136,7 +141,7 @@ final class AttrChanges {
             Perms.requireOwner(c, it, ino, "set times");
         } else if ((ch.atimeNow() || ch.mtimeNow()) && !Perms.ownerOrRoot(c, it)) {
             // utimensat(UTIME_NOW): write permission is enough.
-            Perms.require(c, it, Perms.W, ino);
+            perms.require(c, it, Perms.W, ino);
         }
     }
 }

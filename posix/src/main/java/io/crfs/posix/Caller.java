@@ -5,7 +5,9 @@ import java.util.function.Supplier;
 /**
  * Who performs an operation: used for permission checks and owners of new inodes. The
  * supplementary groups may be given lazily: finding them can cost a system call (FUSE sends
- * only uid and gid) and most checks are settled by owner or primary group alone.
+ * only uid and gid) and most checks are settled by owner or primary group alone. The umask
+ * applies to the permission bits of inodes the caller makes, unless the directory has a default
+ * ACL, which then takes its place (as in Linux).
  */
 public final class Caller {
     public static final Caller ROOT = new Caller(0, 0, new int[0], 0);

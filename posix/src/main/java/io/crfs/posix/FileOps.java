@@ -14,11 +14,13 @@ final class FileOps {
     private final ItemStore store;
     private final Inodes inodes;
     private final Xattrs xattrs;
+    private final Perms perms;
 
-    FileOps(ItemStore store, Inodes inodes, Xattrs xattrs) {
+    FileOps(ItemStore store, Inodes inodes, Xattrs xattrs, Perms perms) {
         this.store = store;
         this.inodes = inodes;
         this.xattrs = xattrs;
+        this.perms = perms;
     }
 
     private InodeItem loadRegular(long ino) {
@@ -154,7 +156,7 @@ final class FileOps {
             throw new PosixException(Errno.EINVAL, "access mask " + mask);
         }
         if (mask != 0) {
-            Perms.require(c, it, mask, ino);
+            perms.require(c, it, mask, ino);
         }
     }
 }

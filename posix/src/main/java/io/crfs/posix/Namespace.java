@@ -20,12 +20,16 @@ final class Namespace {
     private final Inodes inodes;
     private final Dirs dirs;
     private final Orphans orphans;
+    private final Perms perms;
+    private final Acls acls;
 
-    Namespace(ItemStore store, Inodes inodes, Dirs dirs, Orphans orphans) {
+    Namespace(ItemStore store, Inodes inodes, Dirs dirs, Orphans orphans, Perms perms, Acls acls) {
         this.store = store;
         this.inodes = inodes;
         this.dirs = dirs;
         this.orphans = orphans;
+        this.perms = perms;
+        this.acls = acls;
     }
 
     boolean initRoot(int mode, int uid, int gid) {
@@ -43,7 +47,7 @@ final class Namespace {
     /** The directory item, after ENOTDIR and search-permission checks of the path walk. */
     InodeItem walk(Caller c, long dir) {
         InodeItem d = inodes.loadDir(dir);
-        Perms.search(c, d, dir);
+        perms.search(c, d, dir);
         return d;
     }
 
@@ -77,7 +81,7 @@ final class Namespace {
         if (d.nlink() == 0) {
             throw new PosixException(Errno.ENOENT, "directory " + Long.toUnsignedString(dir) + " has been removed");
         }
-        Perms.modifyDir(c, d, dir);
+        perms.modifyDir(c, d, dir);
         return d;
     }
 
@@ -99,7 +103,7 @@ final class Namespace {
         if (d.nlink() == 0) {
             throw new PosixException(Errno.ENOENT, "directory " + Long.toUnsignedString(dir) + " has been removed");
         }
-        Perms.modifyDir(c, d, dir);
+        perms.modifyDir(c, d, dir);
         return make(c, dir, d, name, Inodes.S_IFREG | (mode & Inodes.PERM_BITS), 0, null);
     }
 
@@ -141,11 +145,13 @@ final class Namespace {
         return make(c, dir, d, name, Inodes.S_IFLNK | 0777, 0, target);
     }
 
-    /** Writes the new inode and its name; the owner is the caller, the group may come from a setgid parent. */
+    /**
+     * Writes the new inode and its name; the owner is the caller, the group may come from a setgid
+     * parent, the permission bits and ACLs from the parent's default ACL, else the caller's umask.
+     */
     Attr make(Caller c, long dir, InodeItem d, byte[] name, int mode, long btrfsRdev, byte[] symlinkTarget) {
         long ino = store.allocateInode();
-        InodeItem it = newInode(c, d, mode, btrfsRdev);
-        store.put(Inodes.key(ino), it.bytes());
+        putNewInode(c, dir, d, ino, mode, btrfsRdev, 1);
         if (symlinkTarget != null) {
             store.write(ino, 0, symlinkTarget, 0, symlinkTarget.length);
         }
@@ -154,6 +160,16 @@ final class Namespace {
         d.mtime(t).ctime(t);
         inodes.save(dir, d);
         return inodes.attr(ino);
+    }
+
+    /** Stores a new inode's item (and the ACLs it inherits); returns the item. */
+    private InodeItem putNewInode(Caller c, long dir, InodeItem d, long ino, int mode, long btrfsRdev, int nlink) {
+        InodeItem it = newInode(c, d, mode, btrfsRdev).nlink(nlink);
+        Acls.Start start = acls.start(dir, it.mode(), c.umask()); // after the setgid rules, which see the mode as asked
+        it.mode(start.mode());
+        store.put(Inodes.key(ino), it.bytes());
+        acls.write(ino, start);
+        return it;
     }
 
     /** A new inode's item: the owner is the caller, the group may come from a setgid parent {@code d}. */
@@ -182,10 +198,9 @@ final class Namespace {
         if (d.nlink() == 0) {
             throw new PosixException(Errno.ENOENT, "directory " + Long.toUnsignedString(dir) + " has been removed");
         }
-        Perms.modifyDir(c, d, dir);
+        perms.modifyDir(c, d, dir);
         long ino = store.allocateInode();
-        InodeItem it = newInode(c, d, Inodes.S_IFREG | (mode & Inodes.PERM_BITS), 0).nlink(0);
-        store.put(Inodes.key(ino), it.bytes());
+        InodeItem it = putNewInode(c, dir, d, ino, Inodes.S_IFREG | (mode & Inodes.PERM_BITS), 0, 0);
         store.put(Orphans.key(ino), new byte[0]);
         return inodes.attr(ino, it);
     }
@@ -227,7 +242,7 @@ final class Namespace {
         }
         long ino = require(dir, name).location().objectid();
         InodeItem it = inodes.load(ino);
-        Perms.modifyDir(c, d, dir);
+        perms.modifyDir(c, d, dir);
         Perms.sticky(c, d, it, ino);
         if (Inodes.isDir(it.mode())) {
             throw new PosixException(Errno.EISDIR, Names.show(name) + " is a directory");
@@ -246,7 +261,7 @@ final class Namespace {
         }
         long ino = require(dir, name).location().objectid();
         InodeItem it = inodes.load(ino);
-        Perms.modifyDir(c, d, dir);
+        perms.modifyDir(c, d, dir);
         Perms.sticky(c, d, it, ino);
         if (!Inodes.isDir(it.mode())) {
             throw new PosixException(Errno.ENOTDIR, Names.show(name) + " is not a directory");

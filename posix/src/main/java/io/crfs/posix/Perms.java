@@ -4,35 +4,49 @@ import io.crfs.format.InodeItem;
 
 /**
  * POSIX permission checks as Linux's generic_permission, check_sticky and inode_owner_or_capable
- * do them; the caller's uid 0 stands for every capability (CAP_DAC_OVERRIDE, CAP_FOWNER, ...).
+ * do them, with POSIX ACLs; the caller's uid 0 stands for every capability (CAP_DAC_OVERRIDE,
+ * CAP_FOWNER, ...).
  */
 final class Perms {
     static final int R = 4;
     static final int W = 2;
     static final int X = 1;
 
-    private Perms() {}
+    private final Acls acls;
 
-    /** generic_permission: one class of bits (owner, else group, else other); root bypasses except exec. */
-    static boolean allowed(Caller c, InodeItem it, int mask) {
+    Perms(Acls acls) {
+        this.acls = acls;
+    }
+
+    /**
+     * generic_permission: the owner gets the owner bits; anyone else the inode's access ACL if
+     * it has one (looked at only while the group class has some bit, as Linux does), else the
+     * group bits if in the file's group, else the other bits; root bypasses all but exec.
+     */
+    boolean allowed(Caller c, long ino, InodeItem it, int mask) {
         int mode = it.mode();
         if (c.isRoot()) {
             // CAP_DAC_OVERRIDE: exec of a non-directory still needs some x bit.
             return (mask & X) == 0 || Inodes.isDir(mode) || (mode & 0111) != 0;
         }
-        int bits;
         if (c.uid() == it.uid()) {
-            bits = (mode >> 6) & 7;
-        } else if (c.inGroup(it.gid())) {
-            bits = (mode >> 3) & 7;
-        } else {
-            bits = mode & 7;
+            return ((mode >> 6) & mask) == mask;
+        }
+        if ((mode & 070) != 0) {
+            Acl acl = acls.access(ino);
+            if (acl != null) {
+                return acl.permits(c, it.gid(), mask);
+            }
+        }
+        int bits = mode;
+        if ((mask & (mode ^ (mode >> 3))) != 0 && c.inGroup(it.gid())) { // group and other differ here
+            bits = mode >> 3;
         }
         return (bits & mask) == mask;
     }
 
-    static void require(Caller c, InodeItem it, int mask, long ino) {
-        if (!allowed(c, it, mask)) {
+    void require(Caller c, InodeItem it, int mask, long ino) {
+        if (!allowed(c, ino, it, mask)) {
             throw new PosixException(Errno.EACCES, "uid " + c.uid() + " lacks " + maskName(mask) + " on inode "
                     + Long.toUnsignedString(ino) + " (mode " + Integer.toOctalString(it.mode()) + ", owner "
                     + it.uid() + ":" + it.gid() + ")");
@@ -40,12 +54,12 @@ final class Perms {
     }
 
     /** Search (x) permission on a directory, needed to look anything up in it. */
-    static void search(Caller c, InodeItem dir, long ino) {
+    void search(Caller c, InodeItem dir, long ino) {
         require(c, dir, X, ino);
     }
 
     /** May create or remove names in this directory (write and search). */
-    static void modifyDir(Caller c, InodeItem dir, long ino) {
+    void modifyDir(Caller c, InodeItem dir, long ino) {
         require(c, dir, W | X, ino);
     }
 

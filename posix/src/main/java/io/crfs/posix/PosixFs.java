@@ -57,6 +57,7 @@ public final class PosixFs {
     private final Xattrs xattrs;
     private final FileOps files;
     private final AttrChanges attrs;
+    private final Perms perms;
 
     public PosixFs(ItemStore store) {
         this(store, Clock.systemUTC());
@@ -68,11 +69,13 @@ public final class PosixFs {
         this.inodes = new Inodes(store, clock);
         this.dirs = new Dirs(store);
         this.orphans = new Orphans(store, inodes);
-        this.names = new Namespace(store, inodes, dirs, orphans);
-        this.renamer = new Renamer(inodes, dirs, orphans, names);
-        this.xattrs = new Xattrs(store, inodes);
-        this.files = new FileOps(store, inodes, xattrs);
-        this.attrs = new AttrChanges(store, inodes, xattrs);
+        Acls acls = new Acls(store);
+        this.perms = new Perms(acls);
+        this.names = new Namespace(store, inodes, dirs, orphans, perms, acls);
+        this.renamer = new Renamer(inodes, dirs, orphans, names, perms);
+        this.xattrs = new Xattrs(store, inodes, perms, acls);
+        this.files = new FileOps(store, inodes, xattrs, perms);
+        this.attrs = new AttrChanges(store, inodes, xattrs, perms, acls);
     }
 
     /**
@@ -183,7 +186,7 @@ public final class PosixFs {
      */
     public List<DirEntryInfo> readdir(Caller c, long dir, long cookie, int max) {
         return op(() -> {
-            Perms.require(c, inodes.loadDir(dir), Perms.R, dir);
+            perms.require(c, inodes.loadDir(dir), Perms.R, dir);
             return dirs.readdir(dir, cookie, max);
         });
     }

@@ -15,12 +15,14 @@ final class Renamer {
     private final Dirs dirs;
     private final Orphans orphans;
     private final Namespace names;
+    private final Perms perms;
 
-    Renamer(Inodes inodes, Dirs dirs, Orphans orphans, Namespace names) {
+    Renamer(Inodes inodes, Dirs dirs, Orphans orphans, Namespace names, Perms perms) {
         this.inodes = inodes;
         this.dirs = dirs;
         this.orphans = orphans;
         this.names = names;
+        this.perms = perms;
     }
 
     void rename(Caller c, long srcDir, byte[] srcName, long dstDir, byte[] dstName, int flags) {
@@ -106,15 +108,15 @@ final class Renamer {
     private void check(Caller c, long srcDir, InodeItem sd, long src, InodeItem si,
                        long dstDir, InodeItem dd, long dst, InodeItem ti, boolean exchange) {
         boolean srcIsDir = Inodes.isDir(si.mode());
-        Perms.modifyDir(c, sd, srcDir);
+        perms.modifyDir(c, sd, srcDir);
         Perms.sticky(c, sd, si, src);
         if (ti == null) {
             if (dd.nlink() == 0) {
                 throw new PosixException(Errno.ENOENT, "directory " + Long.toUnsignedString(dstDir) + " has been removed");
             }
-            Perms.modifyDir(c, dd, dstDir);
+            perms.modifyDir(c, dd, dstDir);
         } else {
-            Perms.modifyDir(c, dd, dstDir);
+            perms.modifyDir(c, dd, dstDir);
             Perms.sticky(c, dd, ti, dst);
             boolean dstIsDir = Inodes.isDir(ti.mode());
             if (!exchange && srcIsDir && !dstIsDir) {
@@ -127,10 +129,10 @@ final class Renamer {
         if (srcDir != dstDir) {
             // The moved directory's ".." changes, which needs write permission on it.
             if (srcIsDir) {
-                Perms.require(c, si, Perms.W, src);
+                perms.require(c, si, Perms.W, src);
             }
             if (exchange && Inodes.isDir(ti.mode())) {
-                Perms.require(c, ti, Perms.W, dst);
+                perms.require(c, ti, Perms.W, dst);
             }
         }
         if (!exchange && ti != null && Inodes.isDir(ti.mode()) && !dirs.isEmpty(dst)) {

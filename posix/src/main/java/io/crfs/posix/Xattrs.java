@@ -31,15 +31,17 @@ final class Xattrs {
     private static final byte[] SECURITY = ascii("security.");
     private static final byte[] SYSTEM = ascii("system.");
     private static final byte[] CAPS = ascii("security.capability");
-    private static final byte[] ACL_ACCESS = ascii("system.posix_acl_access");
-    private static final byte[] ACL_DEFAULT = ascii("system.posix_acl_default");
 
     private final ItemStore store;
     private final Inodes inodes;
+    private final Perms perms;
+    private final Acls acls;
 
-    Xattrs(ItemStore store, Inodes inodes) {
+    Xattrs(ItemStore store, Inodes inodes, Perms perms, Acls acls) {
         this.store = store;
         this.inodes = inodes;
+        this.perms = perms;
+        this.acls = acls;
     }
 
     private static byte[] ascii(String s) {
@@ -69,7 +71,7 @@ final class Xattrs {
                 if (name.length == p.length) {
                     throw new PosixException(Errno.EINVAL, "xattr name " + Names.show(name) + " has nothing after the prefix");
                 }
-                if (p == SYSTEM && !Arrays.equals(name, ACL_ACCESS) && !Arrays.equals(name, ACL_DEFAULT)) {
+                if (p == SYSTEM && !Acls.isAclName(name)) {
                     throw new PosixException(Errno.EOPNOTSUPP, "unsupported system xattr " + Names.show(name));
                 }
                 return;
@@ -86,12 +88,9 @@ final class Xattrs {
             }
             return;
         }
-        if (startsWith(name, SYSTEM)) {
-            if (Arrays.equals(name, ACL_DEFAULT) && !Inodes.isDir(it.mode())) {
-                throw new PosixException(write ? Errno.EACCES : Errno.ENODATA, "default ACL on a non-directory");
-            }
-            if (write) {
-                Perms.requireOwner(c, it, ino, "set ACL");
+        if (startsWith(name, SYSTEM)) { // the ACLs, which anyone may read; Acls.set has their write rules
+            if (Arrays.equals(name, Acls.DEFAULT) && !Inodes.isDir(it.mode())) {
+                throw new PosixException(Errno.ENODATA, "default ACL on a non-directory");
             }
             return;
         }
@@ -108,12 +107,36 @@ final class Xattrs {
         if (write && Inodes.isDir(mode) && (mode & Inodes.S_ISVTX) != 0 && !Perms.ownerOrRoot(c, it)) {
             throw new PosixException(Errno.EPERM, "user.* xattrs of a sticky directory belong to its owner");
         }
-        Perms.require(c, it, write ? Perms.W : Perms.R, ino);
+        perms.require(c, it, write ? Perms.W : Perms.R, ino);
     }
 
-    private List<DirEntry> entries(long ino, byte[] name) {
+    private static List<DirEntry> entries(ItemStore store, long ino, byte[] name) {
         byte[] b = store.get(key(ino, name));
         return b == null ? new ArrayList<>() : new ArrayList<>(DirEntry.decodeAll(b));
+    }
+
+    /** The value of xattr {@code name} of {@code ino}, or null, with no checks (the file system's own reads). */
+    static byte[] value(ItemStore store, long ino, byte[] name) {
+        List<DirEntry> entries = entries(store, ino, name);
+        int i = indexOf(entries, name);
+        return i < 0 ? null : entries.get(i).data();
+    }
+
+    /** Sets xattr {@code name} of {@code ino} with no checks and no ctime change (the file system's own writes). */
+    static void put(ItemStore store, long ino, byte[] name, byte[] value) {
+        List<DirEntry> entries = entries(store, ino, name);
+        int i = indexOf(entries, name);
+        DirEntry e = new DirEntry(new Key(0, 0, 0), store.transid(), DirEntry.FT_XATTR, name, value.clone());
+        if (i >= 0) {
+            entries.set(i, e);
+        } else {
+            entries.add(e);
+        }
+        byte[] payload = DirEntry.encodeAll(entries);
+        if (payload.length > Dirs.MAX_ITEM_SIZE) {
+            throw new PosixException(Errno.ENOSPC, "XATTR_ITEM would be " + payload.length + " bytes");
+        }
+        store.put(key(ino, name), payload);
     }
 
     private static int indexOf(List<DirEntry> entries, byte[] name) {
@@ -129,12 +152,11 @@ final class Xattrs {
         InodeItem it = inodes.load(ino);
         checkName(name);
         permission(c, ino, it, name, false);
-        List<DirEntry> entries = entries(ino, name);
-        int i = indexOf(entries, name);
-        if (i < 0) {
+        byte[] v = value(store, ino, name);
+        if (v == null) {
             throw new PosixException(Errno.ENODATA, "no xattr " + Names.show(name) + " on inode " + Long.toUnsignedString(ino));
         }
-        return entries.get(i).data();
+        return v;
     }
 
     void set(Caller c, long ino, byte[] name, byte[] value, int flags) {
@@ -147,30 +169,25 @@ final class Xattrs {
         if (v.length > VALUE_MAX) {
             throw new PosixException(Errno.E2BIG, "xattr value of " + v.length + " bytes, max " + VALUE_MAX);
         }
+        if (Acls.isAclName(name)) {
+            if (acls.set(c, ino, it, name, v)) {
+                touch(ino, it);
+            }
+            return;
+        }
         permission(c, ino, it, name, true);
         if (name.length + v.length > MAX_ENTRY) {
             throw new PosixException(Errno.ENOSPC, "xattr name + value of " + (name.length + v.length)
                     + " bytes, btrfs allows " + MAX_ENTRY);
         }
-        List<DirEntry> entries = entries(ino, name);
-        int i = indexOf(entries, name);
-        if (i >= 0 && (flags & PosixFs.XATTR_CREATE) != 0) {
+        boolean present = value(store, ino, name) != null;
+        if (present && (flags & PosixFs.XATTR_CREATE) != 0) {
             throw new PosixException(Errno.EEXIST, "xattr " + Names.show(name) + " exists");
         }
-        if (i < 0 && (flags & PosixFs.XATTR_REPLACE) != 0) {
+        if (!present && (flags & PosixFs.XATTR_REPLACE) != 0) {
             throw new PosixException(Errno.ENODATA, "no xattr " + Names.show(name) + " to replace");
         }
-        DirEntry e = new DirEntry(new Key(0, 0, 0), store.transid(), DirEntry.FT_XATTR, name, v.clone());
-        if (i >= 0) {
-            entries.set(i, e);
-        } else {
-            entries.add(e);
-        }
-        byte[] payload = DirEntry.encodeAll(entries);
-        if (payload.length > Dirs.MAX_ITEM_SIZE) {
-            throw new PosixException(Errno.ENOSPC, "XATTR_ITEM would be " + payload.length + " bytes");
-        }
-        store.put(key(ino, name), payload);
+        put(store, ino, name, v);
         touch(ino, it);
     }
 
@@ -188,15 +205,22 @@ final class Xattrs {
     void remove(Caller c, long ino, byte[] name) {
         InodeItem it = inodes.load(ino);
         checkName(name);
+        if (Acls.isAclName(name)) {
+            if (acls.set(c, ino, it, name, null)) {
+                touch(ino, it);
+            }
+            return;
+        }
         permission(c, ino, it, name, true);
-        if (!removeEntry(ino, name)) {
+        if (!removeEntry(store, ino, name)) {
             throw new PosixException(Errno.ENODATA, "no xattr " + Names.show(name) + " on inode " + Long.toUnsignedString(ino));
         }
         touch(ino, it);
     }
 
-    private boolean removeEntry(long ino, byte[] name) {
-        List<DirEntry> entries = entries(ino, name);
+    /** Removes xattr {@code name} of {@code ino} with no checks; false if it had none. */
+    static boolean removeEntry(ItemStore store, long ino, byte[] name) {
+        List<DirEntry> entries = entries(store, ino, name);
         int i = indexOf(entries, name);
         if (i < 0) {
             return false;
@@ -215,7 +239,7 @@ final class Xattrs {
      * (cap_inode_killpriv); returns whether there was one. The caller saves the inode item.
      */
     boolean killCaps(long ino) {
-        return removeEntry(ino, CAPS);
+        return removeEntry(store, ino, CAPS);
     }
 
     private void touch(long ino, InodeItem it) {

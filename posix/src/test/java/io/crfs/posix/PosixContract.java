@@ -17,10 +17,11 @@ import org.junit.jupiter.api.Test;
  * The POSIX contract: every PosixFs operation and its error codes, over whatever ItemStore
  * {@link #newStore()} returns. Subclass it in three lines per store (see MemoryPosixTest); override
  * {@link #commit}, {@link #reopen} and {@link #close} for stores that have transactions and files.
- * The parts live in the superclasses (NamesContract, RenameContract, DataContract, AttrContract);
+ * The parts live in the superclasses (NamesContract, RenameContract, DataContract, AttrContract,
+ * AclContract);
  * this class adds orphans, persistence across reopen, and the item shapes the kernel writes.
  */
-public abstract class PosixContract extends AttrContract {
+public abstract class PosixContract extends AclContract {
 
     @Test
     public void orphan_unlinkedWhileOpenLivesUntilRelease() {

@@ -83,6 +83,8 @@ public final class Fixtures {
                 setfattr -h -n trusted.on-symlink -v 1 sym-rel
                 setfattr -n trusted.on-fifo -v 2 fifo
                 for k in 1 2 3 4 5 6 7 8 9 10; do setfattr -n user.many$k -v value$k bulk/5/f5; done
+                setfacl -m u:nobody:r--,g:nogroup:rw- bulk/2/f2
+                setfacl -d -m u:nobody:rwx,o::--- 'dir with spaces'
                 truncate -s 50M sparse
                 dd if=/dev/urandom of=sparse bs=4096 count=3 seek=1000 conv=notrunc status=none
                 dd if=/dev/urandom of=sparse bs=4096 count=1 seek=9000 conv=notrunc status=none
