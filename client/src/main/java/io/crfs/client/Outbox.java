@@ -166,6 +166,7 @@ final class Outbox {
             case Edit.Punch p -> p.ino();
             case Edit.Allocate a -> a.ino();
             case Edit.DropData d -> d.ino();
+            case Edit.Clone c -> c.dst();
             default -> -1;
         };
     }

@@ -186,6 +186,19 @@ final class PageCache {
         zero(ino, size, ((size + CHUNK - 1) / CHUNK) * CHUNK);
     }
 
+    /** Drops the chunks of {@code ino} that overlap [offset, end): what the server now holds there is newer. */
+    void forget(long ino, long offset, long end) {
+        TreeMap<Long, MemorySegment> m = byInode.get(ino);
+        if (m == null || end <= offset) {
+            return;
+        }
+        Iterator<Map.Entry<Long, MemorySegment>> it = m.subMap(offset / CHUNK, true, (end - 1) / CHUNK, true).entrySet().iterator();
+        while (it.hasNext()) {
+            release(it.next().getValue());
+            it.remove();
+        }
+    }
+
     /** Drops chunk {@code index} of {@code ino} if it is cached; its memory is the next one reused. */
     void dropChunk(long ino, long index) {
         TreeMap<Long, MemorySegment> m = byInode.get(ino);

@@ -279,6 +279,10 @@ final class RemoteStore implements ItemStore {
                     pages.drop(d.ino());
                     frees = true;
                 }
+                case Edit.Clone c -> {
+                    pages.forget(c.dst(), c.dstOff(), c.dstOff() + c.length()); // a read there asks the server, after this edit
+                    writes = true;
+                }
             }
             itemReads.edited(e);
             long dataIno = outbox.staged(e);
@@ -484,6 +488,27 @@ final class RemoteStore implements ItemStore {
             }
             in.nbytes(Math.max(in.nbytes(), (in.size() + 4095) / 4096 * 4096));
             stageData(new Edit.Allocate(ino, offset, length, keepSize), ino, in);
+            return null;
+        });
+    }
+
+    /**
+     * A reflink done by crfsd (a CLONE edit, in order with this client's other edits): the
+     * destination's cached chunks in the range go, so a read there waits for the edit to be
+     * applied and asks crfsd. Needs a WRITE grant on {@code dst} and any grant on {@code src}.
+     */
+    @Override
+    public void cloneRange(long src, long srcOff, long dst, long dstOff, long length) {
+        if (length == 0) {
+            return;
+        }
+        operation(() -> {
+            require(src, 1);
+            require(dst, 2);
+            InodeItem in = inode(dst);
+            long size = Math.max(in.size(), dstOff + length);
+            in.size(size).nbytes(estimateNbytes(in.nbytes(), in.size(), size));
+            stageData(new Edit.Clone(src, srcOff, dst, dstOff, length), dst, in);
             return null;
         });
     }

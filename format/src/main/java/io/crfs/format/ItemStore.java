@@ -77,6 +77,41 @@ public interface ItemStore {
     /** Frees everything of an inode's data (its extents); used when an inode is deleted. */
     void dropData(long ino);
 
+    /** Sector size for {@link #cloneRange}: ranges it shares start and end on multiples of it. */
+    int CLONE_ALIGN = 4096;
+
+    /**
+     * copy_file_range within the store: bytes [srcOff, srcOff + length) of regular file
+     * {@code src} become bytes [dstOff, dstOff + length) of regular file {@code dst}, growing
+     * its size if they end past it; holes stay holes. Offsets and length are multiples of
+     * {@link #CLONE_ALIGN}, the source range lies within the source's size, and if
+     * {@code src == dst} the ranges do not overlap. A store on btrfs shares the extents (a
+     * reflink: no data is copied, and the copy takes no data space), as btrfs's own
+     * copy_file_range does; this default punches the destination range and copies the source's
+     * data regions into it.
+     */
+    default void cloneRange(long src, long srcOff, long dst, long dstOff, long length) {
+        long end = srcOff + length;
+        punchHole(dst, dstOff, length);
+        for (long at = srcOff; at < end; ) {
+            long data = seekData(src, at);
+            if (data < 0 || data >= end) {
+                break;
+            }
+            long hole = Math.min(seekHole(src, data), end);
+            for (long p = data; p < hole; ) {
+                int n = (int) Math.min(1 << 20, hole - p);
+                write(dst, dstOff + (p - srcOff), read(src, p, n), 0, n);
+                p += n;
+            }
+            at = hole;
+        }
+        byte[] inode = get(new Key(dst, ItemType.INODE_ITEM, 0));
+        if (inode != null && new InodeItem(inode).size() < dstOff + length) {
+            truncate(dst, dstOff + length);
+        }
+    }
+
     /** The next offset &gt;= offset that is data (SEEK_DATA), or -1 if none before the end. */
     long seekData(long ino, long offset);
 

@@ -579,6 +579,17 @@ public final class CrfsFuse implements FuseFileSystem {
         run(ctx, () -> fs.fallocate(caller(ctx), ino(ino), mode, offset, length));
     }
 
+    /**
+     * copy_file_range(2) inside the mount (the kernel sent it, both files being here): whole
+     * sectors are shared with the source by crfsd (a reflink, as on btrfs), so no data crosses
+     * the network; the kernel drops its cached pages of the range afterwards.
+     */
+    @Override
+    public long copyFileRange(FuseContext ctx, long inoIn, long fhIn, long offIn, long inoOut, long fhOut,
+                              long offOut, long len, long flags) {
+        return call(ctx, () -> fs.copyFileRange(caller(ctx), ino(inoIn), offIn, ino(inoOut), offOut, len, (int) flags));
+    }
+
     @Override
     public long lseek(FuseContext ctx, long ino, long fh, long offset, int whence) {
         long r = call(ctx, () -> whence == 3 ? fs.seekData(ino(ino), offset) : fs.seekHole(ino(ino), offset));

@@ -365,6 +365,61 @@ abstract class FilesContract {
     }
 
     /**
+     * copy_file_range(2), looping on short counts as programs do: whole files, ranges at the same
+     * place in a sector and not, a sparse source (its hole stays one), past the source's end,
+     * and onto itself (EINVAL). On btrfs and crfs whole sectors are shared, not copied.
+     */
+    @Test
+    void copyFileRange() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "copy_file_range(2) needs a mounted file system");
+        Path t = Files.createDirectory(d.resolve("cfr"));
+        String out = shell("python3 - " + t + " <<'PY'\n"
+                + "import os, sys, hashlib\n"
+                + "d = sys.argv[1]\n"
+                + "data = bytes((i * 7 + 3) % 251 for i in range(300000))\n"
+                + "def put(name, chunks):\n"
+                + "    fd = os.open(os.path.join(d, name), os.O_CREAT | os.O_WRONLY, 0o644)\n"
+                + "    for off, b in chunks: os.pwrite(fd, b, off)\n"
+                + "    os.close(fd)\n"
+                + "def cfr(a, b, off_in, off_out, n):\n"
+                + "    fi = os.open(os.path.join(d, a), os.O_RDONLY)\n"
+                + "    fo = os.open(os.path.join(d, b), os.O_WRONLY | os.O_CREAT, 0o644)\n"
+                + "    total = 0\n"
+                + "    while total < n:\n"
+                + "        r = os.copy_file_range(fi, fo, n - total, off_in + total, off_out + total)\n"
+                + "        if r == 0: break\n"
+                + "        total += r\n"
+                + "    os.close(fi); os.close(fo)\n"
+                + "    return total\n"
+                + "def sha(name): return hashlib.sha256(open(os.path.join(d, name), 'rb').read()).hexdigest()[:16]\n"
+                + "put('src', [(0, data)])\n"
+                + "print(cfr('src', 'a', 0, 0, 1 << 20), sha('a') == sha('src'))\n"
+                + "print(cfr('src', 'a', 5000, 9096, 200000), cfr('src', 'a', 100, 70001, 9000), sha('a'), os.path.getsize(os.path.join(d, 'a')))\n"
+                + "print(cfr('src', 'a', 300000, 0, 10), cfr('src', 'far', 0, 1 << 20, 8192), os.path.getsize(os.path.join(d, 'far')))\n"
+                + "put('sparse', [(0, data[:4096]), (1 << 20, data[:4096])])\n"
+                + "print(cfr('sparse', 'c', 0, 0, 2 << 20), sha('c') == sha('sparse'))\n"
+                + "fd = os.open(os.path.join(d, 'c'), os.O_RDONLY)\n"
+                + "print(os.lseek(fd, 0, os.SEEK_HOLE), os.lseek(fd, 4096, os.SEEK_DATA))\n"
+                + "os.close(fd)\n"
+                + "fd = os.open(os.path.join(d, 'src'), os.O_RDWR)\n"
+                + "try:\n"
+                + "    os.copy_file_range(fd, fd, 8192, 0, 4096)\n"
+                + "except OSError as e:\n"
+                + "    print('onto itself: errno', e.errno)\n"
+                + "print(os.copy_file_range(fd, fd, 8192, 0, 300000), sha('src'))\n"
+                + "PY");
+        // what the kernel's btrfs prints for the same steps (KernelBtrfsContractTest)
+        assertThat(out.split("\n")).containsExactly(
+                "300000 True",
+                "200000 9000 b8c1fdf48cee6525 300000",
+                "0 8192 1056768",
+                "1052672 True",
+                "4096 1048576",
+                "onto itself: errno 22",
+                "8192 2c28e5ddf0c5c1a4");
+    }
+
+    /**
      * POSIX ACLs as setfacl(1) and getfacl(1) use them: a named user refused or let in (and
      * the mask limiting them), chmod rewriting the mask, mode bits following an ACL, a
      * directory's default ACL inherited by the files, directories, FIFOs and O_TMPFILE files

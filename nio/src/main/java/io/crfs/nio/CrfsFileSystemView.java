@@ -407,20 +407,9 @@ final class CrfsFileSystemView {
         });
     }
 
+    /** The file's bytes, as copy_file_range copies them: whole sectors shared with the source (a reflink by crfsd). */
     private void copyData(Attr from, Attr to) {
-        byte[] buf = new byte[(int) Math.min(CHUNK, Math.max(from.size(), 1))];
-        long off = 0;
-        while (true) {
-            int n = posix.read(from.ino(), off, buf, 0, buf.length);
-            if (n <= 0) {
-                break;
-            }
-            int w = 0;
-            while (w < n) {
-                w += posix.write(caller, to.ino(), off + w, buf, w, n - w);
-            }
-            off += n;
-        }
+        posix.copyFileRange(caller, from.ino(), 0, to.ino(), 0, from.size(), 0);
     }
 
     void move(CrfsPath src, CrfsPath dst, CopyOption... options) throws IOException {

@@ -89,6 +89,53 @@ final class FileOps {
         return n;
     }
 
+    /**
+     * copy_file_range(2): bytes [inOff, inOff + length) of {@code in}, cut at its end, to
+     * {@code out} at {@code outOff}; returns how many. Where the two offsets lie at the same place
+     * in a sector, the whole sectors go by the store's {@link ItemStore#cloneRange} (on btrfs a
+     * reflink, as btrfs's own copy_file_range makes: the copy shares the source's extents), the
+     * rest as bytes. The destination is modified as by a write.
+     */
+    long copyRange(Caller c, long in, long inOff, long out, long outOff, long length) {
+        InodeItem src = loadRegular(in);
+        loadRegular(out);
+        if (inOff < 0 || outOff < 0 || length < 0) {
+            throw new PosixException(Errno.EINVAL, "copy of " + length + " bytes from " + inOff + " to " + outOff);
+        }
+        long n = inOff >= src.size() ? 0 : Math.min(length, src.size() - inOff);
+        if (n == 0) {
+            return 0;
+        }
+        if (outOff > Inodes.MAX_FILE_SIZE - n) {
+            throw new PosixException(Errno.EFBIG, "copy to " + outOff + "+" + n + " is past the maximum file size");
+        }
+        if (in == out && inOff < outOff + n && outOff < inOff + n) {
+            throw new PosixException(Errno.EINVAL, "copy within inode " + Long.toUnsignedString(in) + " onto itself");
+        }
+        int align = ItemStore.CLONE_ALIGN;
+        long head = n, whole = 0;
+        if (inOff % align == outOff % align) {
+            head = Math.min(n, (align - inOff % align) % align);
+            whole = (n - head) / align * align;
+        }
+        copyBytes(in, inOff, out, outOff, head);
+        if (whole > 0) {
+            store.cloneRange(in, inOff + head, out, outOff + head, whole);
+        }
+        copyBytes(in, inOff + head + whole, out, outOff + head + whole, n - head - whole);
+        modified(c, out);
+        return n;
+    }
+
+    private void copyBytes(long in, long inOff, long out, long outOff, long length) {
+        for (long done = 0; done < length; ) {
+            int n = (int) Math.min(1 << 20, length - done);
+            byte[] b = store.read(in, inOff + done, n);
+            store.write(out, outOff + done, b, 0, n);
+            done += n;
+        }
+    }
+
     /** file_modified: clear setuid/setgid and security.capability, set mtime = ctime = now. */
     private void modified(Caller c, long ino) {
         xattrs.killCaps(ino);

@@ -216,6 +216,32 @@ public final class PosixFs {
         return done;
     }
 
+    /**
+     * copy_file_range(2) between two regular files of this file system (flags must be 0):
+     * copies up to {@code length} bytes, fewer at the source's end, and returns how many. On btrfs
+     * and through crfsd, whole sectors are shared with the source (a reflink, no data moves) when
+     * both offsets lie at the same place in a sector. One operation per {@link #COPY_PIECE}.
+     */
+    public long copyFileRange(Caller c, long in, long inOff, long out, long outOff, long length, int flags) {
+        if (flags != 0) {
+            throw new PosixException(Errno.EINVAL, "copy_file_range flags 0x" + Integer.toHexString(flags));
+        }
+        long done = 0;
+        while (done < length) {
+            long at = done, n = Math.min(COPY_PIECE, length - done);
+            long got = edit(2L * ItemStore.CLONE_ALIGN, FEW_ITEMS + (n >> 17) * 128, () -> files.copyRange(c, in, inOff + at,
+                    out, outOff + at, n));
+            done += got;
+            if (got < n) {
+                break;
+            }
+        }
+        return done;
+    }
+
+    /** The most one copy_file_range operation copies. */
+    static final long COPY_PIECE = 64L << 20;
+
     /** The most one operation writes (a larger write(2) is several, as NFS splits by wsize). */
     static final int WRITE_PIECE = 8 << 20;
     /**

@@ -255,6 +255,58 @@ public abstract class DataContract extends RenameContract {
         assertErrno(Errno.ENXIO, () -> fs.seekHole(empty.ino(), 0));
     }
 
+    /**
+     * copy_file_range: whole sectors at the same place in a sector are shared (through the
+     * store's cloneRange), the rest copied; the count stops at the source's end; holes stay
+     * holes; the destination grows and is modified as by a write.
+     */
+    @Test
+    public void copy_rangesSectorsAndBytes() {
+        byte[] data = bytes(300_000, 11);
+        Attr src = file(ROOT, "src", data);
+        Attr dst = file(ROOT, "dst");
+        tick();
+        assertThat(fs.copyFileRange(ROOTC, src.ino(), 0, dst.ino(), 0, 1 << 20, 0)).isEqualTo(300_000);
+        assertThat(readAll(dst.ino())).isEqualTo(data);
+        Attr a = fs.getattr(dst.ino());
+        assertThat(a.mtime()).isEqualTo(now());
+        assertThat(a.ctime()).isEqualTo(now());
+        // the same place in a sector (5000 and 9096), then another (100 to 70_001), into the copy
+        assertThat(fs.copyFileRange(ROOTC, src.ino(), 5000, dst.ino(), 9096, 200_000, 0)).isEqualTo(200_000);
+        assertThat(fs.copyFileRange(ROOTC, src.ino(), 100, dst.ino(), 70_001, 9000, 0)).isEqualTo(9000);
+        byte[] want = data.clone();
+        System.arraycopy(data, 5000, want, 9096, 200_000);
+        System.arraycopy(data, 100, want, 70_001, 9000);
+        commit();
+        assertThat(readAll(dst.ino())).isEqualTo(want);
+        assertThat(readAll(src.ino())).isEqualTo(data);
+        // past the source's end: nothing; into a new file far out: the size grows, a hole before
+        assertThat(fs.copyFileRange(ROOTC, src.ino(), 300_000, dst.ino(), 0, 10, 0)).isZero();
+        Attr far = file(ROOT, "far");
+        assertThat(fs.copyFileRange(ROOTC, src.ino(), 0, far.ino(), 1 << 20, 8192, 0)).isEqualTo(8192);
+        assertThat(fs.getattr(far.ino()).size()).isEqualTo((1 << 20) + 8192);
+        assertThat(fs.seekData(far.ino(), 0)).isEqualTo(1 << 20);
+        assertThat(read(far.ino(), 1 << 20, 8192)).isEqualTo(Arrays.copyOf(data, 8192));
+        // a sparse source: its hole is a hole in the copy
+        Attr sparse = file(ROOT, "sparse");
+        fs.write(ROOTC, sparse.ino(), 0, data, 0, 4096);
+        fs.write(ROOTC, sparse.ino(), 1 << 20, data, 0, 4096);
+        Attr copy = file(ROOT, "copy");
+        assertThat(fs.copyFileRange(ROOTC, sparse.ino(), 0, copy.ino(), 0, 2 << 20, 0)).isEqualTo((1 << 20) + 4096);
+        assertThat(fs.seekHole(copy.ino(), 0)).isEqualTo(4096);
+        assertThat(fs.seekData(copy.ino(), 4096)).isEqualTo(1 << 20);
+        assertThat(readAll(copy.ino())).isEqualTo(readAll(sparse.ino()));
+        // within one file, apart; onto itself is refused
+        assertThat(fs.copyFileRange(ROOTC, src.ino(), 0, src.ino(), 300_000, 8192, 0)).isEqualTo(8192);
+        assertThat(read(src.ino(), 300_000, 8192)).isEqualTo(Arrays.copyOf(data, 8192));
+        assertErrno(Errno.EINVAL, () -> fs.copyFileRange(ROOTC, src.ino(), 0, src.ino(), 4096, 8192, 0));
+        assertErrno(Errno.EINVAL, () -> fs.copyFileRange(ROOTC, src.ino(), 0, dst.ino(), 0, 10, 1));
+        Attr d = dir(ROOT, "d");
+        assertErrno(Errno.EISDIR, () -> fs.copyFileRange(ROOTC, src.ino(), 0, d.ino(), 0, 10, 0));
+        commit();
+        assertThat(readAll(copy.ino())).isEqualTo(readAll(sparse.ino()));
+    }
+
     @Test
     public void statfs_reportsSpace() {
         StatFs s = fs.statfs();

@@ -33,4 +33,9 @@ public sealed interface Edit {
     record DropData(long ino) implements Edit {
         public int op() { return 7; }
     }
+
+    /** copy_file_range as a reflink: [srcOff, srcOff + length) of src becomes [dstOff, ...) of dst (sector-aligned). */
+    record Clone(long src, long srcOff, long dst, long dstOff, long length) implements Edit {
+        public int op() { return 8; }
+    }
 }

@@ -75,7 +75,14 @@ final class EditCodec {
                 yield new Edit.Allocate(ino, offset, length, r.bool("ALLOCATE keep-size"));
             }
             case Opcodes.EDIT_DROP_DATA -> new Edit.DropData(r.u64("DROP_DATA ino"));
-            default -> throw r.fail(ErrorCode.BAD_FRAME, "op", "an edit op of 1..7", op);
+            case Opcodes.EDIT_CLONE -> {
+                long src = r.u64("CLONE src");
+                long srcOff = r.u64("CLONE src-offset");
+                long dst = r.u64("CLONE dst");
+                long dstOff = r.u64("CLONE dst-offset");
+                yield new Edit.Clone(src, srcOff, dst, dstOff, r.u64("CLONE length"));
+            }
+            default -> throw r.fail(ErrorCode.BAD_FRAME, "op", "an edit op of 1..8", op);
         };
     }
 
@@ -100,6 +107,8 @@ final class EditCodec {
                     WireWriter.bool(out, a.keepSize());
                 }
                 case Edit.DropData d -> out.writeLongLE(d.ino());
+                case Edit.Clone c -> out.writeLongLE(c.src()).writeLongLE(c.srcOff()).writeLongLE(c.dst())
+                        .writeLongLE(c.dstOff()).writeLongLE(c.length());
             }
         }
         out.writeIntLE(m.opEnds().length);
@@ -112,10 +121,11 @@ final class EditCodec {
         Edit[] samples = {
             new Edit.Put(null, null), new Edit.Delete(null), new Edit.Write(0, 0, null), new Edit.Truncate(0, 0),
             new Edit.Punch(0, 0, 0), new Edit.Allocate(0, 0, 0, false), new Edit.DropData(0),
+            new Edit.Clone(0, 0, 0, 0, 0),
         };
         int[] expected = {
             Opcodes.EDIT_PUT, Opcodes.EDIT_DELETE, Opcodes.EDIT_WRITE, Opcodes.EDIT_TRUNCATE,
-            Opcodes.EDIT_PUNCH, Opcodes.EDIT_ALLOCATE, Opcodes.EDIT_DROP_DATA,
+            Opcodes.EDIT_PUNCH, Opcodes.EDIT_ALLOCATE, Opcodes.EDIT_DROP_DATA, Opcodes.EDIT_CLONE,
         };
         if (samples.length != Edit.class.getPermittedSubclasses().length) {
             throw new IllegalStateException("edit table: expected " + Edit.class.getPermittedSubclasses().length

@@ -51,6 +51,7 @@ public final class Opcodes {
     public static final int EDIT_PUNCH = 5;
     public static final int EDIT_ALLOCATE = 6;
     public static final int EDIT_DROP_DATA = 7;
+    public static final int EDIT_CLONE = 8;
 
     // ---------------------------------------------------------------- field values
     /** RELEASE and REVOKE to-mode: give the grant up entirely. */

@@ -134,7 +134,8 @@ class CodecPropertiesTest {
                 Combinators.combine(l, l).as(Edit.Truncate::new),
                 Combinators.combine(l, l, l).as(Edit.Punch::new),
                 Combinators.combine(l, l, l, Arbitraries.of(true, false)).as(Edit.Allocate::new),
-                l.map(Edit.DropData::new));
+                l.map(Edit.DropData::new),
+                Combinators.combine(l, l, l, l, l).as(Edit.Clone::new));
     }
 
     /** Inode numbers as a client reports them open: never 0. */

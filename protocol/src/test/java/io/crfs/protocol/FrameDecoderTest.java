@@ -160,7 +160,7 @@ class FrameDecoderTest {
 
     @Test
     void shouldRejectLengthOfFourGigabytes() {
-        ch.writeInbound(buf(hex("ffffffff 4352 03 02")));
+        ch.writeInbound(buf(hex("ffffffff 4352 04 02")));
         assertThat(assertRejected(ErrorCode.FRAME_TOO_BIG).getMessage()).contains("4294967295");
     }
 
@@ -173,7 +173,7 @@ class FrameDecoderTest {
 
     @Test
     void shouldRejectLengthShorterThanTheHeader() {
-        ch.writeInbound(buf(hex("0b000000 4352 03 02 01000000000000")));
+        ch.writeInbound(buf(hex("0b000000 4352 04 02 01000000000000")));
         assertRejected(ErrorCode.BAD_FRAME);
     }
 
@@ -193,7 +193,7 @@ class FrameDecoderTest {
     @Test
     void shouldRejectTruncatedPayload() {
         // ACQUIRE whose frame ends inside the max key.
-        ch.writeInbound(buf(hex("1c000000 4352 03 03 0700000000000000 0500000000000000 0001000000000000")));
+        ch.writeInbound(buf(hex("1c000000 4352 04 03 0700000000000000 0500000000000000 0001000000000000")));
         ProtocolException e = assertRejected(ErrorCode.BAD_FRAME);
         assertThat(e.getMessage()).startsWith("ACQUIRE min");
         assertThat(e.requestId()).isEqualTo(7);
@@ -202,7 +202,7 @@ class FrameDecoderTest {
     @Test
     void shouldRejectTrailingGarbageInsideFrame() {
         // PING carries no payload; here the length covers two extra bytes.
-        ch.writeInbound(buf(hex("0e000000 4352 03 02 0300000000000000 beef")));
+        ch.writeInbound(buf(hex("0e000000 4352 04 02 0300000000000000 beef")));
         ProtocolException e = assertRejected(ErrorCode.BAD_FRAME);
         assertThat(e.getMessage()).isEqualTo("PING payload: expected end of frame, got 2 trailing bytes");
         assertThat(e.requestId()).isEqualTo(3);
@@ -210,7 +210,7 @@ class FrameDecoderTest {
 
     @Test
     void shouldRejectUnknownType() {
-        ch.writeInbound(buf(hex("0c000000 4352 03 20 0500000000000000")));
+        ch.writeInbound(buf(hex("0c000000 4352 04 20 0500000000000000")));
         ProtocolException e = assertRejected(ErrorCode.BAD_FRAME);
         assertThat(e.getMessage()).contains("type").contains("got 32");
         assertThat(e.requestId()).isEqualTo(5);
@@ -219,21 +219,21 @@ class FrameDecoderTest {
     @Test
     void shouldRejectListCountLargerThanFrame() {
         // BATCH claiming 0x7fffffff edits in a 4-byte payload: must fail before allocating a list.
-        ch.writeInbound(buf(hex("10000000 4352 03 06 0900000000000000 ffffff7f")));
+        ch.writeInbound(buf(hex("10000000 4352 04 06 0900000000000000 ffffff7f")));
         ProtocolException e = assertRejected(ErrorCode.BAD_FRAME);
         assertThat(e.getMessage()).startsWith("BATCH edits count: expected at most 0").endsWith("got 2147483647");
     }
 
     @Test
     void shouldRejectBytesLengthLargerThanFrame() {
-        ch.writeInbound(buf(hex("11000000 4352 03 44 0900000000000000 ffffffff 00")));
+        ch.writeInbound(buf(hex("11000000 4352 04 44 0900000000000000 ffffffff 00")));
         assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage()).startsWith("DATA data length");
     }
 
     @Test
     void shouldRejectBadModeWithBadRange() {
         ch.writeInbound(buf(hex("""
-                37000000 4352 03 03 0700000000000000 0500000000000000
+                37000000 4352 04 03 0700000000000000 0500000000000000
                 0001000000000000 00 0000000000000000 0001000000000000 ff ffffffffffffffff 03
                 """)));
         assertThat(assertRejected(ErrorCode.BAD_RANGE).getMessage())
@@ -242,7 +242,7 @@ class FrameDecoderTest {
 
     @Test
     void shouldRejectReadOver16MiBWithTooBig() {
-        ch.writeInbound(buf(hex("20000000 4352 03 07 0200000000000000 0101000000000000 0000000000000000 01000001")));
+        ch.writeInbound(buf(hex("20000000 4352 04 07 0200000000000000 0101000000000000 0000000000000000 01000001")));
         assertRejected(ErrorCode.TOO_BIG);
     }
 
@@ -250,7 +250,7 @@ class FrameDecoderTest {
     void shouldRejectMalformedUtf8() {
         // HELLO whose client string is an overlong encoding of '/'.
         ch.writeInbound(buf(hex("""
-                26000000 4352 03 01 0100000000000000
+                26000000 4352 04 01 0100000000000000
                 0100 00000000 00000000 00000000 0200 c0af 0000000000000000
                 """)));
         assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage()).startsWith("HELLO client: expected valid UTF-8");
@@ -258,14 +258,14 @@ class FrameDecoderTest {
 
     @Test
     void shouldRejectUnknownEditOp() {
-        ch.writeInbound(buf(hex("19000000 4352 03 06 0100000000000000 01000000 08 0101000000000000")));
-        assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage()).isEqualTo("BATCH edits[0] op: expected an edit op of 1..7, got 8");
+        ch.writeInbound(buf(hex("19000000 4352 04 06 0100000000000000 01000000 09 0101000000000000")));
+        assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage()).isEqualTo("BATCH edits[0] op: expected an edit op of 1..8, got 9");
     }
 
     @Test
     void shouldRejectOpEndsOutOfOrder() {
         // two DROP_DATA edits; op ends 2 then 1
-        ch.writeInbound(buf(hex("2e000000 4352 03 06 0100000000000000 02000000 07 0101000000000000 07 0201000000000000"
+        ch.writeInbound(buf(hex("2e000000 4352 04 06 0100000000000000 02000000 07 0101000000000000 07 0201000000000000"
                 + " 02000000 02000000 01000000")));
         assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage())
                 .isEqualTo("BATCH op-ends: expected an op end above 2 and at most 2, got 1");
@@ -273,7 +273,7 @@ class FrameDecoderTest {
 
     @Test
     void shouldRejectOpEndsThatStopShortOfTheLastEdit() {
-        ch.writeInbound(buf(hex("2a000000 4352 03 06 0100000000000000 02000000 07 0101000000000000 07 0201000000000000"
+        ch.writeInbound(buf(hex("2a000000 4352 04 06 0100000000000000 02000000 07 0101000000000000 07 0201000000000000"
                 + " 01000000 01000000")));
         assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage())
                 .isEqualTo("BATCH op-ends: expected a last op end equal to the edit count 2, got 1");
@@ -282,14 +282,14 @@ class FrameDecoderTest {
     @Test
     void shouldRejectFetchOfTwoObjectsOrWithoutALimit() {
         // FETCH (256 DIR_ITEM 5) .. (257 ...): one objectid only
-        ch.writeInbound(buf(hex("33000000 4352 03 10 0800000000000000 0001000000000000 54 0500000000000000"
+        ch.writeInbound(buf(hex("33000000 4352 04 10 0800000000000000 0001000000000000 54 0500000000000000"
                 + " 0101000000000000 ff ffffffffffffffff 40000000 00")));
         assertThat(assertRejected(ErrorCode.BAD_RANGE).getMessage()).contains("FETCH max: expected a key of min's objectid");
     }
 
     @Test
     void shouldRejectFetchWithLimitZero() {
-        ch.writeInbound(buf(hex("33000000 4352 03 10 0800000000000000 0001000000000000 54 0500000000000000"
+        ch.writeInbound(buf(hex("33000000 4352 04 10 0800000000000000 0001000000000000 54 0500000000000000"
                 + " 0001000000000000 ff ffffffffffffffff 00000000 00")));
         assertThat(assertRejected(ErrorCode.BAD_RANGE).getMessage()).contains("FETCH limit: expected 1..4096, got 0");
     }
@@ -297,7 +297,7 @@ class FrameDecoderTest {
     @Test
     void shouldRejectGrantedWhoseLoadedKeyIsOutsideItsRange() {
         // GRANTED of (256 0 0)..(256 255 -1) with no items, loaded (257 1 0)
-        ch.writeInbound(buf(hex("4c000000 4352 03 43 0700000000000000 2a00000000000000 01"
+        ch.writeInbound(buf(hex("4c000000 4352 04 43 0700000000000000 2a00000000000000 01"
                 + " 0001000000000000 00 0000000000000000 0001000000000000 ff ffffffffffffffff 00000000"
                 + " 0101000000000000 01 0000000000000000")));
         assertThat(assertRejected(ErrorCode.BAD_RANGE).getMessage()).contains("GRANTED loaded: expected a key in min..max");
@@ -306,7 +306,7 @@ class FrameDecoderTest {
     @Test
     void shouldRejectItemsOutsideTheRangeTheyClaimToCover() {
         // ITEMS with (256 DIR_INDEX 2) claiming to cover only (256 DIR_INDEX 3..)
-        ch.writeInbound(buf(hex("48000000 4352 03 4d 0800000000000000 01000000"
+        ch.writeInbound(buf(hex("48000000 4352 04 4d 0800000000000000 01000000"
                 + " 0001000000000000 60 0200000000000000 01000000 09"
                 + " 0001000000000000 60 0300000000000000 0001000000000000 ff ffffffffffffffff")));
         assertThat(assertRejected(ErrorCode.BAD_RANGE).getMessage()).contains("ITEMS items: expected keys in from..to");
@@ -315,7 +315,7 @@ class FrameDecoderTest {
     @Test
     void shouldRejectBoolOtherThanZeroOrOne() {
         ch.writeInbound(buf(hex("""
-                2a000000 4352 03 06 0100000000000000 01000000
+                2a000000 4352 04 06 0100000000000000 01000000
                 06 0101000000000000 0000000000000000 0010000000000000 02
                 """)));
         assertThat(assertRejected(ErrorCode.BAD_FRAME).getMessage())
@@ -327,7 +327,7 @@ class FrameDecoderTest {
     void shouldFireTheErrorDownThePipeline() {
         FrameDecoder d = new FrameDecoder();
         EmbeddedChannel c = new EmbeddedChannel(d);
-        assertThatThrownBy(() -> c.writeInbound(buf(hex("0c000000 4352 03 0e 0500000000000000"))))
+        assertThatThrownBy(() -> c.writeInbound(buf(hex("0c000000 4352 04 0e 0500000000000000"))))
                 .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_FRAME));
         assertThat(d.state()).isEqualTo(FrameDecoder.State.BAD_MESSAGE);
         assertThat(c.finishAndReleaseAll()).isFalse();

@@ -96,6 +96,7 @@ final class BatchApplier {
             case Edit.Truncate t -> -64; // removes extents, if any
             case Edit.Punch p -> -64;
             case Edit.DropData d -> -64;
+            case Edit.Clone c -> 200; // plus an item per extent it shares (applyRange counts them)
         };
     }
 
@@ -139,6 +140,7 @@ final class BatchApplier {
             case Edit.Put p -> 0;
             case Edit.Delete d -> 0;
             case Edit.DropData d -> 0;
+            case Edit.Clone c -> 0; // shares the source's extents
         };
     }
 
@@ -176,6 +178,12 @@ final class BatchApplier {
             dataBytes += dataNeed(e, sectorSize);
             itemBytes += itemBytes(e);
             itemEdits += 1 + (int) Math.min(1 << 20, data >> 17); // an extent item per 128 KiB
+            if (e instanceof Edit.Clone c) { // an extent item and a reference per source extent
+                int pieces = 1 + fs.scan(new Key(c.src(), ItemType.EXTENT_DATA, c.srcOff()), // and one starting before
+                        new Key(c.src(), ItemType.EXTENT_DATA, c.srcOff() + c.length()), Integer.MAX_VALUE).size();
+                itemBytes += pieces * 120L;
+                itemEdits += 2 * pieces;
+            }
         }
         fs.atomically(dataBytes, itemBytes, itemEdits, () -> {
             for (Edit e : edits) {
@@ -187,6 +195,7 @@ final class BatchApplier {
                     case Edit.Punch p -> fs.punchHole(p.ino(), p.offset(), p.length());
                     case Edit.Allocate a -> fs.allocate(a.ino(), a.offset(), a.length(), a.keepSize());
                     case Edit.DropData d -> fs.dropData(d.ino());
+                    case Edit.Clone c -> fs.cloneRange(c.src(), c.srcOff(), c.dst(), c.dstOff(), c.length());
                 }
             }
             return null;
@@ -243,6 +252,7 @@ final class BatchApplier {
                     }
                     touched.add(d.ino());
                 }
+                case Edit.Clone c -> clone(session, view, c, n, touched);
             }
         }
         // the rules on the inodes whose items the batch changes or points at; data edits alone
@@ -288,6 +298,37 @@ final class BatchApplier {
                     + Long.toUnsignedString(ino) + ", which does not exist at that point of the batch");
         }
         touched.add(ino);
+    }
+
+    /**
+     * A clone writes {@code dst} (a WRITE grant) and reads {@code src} (any grant): both regular
+     * files at this point of the batch, offsets and length sector-aligned, the source range within
+     * the source's size (rounded up to a sector), and not overlapping the destination in one file.
+     */
+    private void clone(long session, OverlayView view, Edit.Clone c, int n, Set<Long> touched) {
+        data(session, view, c.dst(), c.dstOff(), c.length(), n, touched);
+        if (!ObjectIds.isInode(c.src()) || !grants.covers(session, Key.first(c.src()), Grant.READ)
+                || !grants.covers(session, Key.last(c.src()), Grant.READ)) {
+            throw new ProtocolException(ErrorCode.NOT_HELD, "edit #" + n + " clones from inode "
+                    + Long.toUnsignedString(c.src()) + " without a grant on it");
+        }
+        int align = ItemStore.CLONE_ALIGN;
+        if (c.srcOff() < 0 || c.srcOff() > MAX_FILE || c.srcOff() % align != 0 || c.dstOff() % align != 0
+                || c.length() % align != 0) {
+            throw new ProtocolException(ErrorCode.BAD_RANGE, "edit #" + n + ": a clone of " + c.srcOff() + "+"
+                    + c.length() + " to " + c.dstOff() + " is not in whole sectors of " + align);
+        }
+        byte[] si = view.get(new Key(c.src(), ItemType.INODE_ITEM, 0));
+        byte[] di = view.get(new Key(c.dst(), ItemType.INODE_ITEM, 0));
+        if (si == null || (new InodeItem(si).mode() & 0170000) != 0100000 || (new InodeItem(di).mode() & 0170000) != 0100000) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "edit #" + n + ": a clone needs two regular files");
+        }
+        long srcEnd = (new InodeItem(si).size() + align - 1) / align * align;
+        if (c.srcOff() + c.length() > srcEnd || (c.src() == c.dst() && c.srcOff() < c.dstOff() + c.length()
+                && c.dstOff() < c.srcOff() + c.length())) {
+            throw new ProtocolException(ErrorCode.BAD_RANGE, "edit #" + n + ": a clone of " + c.srcOff() + "+"
+                    + c.length() + " reaches past its source's end or overlaps its destination");
+        }
     }
 
     private void checkKey(long session, Key k, int n) {

@@ -504,6 +504,51 @@ final class FileData {
         putInode(ino, fresh);
     }
 
+    /**
+     * A reflink, as btrfs's clone: the destination range's extents go, and EXTENT_DATA items of
+     * {@code dst} point into the source's extents (one more reference each, in the extent tree
+     * at the commit); holes stay holes. Sector-aligned ranges within the source's size
+     * ({@link io.crfs.format.ItemStore#cloneRange}); a file kept inline is too small to have one.
+     */
+    void cloneRange(long src, long srcOff, long dst, long dstOff, long len) {
+        InodeItem sin = inode(src);
+        if (srcOff % ss != 0 || dstOff % ss != 0 || len % ss != 0 || srcOff + len > roundUp(sin.size(), ss)
+                || (src == dst && srcOff < dstOff + len && dstOff < srcOff + len)) {
+            throw new StoreException(StoreException.Kind.TOO_BIG, "clone of " + src + " [" + srcOff + ", +" + len
+                    + ") to " + dst + " at " + dstOff + ": ranges must be sector-aligned, within the source, not overlapping");
+        }
+        if (len == 0) {
+            return;
+        }
+        if (inlineOf(src) != null) {
+            throw new StoreException(StoreException.Kind.TOO_BIG, "clone from inode " + src + ", whose data is inline");
+        }
+        InodeItem din = inode(dst);
+        FileExtent inl = inlineOf(dst);
+        if (inl != null) {
+            convertInline(dst, din, inl);
+        }
+        List<Item> from = extents(src, srcOff, srcOff + len); // read before the drop: src may be dst
+        long nbytes = inode(dst).nbytes() - dropRange(dst, dstOff, dstOff + len);
+        for (Item it : from) {
+            FileExtent f = FileExtent.decode(it.value());
+            long k = it.key().offset();
+            long a = Math.max(k, srcOff), b = Math.min(k + f.length(), srcOff + len);
+            if (a >= b || f.diskBytenr() == 0) {
+                continue; // outside the range, or a hole
+            }
+            long within = f.offset() + (a - k), at = dstOff + (a - srcOff);
+            FileExtent piece = new FileExtent(f.generation(), f.ramBytes(), f.compression(), f.type(), f.diskBytenr(),
+                    f.diskNumBytes(), within, b - a, null);
+            fs.put(ext(dst, at), piece.encode());
+            e.dataRefs.add(f.diskBytenr(), f.diskNumBytes(), ROOT, dst, at - within, +1);
+            nbytes += b - a;
+        }
+        InodeItem fresh = inode(dst);
+        fresh.size(Math.max(fresh.size(), dstOff + len)).nbytes(nbytes);
+        putInode(dst, fresh);
+    }
+
     void dropData(long ino) {
         dropRange(ino, 0, END);
         byte[] v = fs.get(new Key(ino, ItemType.INODE_ITEM, 0));

@@ -193,6 +193,16 @@ final class FsStore implements ItemStore {
     }
 
     @Override
+    public void cloneRange(long src, long srcOff, long dst, long dstOff, long length) {
+        checkSize(srcOff, length);
+        checkSize(dstOff, length);
+        edit(() -> {
+            data.cloneRange(src, srcOff, dst, dstOff, length);
+            return null;
+        });
+    }
+
+    @Override
     public void dropData(long ino) {
         edit(() -> {
             data.dropData(ino);
