@@ -16,6 +16,10 @@ final class IntList {
         return java.util.Arrays.copyOf(a, n);
     }
 
+    int get(int i) {
+        return a[i];
+    }
+
     int size() {
         return n;
     }

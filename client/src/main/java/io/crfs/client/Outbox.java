@@ -65,6 +65,42 @@ final class Outbox {
     private int freeSplit = -1;
     private long dirtySince;
 
+    /** The most bytes one joined WRITE collects (the dirty batch goes at {@link #FLUSH_BYTES} anyway). */
+    static final int JOIN_MAX = 8 << 20;
+
+    /**
+     * The WRITE at {@code dirty[at]} that later writes continuing it have joined, their bytes
+     * gathered here until the batch goes; null if none. A file written sequentially in small
+     * pieces so becomes one WRITE, and one extent on the server, per batch instead of one per
+     * write(2) (head(1) writing 256 MiB 4 KiB at a time left 65,536 extents), as btrfs's own page
+     * cache gathers writes before it allocates.
+     */
+    private Joined joined;
+
+    private static final class Joined {
+        final int at;
+        final long ino;
+        final long offset;
+        byte[] buf;
+        int len;
+
+        Joined(int at, Edit.Write first) {
+            this.at = at;
+            this.ino = first.ino();
+            this.offset = first.offset();
+            this.buf = java.util.Arrays.copyOf(first.data(), Math.max(first.data().length * 2, 64 << 10));
+            this.len = first.data().length;
+        }
+
+        void append(byte[] b) {
+            if (len + b.length > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + b.length));
+            }
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
+        }
+    }
+
     /**
      * Objects (inodes) whose acknowledged edits were dropped: the latest failure for each, and
      * why ({@link #lostEdits}; every open file is told of it once, at fsync or close, as a
@@ -102,6 +138,14 @@ final class Outbox {
      * without waiting once it is large.
      */
     void add(List<Edit> edits, boolean writes, boolean frees, boolean grows) {
+        boolean spaceShort = System.nanoTime() - spaceShortSince < SPACE_SHORT_NANOS;
+        if (writeBack && !spaceShort && join(edits)) {
+            if (dirtyBytes >= FLUSH_BYTES) {
+                send();
+            }
+            return;
+        }
+        materialize();
         if (dirty.isEmpty()) {
             dirtySince = System.nanoTime();
         }
@@ -115,7 +159,7 @@ final class Outbox {
         }
         if (!writeBack) {
             flush();
-        } else if ((writes || grows) && System.nanoTime() - spaceShortSince < SPACE_SHORT_NANOS) {
+        } else if ((writes || grows) && spaceShort) {
             // near full, an operation that needs space learns at once whether it fit: if not, it
             // fails itself, and is not reported again as lost
             syncOp = edits.size();
@@ -126,6 +170,43 @@ final class Outbox {
             }
         } else if (dirty.size() >= FLUSH_EDITS || dirtyBytes >= FLUSH_BYTES) {
             send();
+        }
+    }
+
+    /**
+     * Joins an operation that is a WRITE and the PUT of its inode's item to the last dirty
+     * operation if that is the same for the same file and its WRITE ends where this one starts:
+     * the two become one operation, one WRITE with the later item. False if it does not fit.
+     */
+    private boolean join(List<Edit> edits) {
+        if (edits.size() != 2 || !(edits.get(0) instanceof Edit.Write w) || !(edits.get(1) instanceof Edit.Put p)
+                || p.key().objectid() != w.ino() || p.key().type() != io.crfs.format.ItemType.INODE_ITEM) {
+            return false;
+        }
+        int n = dirty.size(), ops = dirtyOpEnds.size();
+        if (ops == 0 || n - (ops > 1 ? dirtyOpEnds.get(ops - 2) : 0) != 2
+                || !(dirty.get(n - 2) instanceof Edit.Write last) || !(dirty.get(n - 1) instanceof Edit.Put lastPut)
+                || last.ino() != w.ino() || !lastPut.key().equals(p.key())) {
+            return false;
+        }
+        long end = joined != null ? joined.offset + joined.len : last.offset() + last.data().length;
+        int have = joined != null ? joined.len : last.data().length;
+        if (end != w.offset() || (long) have + w.data().length > JOIN_MAX) {
+            return false;
+        }
+        if (joined == null) {
+            joined = new Joined(n - 2, last);
+        }
+        joined.append(w.data());
+        dirty.set(n - 1, p);
+        return true;
+    }
+
+    /** Puts the joined WRITE in its place in {@link #dirty}, before anything else is added or the batch goes. */
+    private void materialize() {
+        if (joined != null) {
+            dirty.set(joined.at, new Edit.Write(joined.ino, joined.offset, java.util.Arrays.copyOf(joined.buf, joined.len)));
+            joined = null;
         }
     }
 
@@ -226,6 +307,7 @@ final class Outbox {
         if (dirty.isEmpty()) {
             return;
         }
+        materialize();
         Connection c = session.connection();
         int parts = freeSplit > 0 ? 2 : 1;
         // the server applies what one connection carries in order; batches still out on an older
@@ -335,6 +417,7 @@ final class Outbox {
     /** Forgets every unsent edit and every batch in flight (their answers are no longer awaited). */
     void clear() {
         inFlight.clear();
+        joined = null;
         dirty.clear();
         dirtyOpEnds.clear();
         dirtyData.clear();

@@ -69,6 +69,46 @@ class CachingTest {
     }
 
     /**
+     * A file written sequentially in small pieces reaches the volume as a few large extents
+     * (writes that continue the last one join it in the dirty batch), not one per write; a write
+     * elsewhere in between, and another client's read, see every byte at every step.
+     */
+    @Test
+    void smallSequentialWritesBecomeFewExtents() throws Exception {
+        byte[] data = new byte[6 << 20];
+        new Random(5).nextBytes(data);
+        long ino;
+        TestServer server = new TestServer(tmp, 10_000);
+        try (CrfsClient c = server.client("writer"); CrfsClient other = server.client("reader")) {
+            PosixFs fs = c.posix();
+            ino = fs.create(Caller.ROOT, PosixFs.ROOT, b("seq"), 0644, true).ino();
+            for (int at = 0; at < data.length; at += 4096) {
+                fs.write(Caller.ROOT, ino, at, data, at, 4096);
+                if (at == 1 << 20) { // a write elsewhere, then the sequence goes on
+                    fs.write(Caller.ROOT, ino, 100, data, 100, 10);
+                }
+                if (at == 3 << 20) {
+                    byte[] got = new byte[at + 4096];
+                    assertThat(other.posix().read(ino, 0, got, 0, got.length)).isEqualTo(got.length);
+                    assertThat(got).isEqualTo(java.util.Arrays.copyOf(data, got.length));
+                }
+            }
+            fs.sync();
+            byte[] got = new byte[data.length];
+            assertThat(other.posix().read(ino, 0, got, 0, got.length)).isEqualTo(data.length);
+            assertThat(got).isEqualTo(data);
+        }
+        server.closeAndCheck();
+        try (io.crfs.volume.Volume v = io.crfs.volume.Volume.open(server.image)) {
+            int extents = v.fsTree().scan(new io.crfs.format.Key(ino, io.crfs.format.ItemType.EXTENT_DATA, 0),
+                    new io.crfs.format.Key(ino, io.crfs.format.ItemType.EXTENT_DATA, -1L), Integer.MAX_VALUE).size();
+            // 1,536 writes: one extent per batch of at most 8 MiB, plus the pieces the writes
+            // elsewhere (and the other client's read, which takes the data back) cut
+            assertThat(extents).isBetween(1, 12);
+        }
+    }
+
+    /**
      * A sequential reader is read ahead (up to 4 MiB per request, the next request sent before
      * it is needed); what is read ahead must never hide a change: another client's write between
      * two of the reader's calls, and the reader's own write, are both seen.
