@@ -162,10 +162,7 @@ abstract class FilesContract {
      */
     @Test
     void tmpfile() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "O_TMPFILE needs a mounted file system");
-        Path t = Files.createDirectory(d.resolve("tmpf"));
-        String out = shell("umask 022; python3 - " + t + " <<'PY'\n"
-                + "import os, sys\n"
+        String out = python("tmpf", "O_TMPFILE", "import os, sys\n"
                 + "d = sys.argv[1]\n"
                 + "root = os.open('/', os.O_RDONLY)  # a dir fd makes os.link call linkat(AT_SYMLINK_FOLLOW)\n"
                 + "fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o640)\n"
@@ -182,8 +179,7 @@ abstract class FilesContract {
                 + "    print('O_EXCL: linkat errno', e.errno)\n"
                 + "os.write(fd, b'gone'); os.close(fd)\n"
                 + "fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o600); os.close(fd)\n"
-                + "print(sorted(os.listdir(d)))\n"
-                + "PY");
+                + "print(sorted(os.listdir(d)))\n");
         assertThat(out.split("\n")).containsExactly(
                 "nlink 0 0o100640 []",
                 "linked 1 ['named']",
@@ -299,6 +295,16 @@ abstract class FilesContract {
         }
     }
 
+    /**
+     * Runs a python3 script (umask 022) with a new directory {@code name} of the file system
+     * under test as its first argument; skips where other programs do not see that file system.
+     */
+    private String python(String name, String what, String script) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), what + " needs a mounted file system");
+        Path t = Files.createDirectory(d.resolve(name));
+        return shell("umask 022; python3 - " + t + " <<'PY'\n" + script + "PY");
+    }
+
     private static String shell(String script) throws IOException {
         try {
             Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
@@ -371,10 +377,7 @@ abstract class FilesContract {
      */
     @Test
     void copyFileRange() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(visibleToPrograms(), "copy_file_range(2) needs a mounted file system");
-        Path t = Files.createDirectory(d.resolve("cfr"));
-        String out = shell("python3 - " + t + " <<'PY'\n"
-                + "import os, sys, hashlib\n"
+        String out = python("cfr", "copy_file_range(2)", "import os, sys, hashlib\n"
                 + "d = sys.argv[1]\n"
                 + "data = bytes((i * 7 + 3) % 251 for i in range(300000))\n"
                 + "def put(name, chunks):\n"
@@ -406,8 +409,7 @@ abstract class FilesContract {
                 + "    os.copy_file_range(fd, fd, 8192, 0, 4096)\n"
                 + "except OSError as e:\n"
                 + "    print('onto itself: errno', e.errno)\n"
-                + "print(os.copy_file_range(fd, fd, 8192, 0, 300000), sha('src'))\n"
-                + "PY");
+                + "print(os.copy_file_range(fd, fd, 8192, 0, 300000), sha('src'))\n");
         // what the kernel's btrfs prints for the same steps (KernelBtrfsContractTest)
         assertThat(out.split("\n")).containsExactly(
                 "300000 True",
