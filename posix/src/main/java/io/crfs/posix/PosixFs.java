@@ -229,8 +229,10 @@ public final class PosixFs {
         long done = 0;
         while (done < length) {
             long at = done, n = Math.min(COPY_PIECE, length - done);
-            long got = edit(2L * ItemStore.CLONE_ALIGN, FEW_ITEMS + (n >> 17) * 128, () -> files.copyRange(c, in, inOff + at,
-                    out, outOff + at, n));
+            // bytes copied: a partial sector at each end where whole sectors can be shared, else all
+            long data = (inOff + at) % ItemStore.CLONE_ALIGN == (outOff + at) % ItemStore.CLONE_ALIGN
+                    ? Math.min(n, 2L * ItemStore.CLONE_ALIGN) : n;
+            long got = edit(data, FEW_ITEMS + (n >> 17) * 128, () -> files.copyRange(c, in, inOff + at, out, outOff + at, n));
             done += got;
             if (got < n) {
                 break;
