@@ -232,9 +232,35 @@ final class CrfsFileChannel extends FileChannel {
         });
     }
 
+    /**
+     * A channel of the same crfs file system, on another regular file and not appending, which
+     * a transfer reaches by copy_file_range (whole sectors shared by crfsd, no data moved); null
+     * for any other channel, which gets the bytes.
+     */
+    private CrfsFileChannel copyPeer(Object other) {
+        return other instanceof CrfsFileChannel c && c.view == view && c.ino != ino && !c.dir && !dir
+                && !c.options.append() ? c : null;
+    }
+
+    /** copy_file_range from {@code from} at {@code fromPos} to {@code to} at {@code toPos}; returns the bytes copied. */
+    private long copyRange(CrfsFileChannel from, long fromPos, CrfsFileChannel to, long toPos, long count) throws IOException {
+        long n = io(() -> view.posix().copyFileRange(view.caller(), from.ino, fromPos, to.ino, toPos, count, 0));
+        view.fileSystem().changed(to.ino);
+        return n;
+    }
+
     @Override
     public long transferTo(long pos, long count, WritableByteChannel target) throws IOException {
         ensureReadable();
+        CrfsFileChannel t = copyPeer(target);
+        if (t != null && pos >= 0 && count >= 0) {
+            t.ensureWritable();
+            synchronized (t.positionLock) {
+                long n = copyRange(this, pos, t, t.position, count);
+                t.position += n;
+                return n;
+            }
+        }
         return copy(pos, count, at -> (buf -> readAt(buf, at)), at -> (buf -> {
             while (buf.hasRemaining()) {
                 target.write(buf);
@@ -247,6 +273,15 @@ final class CrfsFileChannel extends FileChannel {
         ensureWritable();
         if (pos > size()) {
             return 0; // as FileChannel: nothing is transferred past the end of the file
+        }
+        CrfsFileChannel s = copyPeer(src);
+        if (s != null && pos >= 0 && count >= 0) {
+            s.ensureReadable();
+            synchronized (s.positionLock) {
+                long n = copyRange(s, s.position, this, pos, count);
+                s.position += n;
+                return n;
+            }
         }
         return copy(pos, count, at -> src::read, at -> (buf -> writeAt(buf, at)));
     }

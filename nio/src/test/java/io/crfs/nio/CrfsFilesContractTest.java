@@ -249,6 +249,23 @@ class CrfsFilesContractTest {
             assertThat(ch.size()).isEqualTo(2);
         }
         assertThat(Files.readString(f)).isEqualTo("xy");
+        // between two channels of this file system: copy_file_range, positions as FileChannel moves them
+        byte[] big = new byte[300_000];
+        new java.util.Random(3).nextBytes(big);
+        Path g = Files.write(f.resolveSibling("big"), big);
+        try (FileChannel from = FileChannel.open(g, StandardOpenOption.READ);
+             FileChannel to = FileChannel.open(f.resolveSibling("copy"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            to.position(4096);
+            assertThat(from.transferTo(8192, 1 << 20, to)).isEqualTo(300_000 - 8192);
+            assertThat(to.position()).isEqualTo(4096 + 300_000 - 8192);
+            from.position(100);
+            assertThat(to.transferFrom(from, 0, 4096)).isEqualTo(4096);
+            assertThat(from.position()).isEqualTo(4196);
+        }
+        byte[] want = new byte[4096 + 300_000 - 8192];
+        System.arraycopy(big, 100, want, 0, 4096);
+        System.arraycopy(big, 8192, want, 4096, 300_000 - 8192);
+        assertThat(Files.readAllBytes(f.resolveSibling("copy"))).isEqualTo(want);
     }
 
     @Test
