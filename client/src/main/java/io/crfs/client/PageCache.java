@@ -174,16 +174,9 @@ final class PageCache {
 
     /** Bytes at and past {@code size} read as zeros after a truncate. */
     void truncate(long ino, long size) {
-        TreeMap<Long, MemorySegment> m = byInode.get(ino);
-        if (m == null) {
-            return;
-        }
-        Iterator<Map.Entry<Long, MemorySegment>> it = m.tailMap((size + CHUNK - 1) / CHUNK, true).entrySet().iterator();
-        while (it.hasNext()) {
-            release(it.next().getValue());
-            it.remove();
-        }
-        zero(ino, size, ((size + CHUNK - 1) / CHUNK) * CHUNK);
+        long end = (size + CHUNK - 1) / CHUNK * CHUNK;
+        forget(ino, end, Long.MAX_VALUE);
+        zero(ino, size, end);
     }
 
     /** Drops the chunks of {@code ino} that overlap [offset, end): what the server now holds there is newer. */

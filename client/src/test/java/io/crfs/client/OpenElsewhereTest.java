@@ -86,7 +86,7 @@ class OpenElsewhereTest {
     }
 
     /** The inodes the volume's orphan list names, as client {@code c} sees them. */
-    private static List<Long> orphans(CrfsClient c) {
+    static List<Long> orphans(CrfsClient c) {
         var s = c.store();
         return s.operation(() -> s.scan(Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), 100))
                 .stream().map(Item::key).map(Key::offset).toList();

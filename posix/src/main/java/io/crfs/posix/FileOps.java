@@ -94,9 +94,10 @@ final class FileOps {
      * {@code out} at {@code outOff}; returns how many. Where the two offsets lie at the same place
      * in a sector, the whole sectors go by the store's {@link ItemStore#cloneRange} (on btrfs a
      * reflink, as btrfs's own copy_file_range makes: the copy shares the source's extents), the
-     * rest as bytes. The destination is modified as by a write.
+     * rest as bytes. The destination is modified as by a write. {@code total}: the length of the
+     * whole copy this piece belongs to, from here on (a copy onto itself is refused whole).
      */
-    long copyRange(Caller c, long in, long inOff, long out, long outOff, long length) {
+    long copyRange(Caller c, long in, long inOff, long out, long outOff, long length, long total) {
         InodeItem src = loadRegular(in);
         loadRegular(out);
         if (inOff < 0 || outOff < 0 || length < 0) {
@@ -109,22 +110,29 @@ final class FileOps {
         if (outOff > Inodes.MAX_FILE_SIZE - n) {
             throw new PosixException(Errno.EFBIG, "copy to " + outOff + "+" + n + " is past the maximum file size");
         }
-        if (in == out && inOff < outOff + n && outOff < inOff + n) {
+        long all = Math.min(total, src.size() - inOff); // the whole copy, as the kernel checks it, not this piece
+        if (in == out && inOff < outOff + all && outOff < inOff + all) {
             throw new PosixException(Errno.EINVAL, "copy within inode " + Long.toUnsignedString(in) + " onto itself");
         }
-        int align = ItemStore.CLONE_ALIGN;
-        long head = n, whole = 0;
-        if (inOff % align == outOff % align) {
-            head = Math.min(n, (align - inOff % align) % align);
-            whole = (n - head) / align * align;
-        }
+        long head = head(inOff, outOff, n), shared = sectors(inOff, outOff, n);
         copyBytes(in, inOff, out, outOff, head);
-        if (whole > 0) {
-            store.cloneRange(in, inOff + head, out, outOff + head, whole);
+        if (shared > 0) {
+            store.cloneRange(in, inOff + head, out, outOff + head, shared);
         }
-        copyBytes(in, inOff + head + whole, out, outOff + head + whole, n - head - whole);
+        copyBytes(in, inOff + head + shared, out, outOff + head + shared, n - head - shared);
         modified(c, out);
         return n;
+    }
+
+    /** The bytes a copy of {@code n} copies before its whole sectors: all of them if the offsets sit at different places in a sector. */
+    static long head(long inOff, long outOff, long n) {
+        int align = ItemStore.CLONE_ALIGN;
+        return inOff % align != outOff % align ? n : Math.min(n, (align - inOff % align) % align);
+    }
+
+    /** The bytes of a copy of {@code n} that go as whole shared sectors ({@link ItemStore#cloneRange}). */
+    static long sectors(long inOff, long outOff, long n) {
+        return (n - head(inOff, outOff, n)) / ItemStore.CLONE_ALIGN * ItemStore.CLONE_ALIGN;
     }
 
     private void copyBytes(long in, long inOff, long out, long outOff, long length) {

@@ -228,11 +228,10 @@ public final class PosixFs {
         }
         long done = 0;
         while (done < length) {
-            long at = done, n = Math.min(COPY_PIECE, length - done);
-            // bytes copied: a partial sector at each end where whole sectors can be shared, else all
-            long data = (inOff + at) % ItemStore.CLONE_ALIGN == (outOff + at) % ItemStore.CLONE_ALIGN
-                    ? Math.min(n, 2L * ItemStore.CLONE_ALIGN) : n;
-            long got = edit(data, FEW_ITEMS + (n >> 17) * 128, () -> files.copyRange(c, in, inOff + at, out, outOff + at, n));
+            long at = done, n = Math.min(COPY_PIECE, length - done), rest = length - done;
+            long data = n - FileOps.sectors(inOff + at, outOff + at, n); // the bytes copied, not shared
+            long got = edit(data, FEW_ITEMS + (n >> 17) * 128,
+                    () -> files.copyRange(c, in, inOff + at, out, outOff + at, n, rest));
             done += got;
             if (got < n) {
                 break;

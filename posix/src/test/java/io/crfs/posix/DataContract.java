@@ -300,6 +300,11 @@ public abstract class DataContract extends RenameContract {
         assertThat(fs.copyFileRange(ROOTC, src.ino(), 0, src.ino(), 300_000, 8192, 0)).isEqualTo(8192);
         assertThat(read(src.ino(), 300_000, 8192)).isEqualTo(Arrays.copyOf(data, 8192));
         assertErrno(Errno.EINVAL, () -> fs.copyFileRange(ROOTC, src.ino(), 0, src.ino(), 4096, 8192, 0));
+        // a copy larger than one operation (PosixFs.COPY_PIECE) onto itself is refused whole, not piece by piece
+        Attr big = file(ROOT, "big");
+        fs.setattr(ROOTC, big.ino(), SetAttr.size(100L << 20));
+        assertErrno(Errno.EINVAL, () -> fs.copyFileRange(ROOTC, big.ino(), 0, big.ino(), 70L << 20, 100L << 20, 0));
+        assertThat(fs.getattr(big.ino()).size()).isEqualTo(100L << 20);
         assertErrno(Errno.EINVAL, () -> fs.copyFileRange(ROOTC, src.ino(), 0, dst.ino(), 0, 10, 1));
         Attr d = dir(ROOT, "d");
         assertErrno(Errno.EISDIR, () -> fs.copyFileRange(ROOTC, src.ino(), 0, d.ino(), 0, 10, 0));
