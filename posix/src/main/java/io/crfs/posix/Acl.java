@@ -170,7 +170,6 @@ record Acl(List<Entry> entries) {
         List<Entry> out = new ArrayList<>(entries.size());
         int m = mode & 0777;
         boolean hasMask = find(MASK) != null;
-        boolean named = false;
         for (Entry e : entries) {
             switch (e.tag()) {
                 case USER_OBJ -> {
@@ -183,11 +182,7 @@ record Acl(List<Entry> entries) {
                     m &= p | ~07;
                     out.add(new Entry(OTHER, p, e.id()));
                 }
-                case USER, GROUP -> {
-                    named = true;
-                    out.add(e);
-                }
-                default -> out.add(e); // the mask or owning group: below, once the others are known
+                default -> out.add(e); // named entries as they are; the mask or owning group below
             }
         }
         int classTag = hasMask ? MASK : GROUP_OBJ;
@@ -200,7 +195,7 @@ record Acl(List<Entry> entries) {
             }
         }
         int newMode = (mode & ~0777) | (m & 0777);
-        return new Inherited(newMode, named || hasMask ? new Acl(out) : null);
+        return new Inherited(newMode, equivalentToMode() ? null : new Acl(out));
     }
 
     record Inherited(int mode, Acl access) {}
