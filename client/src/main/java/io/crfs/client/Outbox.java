@@ -67,37 +67,49 @@ final class Outbox {
 
     /** The most bytes one joined WRITE collects (the dirty batch goes at {@link #FLUSH_BYTES} anyway). */
     static final int JOIN_MAX = 8 << 20;
+    /** The most files whose last dirty write later writes may join (each holds at most {@link #JOIN_MAX} bytes). */
+    static final int JOINABLE_MAX = 64;
 
     /**
-     * The WRITE at {@code dirty[at]} that later writes continuing it have joined, their bytes
-     * gathered here until the batch goes; null if none. A file written sequentially in small
-     * pieces so becomes one WRITE, and one extent on the server, per batch instead of one per
-     * write(2) (head(1) writing 256 MiB 4 KiB at a time left 65,536 extents), as btrfs's own page
-     * cache gathers writes before it allocates.
+     * By inode, the dirty operation that later writes continuing it may join: a WRITE and the PUT
+     * of the inode's item, the last dirty operation that touches that inode. Its bytes gather
+     * here until the batch goes. A file written sequentially in small pieces so becomes one
+     * WRITE, and one extent on the server, per batch instead of one per write(2) (head(1) writing
+     * 256 MiB 4 KiB at a time left 65,536 extents), as btrfs's own page cache gathers writes
+     * before it allocates; several files written at once each join their own.
      */
-    private Joined joined;
+    private final java.util.Map<Long, Joined> joinable = new java.util.HashMap<>();
 
     private static final class Joined {
+        /** The WRITE's index in {@link #dirty}; the inode item's PUT follows it. */
         final int at;
-        final long ino;
-        final long offset;
+        final Edit.Write first;
+        /** The bytes so far once a write has joined (null until then). */
         byte[] buf;
         int len;
 
         Joined(int at, Edit.Write first) {
             this.at = at;
-            this.ino = first.ino();
-            this.offset = first.offset();
-            this.buf = java.util.Arrays.copyOf(first.data(), Math.max(first.data().length * 2, 64 << 10));
+            this.first = first;
             this.len = first.data().length;
         }
 
+        long end() {
+            return first.offset() + len;
+        }
+
         void append(byte[] b) {
-            if (len + b.length > buf.length) {
+            if (buf == null) {
+                buf = java.util.Arrays.copyOf(first.data(), Math.max(2 * len + b.length, 64 << 10));
+            } else if (len + b.length > buf.length) {
                 buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + b.length));
             }
             System.arraycopy(b, 0, buf, len, b.length);
             len += b.length;
+        }
+
+        Edit.Write write() {
+            return buf == null ? first : new Edit.Write(first.ino(), first.offset(), java.util.Arrays.copyOf(buf, len));
         }
     }
 
@@ -139,13 +151,14 @@ final class Outbox {
      */
     void add(List<Edit> edits, boolean writes, boolean frees, boolean grows) {
         boolean spaceShort = System.nanoTime() - spaceShortSince < SPACE_SHORT_NANOS;
-        if (writeBack && !spaceShort && join(edits)) {
+        Edit.Write w = joinableWrite(edits);
+        boolean joins = writeBack && !spaceShort;
+        if (joins && w != null && join(w, (Edit.Put) edits.get(1))) {
             if (dirtyBytes >= FLUSH_BYTES) {
                 send();
             }
             return;
         }
-        materialize();
         if (dirty.isEmpty()) {
             dirtySince = System.nanoTime();
         }
@@ -153,6 +166,10 @@ final class Outbox {
             freeSplit = dirtyOpEnds.size(); // the operations before this one go first
         }
         dirtyFrees |= frees;
+        notJoinable(edits, frees);
+        if (joins && w != null && joinable.size() < JOINABLE_MAX) {
+            joinable.put(w.ino(), new Joined(dirty.size(), w));
+        }
         dirty.addAll(edits);
         if (!edits.isEmpty()) {
             dirtyOpEnds.add(dirty.size());
@@ -173,41 +190,64 @@ final class Outbox {
         }
     }
 
+    /** The WRITE of an operation that is a WRITE and the PUT of that inode's item, or null. */
+    private static Edit.Write joinableWrite(List<Edit> edits) {
+        return edits.size() == 2 && edits.get(0) instanceof Edit.Write w && edits.get(1) instanceof Edit.Put p
+                && p.key().objectid() == w.ino() && p.key().type() == io.crfs.format.ItemType.INODE_ITEM ? w : null;
+    }
+
     /**
-     * Joins an operation that is a WRITE and the PUT of its inode's item to the last dirty
-     * operation if that is the same for the same file and its WRITE ends where this one starts:
-     * the two become one operation, one WRITE with the later item. False if it does not fit.
+     * Joins a write to the dirty operation of its file that ends where it starts, if that is still
+     * the last to touch the file: the two become one operation, one WRITE with the later item.
+     * Operations on other files between them keep their place: the server applies each
+     * operation alone, and nothing between read or changed this file. False if it does not fit.
      */
-    private boolean join(List<Edit> edits) {
-        if (edits.size() != 2 || !(edits.get(0) instanceof Edit.Write w) || !(edits.get(1) instanceof Edit.Put p)
-                || p.key().objectid() != w.ino() || p.key().type() != io.crfs.format.ItemType.INODE_ITEM) {
+    private boolean join(Edit.Write w, Edit.Put p) {
+        Joined j = joinable.get(w.ino());
+        if (j == null || j.end() != w.offset() || (long) j.len + w.data().length > JOIN_MAX) {
             return false;
         }
-        int n = dirty.size(), ops = dirtyOpEnds.size();
-        if (ops == 0 || n - (ops > 1 ? dirtyOpEnds.get(ops - 2) : 0) != 2
-                || !(dirty.get(n - 2) instanceof Edit.Write last) || !(dirty.get(n - 1) instanceof Edit.Put lastPut)
-                || last.ino() != w.ino() || !lastPut.key().equals(p.key())) {
-            return false;
-        }
-        long end = joined != null ? joined.offset + joined.len : last.offset() + last.data().length;
-        int have = joined != null ? joined.len : last.data().length;
-        if (end != w.offset() || (long) have + w.data().length > JOIN_MAX) {
-            return false;
-        }
-        if (joined == null) {
-            joined = new Joined(n - 2, last);
-        }
-        joined.append(w.data());
-        dirty.set(n - 1, p);
+        j.append(w.data());
+        dirty.set(j.at + 1, p);
         return true;
     }
 
-    /** Puts the joined WRITE in its place in {@link #dirty}, before anything else is added or the batch goes. */
-    private void materialize() {
-        if (joined != null) {
-            dirty.set(joined.at, new Edit.Write(joined.ino, joined.offset, java.util.Arrays.copyOf(joined.buf, joined.len)));
-            joined = null;
+    /**
+     * Forgets the joinable operations of the files these edits touch (a clone reads its source),
+     * and all of them before an operation that frees space: a write joined across it would move
+     * ahead of the free that {@link #freeSplit} sends first.
+     */
+    private void notJoinable(List<Edit> edits, boolean frees) {
+        if (joinable.isEmpty()) {
+            return;
         }
+        if (frees) {
+            materialize();
+            return;
+        }
+        for (Edit e : edits) {
+            forgetJoinable(objectid(e));
+            if (e instanceof Edit.Clone c) {
+                forgetJoinable(c.src());
+            }
+        }
+    }
+
+    private void forgetJoinable(long ino) {
+        Joined j = joinable.remove(ino);
+        if (j != null && j.buf != null) {
+            dirty.set(j.at, j.write());
+        }
+    }
+
+    /** Puts every joined WRITE in its place in {@link #dirty}, before the batch goes. */
+    private void materialize() {
+        for (Joined j : joinable.values()) {
+            if (j.buf != null) {
+                dirty.set(j.at, j.write());
+            }
+        }
+        joinable.clear();
     }
 
     // ------------------------------------------------------------------ what is not applied yet
@@ -417,7 +457,7 @@ final class Outbox {
     /** Forgets every unsent edit and every batch in flight (their answers are no longer awaited). */
     void clear() {
         inFlight.clear();
-        joined = null;
+        joinable.clear();
         dirty.clear();
         dirtyOpEnds.clear();
         dirtyData.clear();
