@@ -84,8 +84,13 @@ final class Outbox {
         /** The WRITE's index in {@link #dirty}; the inode item's PUT follows it. */
         final int at;
         final Edit.Write first;
-        /** The bytes so far once a write has joined (null until then). */
-        byte[] buf;
+        /**
+         * The bytes of the writes that joined, in order, copied into one array only when the
+         * batch goes: gathering them in a growing array had allocated (and the kernel zeroed)
+         * about four times the data in large arrays, a fresh mount's first large write's
+         * largest cost.
+         */
+        final List<byte[]> more = new ArrayList<>();
         int len;
 
         Joined(int at, Edit.Write first) {
@@ -99,17 +104,21 @@ final class Outbox {
         }
 
         void append(byte[] b) {
-            if (buf == null) {
-                buf = java.util.Arrays.copyOf(first.data(), Math.max(2 * len + b.length, 64 << 10));
-            } else if (len + b.length > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + b.length));
-            }
-            System.arraycopy(b, 0, buf, len, b.length);
+            more.add(b);
             len += b.length;
         }
 
         Edit.Write write() {
-            return buf == null ? first : new Edit.Write(first.ino(), first.offset(), java.util.Arrays.copyOf(buf, len));
+            if (more.isEmpty()) {
+                return first;
+            }
+            byte[] all = java.util.Arrays.copyOf(first.data(), len);
+            int at = first.data().length;
+            for (byte[] b : more) {
+                System.arraycopy(b, 0, all, at, b.length);
+                at += b.length;
+            }
+            return new Edit.Write(first.ino(), first.offset(), all);
         }
     }
 
@@ -235,7 +244,7 @@ final class Outbox {
 
     private void forgetJoinable(long ino) {
         Joined j = joinable.remove(ino);
-        if (j != null && j.buf != null) {
+        if (j != null && !j.more.isEmpty()) {
             dirty.set(j.at, j.write());
         }
     }
@@ -243,7 +252,7 @@ final class Outbox {
     /** Puts every joined WRITE in its place in {@link #dirty}, before the batch goes. */
     private void materialize() {
         for (Joined j : joinable.values()) {
-            if (j.buf != null) {
+            if (!j.more.isEmpty()) {
                 dirty.set(j.at, j.write());
             }
         }
