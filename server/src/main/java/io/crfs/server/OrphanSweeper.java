@@ -27,7 +27,9 @@ final class OrphanSweeper {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
     /** The sweeper's session id in the grant table: no client's (theirs are positive). */
     static final long SWEEPER = -1;
-    private static final int ATTEMPTS = 5;
+    /** Tries per orphan, the first at once, then after 0.5 s, 1 s, 2 s, ... up to a minute apart (about 6 minutes in all). */
+    static final int ATTEMPTS = 12;
+    private static final long FIRST_RETRY_MS = 500, MAX_RETRY_MS = 60_000;
 
     private final GrantTable grants;
     private final Backend backend;
@@ -52,7 +54,7 @@ final class OrphanSweeper {
         for (long ino : inodes) {
             backend.submit(() -> mayBeOrphan(ino)).thenAccept(maybe -> {
                 if (maybe) {
-                    attempt(ino, ATTEMPTS);
+                    attempt(ino, 0);
                 }
             });
         }
@@ -68,19 +70,35 @@ final class OrphanSweeper {
                 || grants.writeHeld(Key.first(ino));
     }
 
-    private void attempt(long ino, int left) {
+    /**
+     * One try to delete the orphan, {@code tried} made before. The grants it took are released
+     * whatever happens: by {@link #sweep}, or here when a step before it failed (crfsd stopping).
+     */
+    void attempt(long ino, int tried) {
         CompletableFuture<Grant> inode = grants.acquire(SWEEPER, Key.first(ino), Key.last(ino), Grant.WRITE);
-        inode.thenCompose(g -> grants.acquire(SWEEPER, Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), Grant.WRITE))
-                .thenCompose(list -> backend.submit(() -> sweep(ino, inode.join(), list)))
+        CompletableFuture<Grant> list = inode.thenCompose(
+                g -> grants.acquire(SWEEPER, Key.first(ObjectIds.ORPHAN), Key.last(ObjectIds.ORPHAN), Grant.WRITE));
+        list.thenCompose(l -> backend.submit(() -> sweep(ino, inode.join(), l)))
                 .whenComplete((done, t) -> {
                     if (t != null) {
+                        releaseIfGranted(inode);
+                        releaseIfGranted(list);
                         LOG.debug("orphan {}: {}", Long.toUnsignedString(ino), t.toString());
-                    } else if (!done && left > 1) {
-                        later.schedule(() -> attempt(ino, left - 1), 500, TimeUnit.MILLISECONDS);
+                    } else if (!done && tried + 1 < ATTEMPTS) {
+                        long wait = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(tried, 20));
+                        later.schedule(() -> attempt(ino, tried + 1), wait, TimeUnit.MILLISECONDS);
                     } else if (!done) {
-                        LOG.info("orphan {} stays until crfsd's next start: its inode is in use", Long.toUnsignedString(ino));
+                        LOG.info("orphan {} stays until crfsd's next start: its inode was in use at each of {} tries",
+                                Long.toUnsignedString(ino), ATTEMPTS);
                     }
                 });
+    }
+
+    /** Releases the grant if it was granted (releasing one already released does nothing). */
+    private void releaseIfGranted(CompletableFuture<Grant> g) {
+        if (g.isDone() && !g.isCompletedExceptionally()) {
+            grants.release(g.join().id(), 0);
+        }
     }
 
     /** On the volume thread: deletes the orphan if both grants are still the sweeper's and nobody has it open. */
