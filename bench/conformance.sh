@@ -281,10 +281,15 @@ PY
         -e 's/: getattr (.*) [0-9]+ -1$/: getattr \1 ? -1/' "$1" | sort -t/ -k1,1n -s; }
     bad=0
     same() { if cmp -s "$2" "$3"; then echo "$1: same"; else echo "$1: DIFFERENT (diff $2 $3)"; bad=1; fi; }
+    # every log must hold all its operations: a binary that did not run leaves empty logs, and
+    # empty logs compare equal
+    ran() { local f n; for f in "$@"; do n=$(grep -cE '^[0-9]+/[0-9]+: ' "$f"); if [ "$n" -lt $((nops * nproc)) ]; then
+        echo "$f: only $n of $((nops * nproc)) operations ran"; bad=1; fi; done; }
     if [ "$mode" = fsstress-shared ]; then
         A=$1 B=$2
         run "$A" "$seed" "$log-a.log" & pa=$!
         run "$B" "$((seed + 1))" "$log-b.log"; wait $pa
+        ran "$log-a.log" "$log-b.log"
         tree "$A" > "$log-a.tree"; tree "$B" > "$log-b.tree"
         echo "entries: $(wc -l < "$log-a.tree")"; same "tree through mount A and mount B" "$log-a.tree" "$log-b.tree"
     elif [ $# -ge 3 ]; then
@@ -294,6 +299,7 @@ PY
         run "$ref/b" "$((seed + 1))" "$log-ref-b.log"; wait $pa
         run "$A/a" "$seed" "$log-a.log" & pa=$!
         run "$B/b" "$((seed + 1))" "$log-b.log"; wait $pa
+        ran "$log-ref-a.log" "$log-ref-b.log" "$log-a.log" "$log-b.log"
         for x in a b; do ops "$log-ref-$x.log" > "$log-ref-$x.ops"; ops "$log-$x.log" > "$log-$x.ops"
             same "operations in $x" "$log-ref-$x.ops" "$log-$x.ops"; done
         tree "$ref" > "$log-ref.tree"; tree "$A" > "$log-a.tree"; tree "$B" > "$log-b.tree"
@@ -302,6 +308,7 @@ PY
     else
         ref=$1 A=$2
         run "$ref" "$seed" "$log-ref.log"; run "$A" "$seed" "$log-a.log"
+        ran "$log-ref.log" "$log-a.log"
         ops "$log-ref.log" > "$log-ref.ops"; ops "$log-a.log" > "$log-a.ops"; same "operations" "$log-ref.ops" "$log-a.ops"
         tree "$ref" > "$log-ref.tree"; tree "$A" > "$log-a.tree"
         echo "entries: $(wc -l < "$log-ref.tree")"; same "tree" "$log-ref.tree" "$log-a.tree"
