@@ -30,28 +30,61 @@ public final class FuseMount implements AutoCloseable {
             }
         }
 
+        /** A copy with the fields {@code change} sets on a mutable copy (the constructor checks the result). */
+        private Options edit(java.util.function.Consumer<Fields> change) {
+            Fields f = new Fields(this);
+            change.accept(f);
+            return f.options();
+        }
+
+        /** The fields of an {@link Options}, settable one at a time. */
+        private static final class Fields {
+            int maxWrite, maxReadahead, maxBackground, workers;
+            boolean readdirplus, locks, autoInvalData, allowOther, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring;
+            String fsName, subtype;
+
+            Fields(Options o) {
+                maxWrite = o.maxWrite;
+                maxReadahead = o.maxReadahead;
+                maxBackground = o.maxBackground;
+                workers = o.workers;
+                readdirplus = o.readdirplus;
+                locks = o.locks;
+                autoInvalData = o.autoInvalData;
+                allowOther = o.allowOther;
+                fsName = o.fsName;
+                subtype = o.subtype;
+                fusermount = o.fusermount;
+                handleKillpriv = o.handleKillpriv;
+                defaultPermissions = o.defaultPermissions;
+                posixAcl = o.posixAcl;
+                uring = o.uring;
+            }
+
+            Options options() {
+                return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
+                    allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
+            }
+        }
+
         public static Options defaults() {
             return new Options(1 << 20, 1 << 20, 64, 16, true, true, false, true, "crfs", "crfs", false, false, false, false, true);
         }
 
         public Options withWorkers(int n) {
-            return new Options(maxWrite, maxReadahead, maxBackground, n, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
+            return edit(b -> b.workers = n);
         }
 
         public Options withFusermount(boolean f) {
-            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, f, handleKillpriv, defaultPermissions, posixAcl, uring);
+            return edit(b -> b.fusermount = f);
         }
 
         public Options withReaddirplus(boolean r) {
-            return new Options(maxWrite, maxReadahead, maxBackground, workers, r, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
+            return edit(b -> b.readdirplus = r);
         }
 
         public Options withLocks(boolean l) {
-            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, l, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
+            return edit(b -> b.locks = l);
         }
 
         /**
@@ -66,14 +99,16 @@ public final class FuseMount implements AutoCloseable {
          * (FUSE_DONT_MASK: the kernel passes the mode unmasked, with the umask beside it).
          */
         public Options withKernelChecks(boolean killpriv, boolean defaultPerms, boolean acl) {
-            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, killpriv, defaultPerms, acl, uring);
+            return edit(b -> {
+                b.handleKillpriv = killpriv;
+                b.defaultPermissions = defaultPerms;
+                b.posixAcl = acl;
+            });
         }
 
         /** {@code auto}: the kernel drops an inode's cached pages when it sees its mtime or size change. */
         public Options withAutoInvalData(boolean auto) {
-            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, auto,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
+            return edit(b -> b.autoInvalData = auto);
         }
 
         /**
@@ -83,13 +118,14 @@ public final class FuseMount implements AutoCloseable {
          * forgets, interrupts and notifications, /dev/fuse is used.
          */
         public Options withUring(boolean u) {
-            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fsName, subtype, fusermount, handleKillpriv, defaultPermissions, posixAcl, u);
+            return edit(b -> b.uring = u);
         }
 
         public Options withNames(String fs, String sub) {
-            return new Options(maxWrite, maxReadahead, maxBackground, workers, readdirplus, locks, autoInvalData,
-                allowOther, fs, sub, fusermount, handleKillpriv, defaultPermissions, posixAcl, uring);
+            return edit(b -> {
+                b.fsName = fs;
+                b.subtype = sub;
+            });
         }
     }
 
