@@ -27,7 +27,7 @@ final class OrphanSweeper {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
     /** The sweeper's session id in the grant table: no client's (theirs are positive). */
     static final long SWEEPER = -1;
-    /** Tries per orphan, the first at once, then after 0.5 s, 1 s, 2 s, ... up to a minute apart (about 6 minutes in all). */
+    /** Tries per orphan, the first at once, then after 0.5 s, 1 s, 2 s, ... up to a minute apart (about 5 minutes in all). */
     static final int ATTEMPTS = 12;
     private static final long FIRST_RETRY_MS = 500, MAX_RETRY_MS = 60_000;
 
