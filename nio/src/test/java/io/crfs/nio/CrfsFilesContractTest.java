@@ -595,6 +595,30 @@ class CrfsFilesContractTest {
         }
     }
 
+    /**
+     * A transfer between two channels of this file system shares the source's data (crfsd's
+     * copy_file_range) instead of copying it: 32 MiB transferred take no data space, where a
+     * copy of the bytes takes 32 MiB.
+     */
+    @Test
+    void transferBetweenChannelsSharesTheData() throws IOException {
+        byte[] big = new byte[32 << 20];
+        new java.util.Random(4).nextBytes(big);
+        Path src = Files.write(dir.resolve("src"), big);
+        Path dst = dir.resolve("dst");
+        FileStore store = Files.getFileStore(src);
+        try (FileChannel s = FileChannel.open(src, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            s.force(true);
+            long before = store.getUnallocatedSpace();
+            try (FileChannel d = FileChannel.open(dst, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                assertThat(s.transferTo(0, big.length, d)).isEqualTo(big.length);
+                d.force(true);
+            }
+            assertThat(before - store.getUnallocatedSpace()).as("data space the transfer took").isLessThan(4L << 20);
+        }
+        assertThat(Files.mismatch(src, dst)).isEqualTo(-1);
+    }
+
     @Test
     void testHiddenSameFileStore() throws IOException {
         Path h = Files.createFile(dir.resolve(".hidden"));
