@@ -283,7 +283,7 @@ PY
     same() { if cmp -s "$2" "$3"; then echo "$1: same"; else echo "$1: DIFFERENT (diff $2 $3)"; bad=1; fi; }
     # every log must hold all its operations: a binary that did not run leaves empty logs, and
     # empty logs compare equal
-    ran() { local f n; for f in "$@"; do n=$(grep -cE '^[0-9]+/[0-9]+: ' "$f"); if [ "$n" -lt $((nops * nproc)) ]; then
+    ran() { local f n; for f in "$@"; do n=$(grep -csE '^[0-9]+/[0-9]+: ' "$f"); n=${n:-0}; if [ "$n" -lt $((nops * nproc)) ]; then
         echo "$f: only $n of $((nops * nproc)) operations ran"; bad=1; fi; done; }
     if [ "$mode" = fsstress-shared ]; then
         A=$1 B=$2

@@ -16,10 +16,6 @@ final class IntList {
         return java.util.Arrays.copyOf(a, n);
     }
 
-    int get(int i) {
-        return a[i];
-    }
-
     int size() {
         return n;
     }

@@ -121,12 +121,9 @@ final class Xattrs {
         if (b == null) {
             return null;
         }
-        for (DirEntry e : DirEntry.decodeAll(b)) {
-            if (Arrays.equals(e.name(), name)) {
-                return e.data();
-            }
-        }
-        return null;
+        List<DirEntry> entries = DirEntry.decodeAll(b);
+        int i = indexOf(entries, name);
+        return i < 0 ? null : entries.get(i).data();
     }
 
     /** Sets xattr {@code name} of {@code ino} with no checks and no ctime change (the file system's own writes). */
