@@ -3,6 +3,7 @@ package io.crfs.client;
 import io.crfs.format.Item;
 import io.crfs.format.ItemStore.LostEdits;
 import io.crfs.format.StoreException;
+import io.crfs.protocol.DataBuffers;
 import io.crfs.protocol.Edit;
 import io.crfs.protocol.Message;
 import java.io.IOException;
@@ -85,40 +86,42 @@ final class Outbox {
         final int at;
         final Edit.Write first;
         /**
-         * The bytes of the writes that joined, in order, copied into one array only when the
-         * batch goes: gathering them in a growing array had allocated (and the kernel zeroed)
-         * about four times the data in large arrays, a fresh mount's first large write's
-         * largest cost.
+         * The writes that joined, in order, copied into one array only when the batch goes:
+         * gathering them in a growing array had allocated (and the kernel zeroed) about four
+         * times the data in large arrays, a fresh mount's first large write's largest cost.
          */
-        final List<byte[]> more = new ArrayList<>();
+        final List<Edit.Write> more = new ArrayList<>();
         int len;
 
         Joined(int at, Edit.Write first) {
             this.at = at;
             this.first = first;
-            this.len = first.data().length;
+            this.len = first.length();
         }
 
         long end() {
             return first.offset() + len;
         }
 
-        void append(byte[] b) {
-            more.add(b);
-            len += b.length;
+        void append(Edit.Write w) {
+            more.add(w);
+            len += w.length();
         }
 
+        /** The joined WRITE; the pieces' arrays go back to {@link DataBuffers} (only this held them). */
         Edit.Write write() {
             if (more.isEmpty()) {
                 return first;
             }
-            byte[] all = java.util.Arrays.copyOf(first.data(), len);
-            int at = first.data().length;
-            for (byte[] b : more) {
-                System.arraycopy(b, 0, all, at, b.length);
-                at += b.length;
+            byte[] all = DataBuffers.take(len);
+            int at = 0;
+            for (int i = -1; i < more.size(); i++) {
+                Edit.Write w = i < 0 ? first : more.get(i);
+                System.arraycopy(w.data(), w.from(), all, at, w.length());
+                at += w.length();
+                DataBuffers.give(w.data());
             }
-            return new Edit.Write(first.ino(), first.offset(), all);
+            return new Edit.Write(first.ino(), first.offset(), all, 0, len);
         }
     }
 
@@ -148,7 +151,7 @@ final class Outbox {
         if (dataIno != -1) {
             dirtyData.add(dataIno);
         }
-        dirtyBytes += e instanceof Edit.Write w ? w.data().length : 64;
+        dirtyBytes += e instanceof Edit.Write w ? w.length() : 64;
         return dataIno;
     }
 
@@ -213,10 +216,10 @@ final class Outbox {
      */
     private boolean join(Edit.Write w, Edit.Put p) {
         Joined j = joinable.get(w.ino());
-        if (j == null || j.end() != w.offset() || (long) j.len + w.data().length > JOIN_MAX) {
+        if (j == null || j.end() != w.offset() || (long) j.len + w.length() > JOIN_MAX) {
             return false;
         }
-        j.append(w.data());
+        j.append(w);
         dirty.set(j.at + 1, p);
         return true;
     }
@@ -428,6 +431,7 @@ final class Outbox {
             refused(f.batch(), a.refused());
         }
         inFlight.removeFirst();
+        giveBack(f.batch());
         session.transid = a.transid();
         if (a.spaceShort()) {
             spaceShortSince = System.nanoTime();
@@ -436,6 +440,15 @@ final class Outbox {
         for (Item it : a.inodes()) {
             if (grants.covers(it.key(), 1) && !later.contains(it.key().objectid())) {
                 items.put(it.key(), it.value());
+            }
+        }
+    }
+
+    /** crfsd applied {@code b}: its WRITE data arrays are read no more (a lost connection's resend is over too). */
+    private static void giveBack(Message.Batch b) {
+        for (Edit e : b.edits()) {
+            if (e instanceof Edit.Write w) {
+                DataBuffers.give(w.data());
             }
         }
     }

@@ -139,8 +139,8 @@ final class PageCache {
      * Applies written bytes to the chunks that are cached, and, if asked to, caches the chunks the
      * write covers whole (what a program just wrote is often read next, and needs no fetch).
      */
-    void write(long ino, long offset, byte[] data) {
-        long end = offset + data.length;
+    void write(long ino, long offset, byte[] data, int from, int length) {
+        long end = offset + length;
         for (long idx = offset / CHUNK; idx * CHUNK < end; idx++) {
             long cs = idx * CHUNK;
             MemorySegment c = segment(ino, idx);
@@ -152,7 +152,7 @@ final class PageCache {
                 c = slot(ino, idx);
             }
             long s = Math.max(cs, offset), t = Math.min(cs + CHUNK, end);
-            MemorySegment.copy(data, (int) (s - offset), c, ValueLayout.JAVA_BYTE, s - cs, (int) (t - s));
+            MemorySegment.copy(data, from + (int) (s - offset), c, ValueLayout.JAVA_BYTE, s - cs, (int) (t - s));
             if (added) {
                 filled(ino, idx);
             }

@@ -263,7 +263,7 @@ final class RemoteStore implements ItemStore {
                 case Edit.Put p -> grows++;
                 case Edit.Delete d -> grows--;
                 case Edit.Write w -> {
-                    pages.write(w.ino(), w.offset(), w.data());
+                    pages.write(w.ino(), w.offset(), w.data(), w.from(), w.length());
                     writes = true;
                 }
                 case Edit.Allocate a -> writes = true;
@@ -437,13 +437,16 @@ final class RemoteStore implements ItemStore {
         if (length == 0) {
             return;
         }
-        byte[] data = java.util.Arrays.copyOfRange(src, from, from + length);
+        // held by the outbox until crfsd has applied it, then reused (DataBuffers: fresh heap
+        // pages are what a large write costs most here)
+        byte[] data = io.crfs.protocol.DataBuffers.take(length);
+        System.arraycopy(src, from, data, 0, length);
         operation(() -> {
             require(ino, 2);
             InodeItem in = inode(ino);
             long size = Math.max(in.size(), offset + length);
             in.size(size).nbytes(estimateNbytes(in.nbytes(), in.size(), size));
-            stageData(new Edit.Write(ino, offset, data), ino, in);
+            stageData(new Edit.Write(ino, offset, data, 0, length), ino, in);
             return null;
         });
     }

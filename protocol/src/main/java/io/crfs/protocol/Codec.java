@@ -54,7 +54,7 @@ public final class Codec {
             case Message.Batch b -> {
                 for (Edit e : b.edits()) {
                     n += 64 + switch (e) {
-                        case Edit.Write w -> w.data().length;
+                        case Edit.Write w -> w.length();
                         case Edit.Put p -> p.value().length;
                         default -> 0;
                     };

@@ -14,7 +14,27 @@ public sealed interface Edit {
         public int op() { return 2; }
     }
 
-    record Write(long ino, long offset, byte[] data) implements Edit {
+    /**
+     * Writes {@code data[from, from + length)} at {@code offset} of inode {@code ino}. The array
+     * may be longer than the bytes written (one of {@link DataBuffers}'), so its length says
+     * nothing: use {@link #length}.
+     */
+    record Write(long ino, long offset, byte[] data, int from, int length) implements Edit {
+        public Write {
+            if (data != null) {
+                java.util.Objects.checkFromIndexSize(from, length, data.length);
+            }
+        }
+
+        public Write(long ino, long offset, byte[] data) {
+            this(ino, offset, data, 0, data == null ? 0 : data.length);
+        }
+
+        /** The bytes written, as an array of their own. */
+        public byte[] bytes() {
+            return java.util.Arrays.copyOfRange(data, from, from + length);
+        }
+
         public int op() { return 3; }
     }
 

@@ -57,7 +57,10 @@ final class EditCodec {
             case Opcodes.EDIT_WRITE -> {
                 long ino = r.u64("WRITE ino");
                 long offset = r.u64("WRITE offset");
-                yield new Edit.Write(ino, offset, r.bytes("WRITE data"));
+                int n = r.bytesLength("WRITE data");
+                byte[] data = DataBuffers.take(n); // crfsd gives it back once applied
+                r.readInto(data, n);
+                yield new Edit.Write(ino, offset, data, 0, n);
             }
             case Opcodes.EDIT_TRUNCATE -> {
                 long ino = r.u64("TRUNCATE ino");
@@ -98,7 +101,7 @@ final class EditCodec {
                 case Edit.Delete d -> WireWriter.key(out, d.key());
                 case Edit.Write w -> {
                     out.writeLongLE(w.ino()).writeLongLE(w.offset());
-                    WireWriter.bytes(out, w.data());
+                    out.writeIntLE(w.length()).writeBytes(w.data(), w.from(), w.length());
                 }
                 case Edit.Truncate t -> out.writeLongLE(t.ino()).writeLongLE(t.size());
                 case Edit.Punch p -> out.writeLongLE(p.ino()).writeLongLE(p.offset()).writeLongLE(p.length());

@@ -105,7 +105,12 @@ final class WireReader {
         return buf.readRetainedSlice(bytesLength(field));
     }
 
-    private int bytesLength(String field) {
+    /** Reads the next {@code n} bytes into {@code dst[0, n)}. */
+    void readInto(byte[] dst, int n) {
+        buf.readBytes(dst, 0, n);
+    }
+
+    int bytesLength(String field) {
         if (buf.readableBytes() < 4) {
             throw fail(ErrorCode.BAD_FRAME, field + " length", "4 more bytes", buf.readableBytes() + " left in the frame");
         }

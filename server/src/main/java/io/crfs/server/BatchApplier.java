@@ -91,7 +91,7 @@ final class BatchApplier {
         return switch (e) {
             case Edit.Put p -> 25 + p.value().length;
             case Edit.Delete d -> -64;
-            case Edit.Write w -> 200 + (w.data().length >> 17) * 200 + (w.data().length >> 10);
+            case Edit.Write w -> 200 + (w.length() >> 17) * 200 + (w.length() >> 10);
             case Edit.Allocate a -> 200 + (a.length() >> 17) * 200;
             case Edit.Truncate t -> -64; // removes extents, if any
             case Edit.Punch p -> -64;
@@ -133,7 +133,7 @@ final class BatchApplier {
      */
     static long dataNeed(Edit e, int sectorSize) {
         return switch (e) {
-            case Edit.Write w -> sectorsSpanned(w.offset(), w.data().length, sectorSize) + sectorSize;
+            case Edit.Write w -> sectorsSpanned(w.offset(), w.length(), sectorSize) + sectorSize;
             case Edit.Allocate a -> sectorsSpanned(a.offset(), a.length(), sectorSize) + sectorSize;
             case Edit.Punch p -> 2L * sectorSize;
             case Edit.Truncate t -> 2L * sectorSize;
@@ -171,7 +171,7 @@ final class BatchApplier {
         int itemEdits = 0;
         for (Edit e : edits) {
             long data = switch (e) {
-                case Edit.Write w -> w.data().length;
+                case Edit.Write w -> w.length();
                 case Edit.Allocate a -> a.length();
                 default -> 0;
             };
@@ -190,7 +190,7 @@ final class BatchApplier {
                 switch (e) {
                     case Edit.Put p -> fs.put(p.key(), serverFields(fs, p.key(), p.value()));
                     case Edit.Delete d -> fs.delete(d.key());
-                    case Edit.Write w -> fs.write(w.ino(), w.offset(), w.data(), 0, w.data().length);
+                    case Edit.Write w -> fs.write(w.ino(), w.offset(), w.data(), w.from(), w.length());
                     case Edit.Truncate t -> fs.truncate(t.ino(), t.size());
                     case Edit.Punch p -> fs.punchHole(p.ino(), p.offset(), p.length());
                     case Edit.Allocate a -> fs.allocate(a.ino(), a.offset(), a.length(), a.keepSize());
@@ -240,7 +240,7 @@ final class BatchApplier {
                     view.unstage(d.key());
                     touch(d.key(), touched);
                 }
-                case Edit.Write w -> data(session, view, w.ino(), w.offset(), w.data().length, n, touched);
+                case Edit.Write w -> data(session, view, w.ino(), w.offset(), w.length(), n, touched);
                 case Edit.Truncate t -> data(session, view, t.ino(), t.size(), 0, n, touched);
                 case Edit.Punch p -> data(session, view, p.ino(), p.offset(), p.length(), n, touched);
                 case Edit.Allocate a -> data(session, view, a.ino(), a.offset(), a.length(), n, touched);

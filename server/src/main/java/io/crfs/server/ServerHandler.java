@@ -77,13 +77,18 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
                 java.util.List<Long> gone = new java.util.ArrayList<>(0); // inodes the batch deletes: nobody has them open
                 for (io.crfs.protocol.Edit e : b.edits()) {
                     if (e instanceof io.crfs.protocol.Edit.Write w) {
-                        server.metrics.bytesWritten.add(w.data().length);
+                        server.metrics.bytesWritten.add(w.length());
                     } else if (e instanceof io.crfs.protocol.Edit.Delete d && d.key().type() == io.crfs.format.ItemType.INODE_ITEM) {
                         gone.add(d.key().objectid());
                     }
                 }
                 answer(ctx, id, server.backend.submit(() -> {
-                    BatchApplier.Result r = server.applier.apply(sid, server.backend.fs(), b.edits(), b.opEnds());
+                    BatchApplier.Result r;
+                    try {
+                        r = server.applier.apply(sid, server.backend.fs(), b.edits(), b.opEnds());
+                    } finally {
+                        giveBack(b); // applied or refused, its data is read no more
+                    }
                     server.backend.batches.incrementAndGet();
                     if (r.refused() == 0) {
                         gone.forEach(sessions.opens::deleted);
@@ -207,6 +212,15 @@ final class ServerHandler extends SimpleChannelInboundHandler<Frame> {
             }
             return ItemLister.list(server.backend.fs(), f.min(), f.max(), f.limit(), f.backward());
         }));
+    }
+
+    /** Returns a batch's WRITE data arrays to the pool they were decoded into (io.crfs.protocol.DataBuffers). */
+    private static void giveBack(Message.Batch b) {
+        for (io.crfs.protocol.Edit e : b.edits()) {
+            if (e instanceof io.crfs.protocol.Edit.Write w) {
+                io.crfs.protocol.DataBuffers.give(w.data());
+            }
+        }
     }
 
     private void needRead(long ino) {
