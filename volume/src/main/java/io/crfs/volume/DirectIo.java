@@ -61,11 +61,26 @@ final class DirectIo implements AutoCloseable {
 
     /** The file opened again for direct array I/O, or null if that is not possible here. */
     static DirectIo open(Path path) {
+        return open(path, 0);
+    }
+
+    private static final int O_DIRECT = 040000;
+
+    /**
+     * The file opened again with O_DIRECT (writes go to the device, past the page cache), or null
+     * where that is not possible (no native access, or a file system without direct I/O, such as
+     * tmpfs). Buffers, positions and lengths must then be aligned to the device's logical block.
+     */
+    static DirectIo openUncached(Path path) {
+        return open(path, O_DIRECT);
+    }
+
+    private static DirectIo open(Path path, int flags) {
         if (OPEN == null || Boolean.getBoolean("crfs.noDirectIo")) {
             return null;
         }
         try (Arena a = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(a.allocateFrom(path.toString()), O_RDWR | O_CLOEXEC);
+            int fd = (int) OPEN.invokeExact(a.allocateFrom(path.toString()), O_RDWR | O_CLOEXEC | flags);
             return fd < 0 ? null : new DirectIo(fd);
         } catch (Throwable t) {
             return null;
@@ -77,7 +92,11 @@ final class DirectIo implements AutoCloseable {
 
     /** Writes all of {@code src[off, off+len)} at {@code position}; retries calls a signal interrupted. */
     void write(long position, byte[] src, int off, int len) throws IOException {
-        MemorySegment seg = MemorySegment.ofArray(src);
+        write(position, MemorySegment.ofArray(src), off, len);
+    }
+
+    /** Like {@link #write(long, byte[], int, int)}, from {@code seg} (heap or native) at {@code off}. */
+    void write(long position, MemorySegment seg, long off, long len) throws IOException {
         MemorySegment state = STATE_SEG.get();
         long done = 0;
         while (done < len) {
@@ -92,12 +111,25 @@ final class DirectIo implements AutoCloseable {
                 continue;
             }
             if (n <= 0) {
-                throw new IOException("pwrite of " + (len - done) + " bytes at " + (position + done) + " failed: "
-                    + (n == 0 ? "nothing written" : describe(errno(state))));
+                int errno = n == 0 ? 0 : errno(state);
+                throw new CallFailed("pwrite of " + (len - done) + " bytes at " + (position + done) + " failed: "
+                    + (n == 0 ? "nothing written" : describe(errno)), errno);
             }
             done += n;
         }
     }
+
+    /** A call the kernel refused, with its errno (0: it wrote nothing). */
+    static final class CallFailed extends IOException {
+        final int errno;
+
+        CallFailed(String message, int errno) {
+            super(message);
+            this.errno = errno;
+        }
+    }
+
+    static final int EINVAL = 22;
 
     private static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
@@ -111,7 +143,7 @@ final class DirectIo implements AutoCloseable {
             case 28 -> "ENOSPC";
             case 122 -> "EDQUOT";
             case 9 -> "EBADF";
-            case 22 -> "EINVAL";
+            case EINVAL -> "EINVAL";
             default -> "errno";
         };
         return name + " (" + errno + ")";
