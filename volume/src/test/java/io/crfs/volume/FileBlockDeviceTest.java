@@ -12,8 +12,8 @@ class FileBlockDeviceTest {
     Path tmp;
 
     /**
-     * Large aligned writes go past the page cache (O_DIRECT), the rest through it, over the same
-     * ranges in random order: every read, through the page cache, sees the last write, before and
+     * Large aligned writes and reads go past the page cache (O_DIRECT), the rest through it, over
+     * the same ranges in random order: every read of either kind sees the last write, before and
      * after the device is closed and opened again. Seeded; the seed is in the failure message.
      */
     @Test
@@ -35,7 +35,9 @@ class FileBlockDeviceTest {
                 d.write(pos, src, from, len);
                 System.arraycopy(src, from, model, (int) pos, len);
                 if (r.nextInt(4) == 0) {
-                    int at = r.nextInt(size - 70_000), n = 1 + r.nextInt(70_000);
+                    boolean bigRead = r.nextBoolean();
+                    int n = bigRead ? FileBlockDevice.UNCACHED_MIN + 4096 * r.nextInt(1200) : 1 + r.nextInt(70_000);
+                    int at = bigRead ? 4096 * r.nextInt((size - n) / 4096) : r.nextInt(size - n);
                     byte[] got = new byte[n];
                     d.read(at, got, 0, n);
                     assertThat(got).as("seed %d, op %d: read of %d at %d", seed, op, n, at)
@@ -44,6 +46,7 @@ class FileBlockDeviceTest {
             }
             assertThat(d.uncachedBytes).as("large aligned writes went past the page cache (a file system with O_DIRECT)")
                 .isGreaterThan(0);
+            assertThat(d.uncachedReadBytes).as("and so did large aligned reads").isGreaterThan(0);
             byte[] all = new byte[size];
             d.read(0, all, 0, size);
             assertThat(all).as("seed %d", seed).isEqualTo(model);
