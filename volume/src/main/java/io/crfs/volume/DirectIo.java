@@ -170,8 +170,9 @@ final class DirectIo implements AutoCloseable {
                 continue;
             }
             if (n < 0) {
-                throw new IOException("pread of " + (len - done) + " bytes at " + (position + done) + " failed: "
-                    + describe(errno(state)));
+                int errno = errno(state);
+                throw new CallFailed("pread of " + (len - done) + " bytes at " + (position + done) + " failed: "
+                    + describe(errno), errno);
             }
             if (n == 0) {
                 break;

@@ -154,10 +154,7 @@ public final class FileBlockDevice implements BlockDevice {
                 if (e.errno != DirectIo.EINVAL) {
                     throw e;
                 }
-                org.slf4j.LoggerFactory.getLogger(FileBlockDevice.class).debug(
-                    "{}: direct writes refused ({}); writing through the page cache", path, e.getMessage());
-                uncached = null;
-                u.close();
+                refused(u, e);
                 return false;
             }
             done += n;
@@ -186,8 +183,11 @@ public final class FileBlockDevice implements BlockDevice {
             int got;
             try {
                 got = u.read(position + done, bounce, 0, n);
-            } catch (IOException e) {
-                return false;
+            } catch (DirectIo.CallFailed e) {
+                if (e.errno == DirectIo.EINVAL) {
+                    refused(u, e);
+                }
+                return false; // read again the usual way, which reports a failure of the disk itself
             }
             if (got < n) {
                 throw pastEnd(position, length);
@@ -201,6 +201,14 @@ public final class FileBlockDevice implements BlockDevice {
 
     /** Bytes read past the page cache so far (for tests). */
     long uncachedReadBytes;
+
+    /** The file system refused an aligned direct read or write: from now on all go through the page cache. */
+    private void refused(DirectIo u, IOException why) {
+        org.slf4j.LoggerFactory.getLogger(FileBlockDevice.class).debug(
+            "{}: direct I/O refused ({}); using the page cache", path, why.getMessage());
+        uncached = null;
+        u.close();
+    }
 
     /** Bytes written past the page cache so far (for tests). */
     long uncachedBytes;
