@@ -16,24 +16,8 @@ public final class FileBlockDevice implements BlockDevice {
     private final FileLock lock;
     /** The same file for array I/O without the channel's bounce buffer (null: the channel does it all). */
     private final DirectIo direct;
-    /**
-     * The same file with O_DIRECT, for large aligned reads and writes of file data (null: none,
-     * or the file system refused a write). Such data comes and goes in batches and READs of up
-     * to 8 MiB that clients cache themselves; copying it through the image's page cache cost
-     * crfsd a fresh kernel page per 4 KiB (a quarter of both CPUs during a fresh mount's first
-     * large write) and, for writes, a flush later. Items and small reads and writes keep the
-     * page cache. What this gives up: several clients reading the same large file each read it
-     * from the disk.
-     */
-    private volatile DirectIo uncached;
-    /** Aligned native memory the uncached writes go through (Java arrays are not aligned). */
-    private java.lang.foreign.MemorySegment bounce;
-    private final java.lang.foreign.Arena bounceArena = java.lang.foreign.Arena.ofShared();
-    /** Writes at least this large, and aligned to {@link #UNCACHED_ALIGN}, go to {@link #uncached}. */
-    static final int UNCACHED_MIN = 256 << 10;
-    /** A multiple of every logical block size in use (512 and 4096). */
-    static final int UNCACHED_ALIGN = 4096;
-    private static final int BOUNCE = 4 << 20;
+    /** Large aligned file data past the page cache (null: not possible here, or turned off). */
+    private final UncachedIo uncached;
 
     private final Object fileKey;
 
@@ -43,7 +27,7 @@ public final class FileBlockDevice implements BlockDevice {
         this.lock = lock;
         this.fileKey = fileKey;
         this.direct = DirectIo.open(path);
-        this.uncached = Boolean.parseBoolean(System.getProperty("crfs.uncachedData", "true")) ? DirectIo.openUncached(path) : null;
+        this.uncached = Boolean.parseBoolean(System.getProperty("crfs.uncachedData", "true")) ? UncachedIo.open(path) : null;
     }
 
     /**
@@ -88,8 +72,7 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void read(long position, java.lang.foreign.MemorySegment dst, long offset, int length) throws IOException {
-        if (uncached != null && length >= UNCACHED_MIN && ((position | length) & (UNCACHED_ALIGN - 1)) == 0
-                && readUncached(position, dst, offset, length)) {
+        if (uncached != null && UncachedIo.suits(position, length) && uncached.read(position, dst, offset, length)) {
             return;
         }
         if (direct != null) {
@@ -116,8 +99,7 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void write(long position, byte[] src, int offset, int length) throws IOException {
-        if (uncached != null && length >= UNCACHED_MIN && ((position | length) & (UNCACHED_ALIGN - 1)) == 0
-                && writeUncached(position, src, offset, length)) {
+        if (uncached != null && UncachedIo.suits(position, length) && uncached.write(position, src, offset, length)) {
             return;
         }
         if (direct != null) {
@@ -132,86 +114,15 @@ public final class FileBlockDevice implements BlockDevice {
         writeBehind(length);
     }
 
-    /**
-     * Writes through {@link #uncached}, 4 MiB at a time by way of {@link #bounce}; false if the
-     * file system refused an aligned direct write (EINVAL), which turns them off for this device
-     * (the caller then writes the range the usual way).
-     */
-    private synchronized boolean writeUncached(long position, byte[] src, int offset, int length) throws IOException {
-        DirectIo u = uncached;
-        if (u == null) {
-            return false;
-        }
-        if (bounce == null) {
-            bounce = bounceArena.allocate(BOUNCE, UNCACHED_ALIGN);
-        }
-        for (int done = 0; done < length; ) {
-            int n = Math.min(BOUNCE, length - done);
-            java.lang.foreign.MemorySegment.copy(src, offset + done, bounce, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
-            try {
-                u.write(position + done, bounce, 0, n);
-            } catch (DirectIo.CallFailed e) {
-                if (e.errno != DirectIo.EINVAL) {
-                    throw e;
-                }
-                refused(u, e);
-                return false;
-            }
-            done += n;
-        }
-        uncachedBytes += length;
-        return true;
-    }
-
-    /**
-     * Reads through {@link #uncached} by way of {@link #bounce}: a large read (a client's READ
-     * ahead of a sequential reader) fills no page of the image's page cache either. Freshly
-     * allocated page-cache pages had cost crfsd three times the CPU of a read into warm ones
-     * (the first read after writes that skipped the cache ran at 310-420 MB/s, a second at
-     * 780-830). False if the direct read failed: the caller reads the usual way.
-     */
-    private synchronized boolean readUncached(long position, java.lang.foreign.MemorySegment dst, long offset, int length) throws IOException {
-        DirectIo u = uncached;
-        if (u == null) {
-            return false;
-        }
-        if (bounce == null) {
-            bounce = bounceArena.allocate(BOUNCE, UNCACHED_ALIGN);
-        }
-        for (int done = 0; done < length; ) {
-            int n = Math.min(BOUNCE, length - done);
-            int got;
-            try {
-                got = u.read(position + done, bounce, 0, n);
-            } catch (DirectIo.CallFailed e) {
-                if (e.errno == DirectIo.EINVAL) {
-                    refused(u, e);
-                }
-                return false; // read again the usual way, which reports a failure of the disk itself
-            }
-            if (got < n) {
-                throw pastEnd(position, length);
-            }
-            java.lang.foreign.MemorySegment.copy(bounce, 0, dst, offset + done, n);
-            done += n;
-        }
-        uncachedReadBytes += length;
-        return true;
+    /** Bytes written past the page cache so far (for tests). */
+    long uncachedWritten() {
+        return uncached == null ? 0 : uncached.written;
     }
 
     /** Bytes read past the page cache so far (for tests). */
-    long uncachedReadBytes;
-
-    /** The file system refused an aligned direct read or write: from now on all go through the page cache. */
-    private void refused(DirectIo u, IOException why) {
-        org.slf4j.LoggerFactory.getLogger(FileBlockDevice.class).debug(
-            "{}: direct I/O refused ({}); using the page cache", path, why.getMessage());
-        uncached = null;
-        u.close();
+    long uncachedRead() {
+        return uncached == null ? 0 : uncached.read;
     }
-
-    /** Bytes written past the page cache so far (for tests). */
-    long uncachedBytes;
 
     /** Bytes written since the last background flush was started. */
     static final long WRITE_BEHIND_BYTES = Long.getLong("crfs.writeBehindBytes", 32L << 20);
@@ -267,12 +178,8 @@ public final class FileBlockDevice implements BlockDevice {
                 if (direct != null) {
                     direct.close();
                 }
-                DirectIo u = uncached;
-                if (u != null) {
-                    u.close();
-                }
-                synchronized (this) {
-                    bounceArena.close();
+                if (uncached != null) {
+                    uncached.close();
                 }
                 ch.close();
             } finally {

@@ -27,7 +27,7 @@ class FileBlockDeviceTest {
             d.setSize(size);
             for (int op = 0; op < 300; op++) {
                 boolean big = r.nextBoolean();
-                int len = big ? FileBlockDevice.UNCACHED_MIN + 4096 * r.nextInt(1200) : 1 + r.nextInt(20_000);
+                int len = big ? UncachedIo.MIN + 4096 * r.nextInt(1200) : 1 + r.nextInt(20_000);
                 long pos = big ? 4096L * r.nextInt((size - len) / 4096) : r.nextInt(size - len);
                 byte[] src = new byte[len + 10];
                 r.nextBytes(src);
@@ -36,7 +36,7 @@ class FileBlockDeviceTest {
                 System.arraycopy(src, from, model, (int) pos, len);
                 if (r.nextInt(4) == 0) {
                     boolean bigRead = r.nextBoolean();
-                    int n = bigRead ? FileBlockDevice.UNCACHED_MIN + 4096 * r.nextInt(1200) : 1 + r.nextInt(70_000);
+                    int n = bigRead ? UncachedIo.MIN + 4096 * r.nextInt(1200) : 1 + r.nextInt(70_000);
                     int at = bigRead ? 4096 * r.nextInt((size - n) / 4096) : r.nextInt(size - n);
                     byte[] got = new byte[n];
                     d.read(at, got, 0, n);
@@ -44,9 +44,9 @@ class FileBlockDeviceTest {
                         .isEqualTo(java.util.Arrays.copyOfRange(model, at, at + n));
                 }
             }
-            assertThat(d.uncachedBytes).as("large aligned writes went past the page cache (a file system with O_DIRECT)")
+            assertThat(d.uncachedWritten()).as("large aligned writes went past the page cache (a file system with O_DIRECT)")
                 .isGreaterThan(0);
-            assertThat(d.uncachedReadBytes).as("and so did large aligned reads").isGreaterThan(0);
+            assertThat(d.uncachedRead()).as("and so did large aligned reads").isGreaterThan(0);
             byte[] all = new byte[size];
             d.read(0, all, 0, size);
             assertThat(all).as("seed %d", seed).isEqualTo(model);
