@@ -114,14 +114,18 @@ final class Outbox {
                 return first;
             }
             byte[] all = DataBuffers.take(len);
-            int at = 0;
-            for (int i = -1; i < more.size(); i++) {
-                Edit.Write w = i < 0 ? first : more.get(i);
-                System.arraycopy(w.data(), w.from(), all, at, w.length());
-                at += w.length();
-                DataBuffers.give(w.data());
+            int at = moveInto(first, all, 0);
+            for (Edit.Write w : more) {
+                at = moveInto(w, all, at);
             }
             return new Edit.Write(first.ino(), first.offset(), all, 0, len);
+        }
+
+        /** Copies a piece's bytes to {@code all} at {@code at}, gives its array back; returns where the next goes. */
+        private static int moveInto(Edit.Write w, byte[] all, int at) {
+            System.arraycopy(w.data(), w.from(), all, at, w.length());
+            DataBuffers.give(w.data());
+            return at + w.length();
         }
     }
 

@@ -8,6 +8,7 @@ import io.crfs.format.ItemType;
 import io.crfs.format.Key;
 import io.crfs.format.ObjectIds;
 import io.crfs.format.StoreException;
+import io.crfs.protocol.DataBuffers;
 import io.crfs.protocol.Edit;
 import io.crfs.protocol.Message;
 import java.util.ArrayList;
@@ -439,7 +440,7 @@ final class RemoteStore implements ItemStore {
         }
         // held by the outbox until crfsd has applied it, then reused (DataBuffers: fresh heap
         // pages are what a large write costs most here)
-        byte[] data = io.crfs.protocol.DataBuffers.take(length);
+        byte[] data = DataBuffers.take(length);
         System.arraycopy(src, from, data, 0, length);
         operation(() -> {
             require(ino, 2);

@@ -30,11 +30,6 @@ public sealed interface Edit {
             this(ino, offset, data, 0, data == null ? 0 : data.length);
         }
 
-        /** The bytes written, as an array of their own. */
-        public byte[] bytes() {
-            return java.util.Arrays.copyOfRange(data, from, from + length);
-        }
-
         public int op() { return 3; }
     }
 

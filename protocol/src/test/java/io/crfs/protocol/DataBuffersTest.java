@@ -60,7 +60,6 @@ class DataBuffersTest {
         Frame f = Codec.decode(a, false);
         Edit.Write got = (Edit.Write) ((Message.Batch) f.message()).edits().get(0);
         assertThat(got.length()).isEqualTo(200_000);
-        assertThat(got.bytes()).isEqualTo(exact.data());
-        assertThat(new Edit.Write(1, 2, held, 5, 10).bytes()).isEqualTo(java.util.Arrays.copyOfRange(held, 5, 15));
+        assertThat(java.util.Arrays.copyOfRange(got.data(), got.from(), got.from() + got.length())).isEqualTo(exact.data());
     }
 }

@@ -116,12 +116,12 @@ public final class FileBlockDevice implements BlockDevice {
 
     /** Bytes written past the page cache so far (for tests). */
     long uncachedWritten() {
-        return uncached == null ? 0 : uncached.written;
+        return uncached == null ? 0 : uncached.bytesWritten;
     }
 
     /** Bytes read past the page cache so far (for tests). */
     long uncachedRead() {
-        return uncached == null ? 0 : uncached.read;
+        return uncached == null ? 0 : uncached.bytesRead;
     }
 
     /** Bytes written since the last background flush was started. */

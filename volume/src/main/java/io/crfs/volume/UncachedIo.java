@@ -34,8 +34,8 @@ final class UncachedIo implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private MemorySegment bounce;
     /** Bytes written and read past the page cache so far (for tests). */
-    long written;
-    long read;
+    long bytesWritten;
+    long bytesRead;
 
     private UncachedIo(Path path, DirectIo io) {
         this.path = path;
@@ -71,7 +71,7 @@ final class UncachedIo implements AutoCloseable {
             }
             done += n;
         }
-        written += len;
+        bytesWritten += len;
         return true;
     }
 
@@ -99,7 +99,7 @@ final class UncachedIo implements AutoCloseable {
             MemorySegment.copy(bounce, 0, dst, off + done, n);
             done += n;
         }
-        read += len;
+        bytesRead += len;
         return true;
     }
 
