@@ -122,15 +122,19 @@ final class Chunks {
     }
 
     /**
-     * Removes data block groups that hold nothing now and held nothing at the last commit (no
-     * space in them was freed in this transaction) and were not made in it, as the kernel's btrfs
-     * removes unused block groups: the device space goes back to where new chunks come from, so
-     * metadata can have it. Without this, a volume once filled with data and emptied could not
-     * grow its metadata: a 1 GiB volume, filled and emptied, refused new files after 12,029.
-     * One data group always stays. Called by the commit; returns whether it removed any.
+     * Removes block groups that hold nothing now and held nothing at the last commit (no space
+     * in them was freed in this transaction) and were not made in it, as the kernel's btrfs
+     * removes unused block groups: the device space goes back to where new chunks come from.
+     * Without this, a volume once filled with data and emptied could not grow its metadata (a
+     * 1 GiB volume, filled and emptied, refused new files after 12,029), and one that once held
+     * many small files kept their metadata chunks, so its data could not grow. Which groups go:
+     * {@link #unused}. Called by the commit; returns whether it removed any.
      */
     static boolean removeUnused(Engine e) throws IOException {
         List<BlockGroup> unused = unused(e);
+        for (BlockGroup g : unused) {
+            e.groups.remove(g.start()); // removing their items copies tree blocks: never into these groups
+        }
         for (BlockGroup g : unused) {
             remove(e, g);
         }
@@ -138,24 +142,46 @@ final class Chunks {
     }
 
     /**
-     * The data block groups the next commit removes ({@link #removeUnused}): empty now, and empty
-     * at the last commit, which is what their BLOCK_GROUP_ITEM says until this commit writes it
+     * The block groups the next commit removes ({@link #removeUnused}): empty now, and empty at
+     * the last commit, which is what their BLOCK_GROUP_ITEM says until this commit writes it
      * again (a group made in this transaction has none yet: -1). Empty then, no space in them was
-     * freed since, so nothing in them is pinned.
+     * freed since, so nothing in them is pinned. One data group always stays. So does one
+     * metadata group, and metadata groups go only while the metadata groups left keep free at
+     * least as much as is used in them (and at least {@link FsStore#META_LOW}): a volume whose
+     * files come and go keeps room for them instead of giving chunks back and taking them again.
+     * System groups (the chunk tree's) always stay.
      */
     static List<BlockGroup> unused(Engine e) {
         List<BlockGroup> unused = new ArrayList<>();
-        int data = 0;
+        List<BlockGroup> emptyMeta = new ArrayList<>();
+        int data = 0, meta = 0;
+        long metaUsed = 0, metaFree = 0;
         for (BlockGroup g : e.groups.values()) {
+            boolean empty = g.itemUsed == 0 && g.used.total() == 0;
             if (g.chunk.isData()) {
                 data++;
-                if (g.itemUsed == 0 && g.used.total() == 0) {
+                if (empty) {
                     unused.add(g);
+                }
+            } else if (g.chunk.isMetadata() && !g.chunk.isSystem()) {
+                meta++;
+                metaUsed += g.used.total();
+                metaFree += g.avail.total();
+                if (empty) {
+                    emptyMeta.add(g);
                 }
             }
         }
         if (!unused.isEmpty() && unused.size() == data) {
             unused.removeLast();
+        }
+        for (BlockGroup g : emptyMeta.reversed()) { // the last ones first: new tree blocks go to the first
+            long freeLeft = metaFree - g.avail.total();
+            if (meta > 1 && freeLeft >= Math.max(metaUsed, FsStore.META_LOW)) {
+                unused.add(g);
+                meta--;
+                metaFree = freeLeft;
+            }
         }
         return unused;
     }

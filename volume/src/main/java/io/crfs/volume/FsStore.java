@@ -258,7 +258,7 @@ final class FsStore implements ItemStore {
         growMetadata(metaNeed);
         long dataFree = dataFree(dataBytes);
         if ((e.metadataAvail() < metaNeed || dataFree < dataBytes) && (!e.pinned.isEmpty() || !Chunks.unused(e).isEmpty())) {
-            sync(); // pinned space comes back at commit, and empty data block groups give their device space back
+            sync(); // pinned space comes back at commit, and empty block groups give their device space back
             if (e.metadataAvail() < metaNeed + META_LOW && !Chunks.unused(e).isEmpty()) {
                 sync(); // groups whose last extents the first commit released go at this one
             }

@@ -113,6 +113,89 @@ class SpaceAndFeaturesTest {
         }
     }
 
+    /**
+     * Metadata block groups emptied by deleting many small files go too (the kernel removes
+     * those as well), while the groups left keep at least as much free as they hold: before,
+     * a volume that once held many files kept every metadata chunk it had grown, and that device
+     * space could never hold data again.
+     */
+    @Test
+    void emptiedMetadataBlockGroupsGoAndTheirSpaceCanBecomeData() throws Exception {
+        Path img = tmp.resolve("emptied-meta.img");
+        Volume.mkfs(img, 512L << 20, MkfsOptions.defaults());
+        byte[] value = new byte[3000];
+        new Random(11).nextBytes(value);
+        Map<Long, String> files = new LinkedHashMap<>();
+        long unallocatedFull, freed, dataWritten = 0;
+        try (Volume v = Volume.open(img)) {
+            ItemStore s = v.fsTree();
+            for (int i = 0; usedMetaGroups(v) < 3; i++) {
+                s.checkSpace(0, 4096);
+                String name = "m" + i;
+                long ino = Fixtures.createFile(s, Fixtures.name(name));
+                Fixtures.setXattr(s, ino, Fixtures.name("user.v"), value);
+                files.put(ino, name);
+                if (i % 1000 == 999) {
+                    v.commit();
+                }
+            }
+            v.commit();
+            unallocatedFull = Chunks.unallocated(v.engine());
+            for (Map.Entry<Long, String> f : files.entrySet()) {
+                s.checkSpace(0, -1);
+                Fixtures.deleteFile(s, f.getKey(), Fixtures.name(f.getValue()));
+            }
+            v.commit(); // the tree blocks it freed are pinned until this commit is on disk
+            assertThat(metaGroups(v)).as("groups emptied by this commit stay until the next").isGreaterThanOrEqualTo(3);
+            Fixtures.createFile(s, Fixtures.name("after"));
+            v.commit();
+            long left = metaGroups(v);
+            assertThat(left).isBetween(1L, 2L);
+            long metaUsed = 0, metaFree = 0;
+            for (BlockGroup g : v.engine().groups.values()) {
+                if (g.chunk.isMetadata() && !g.chunk.isSystem()) {
+                    metaUsed += g.used.total();
+                    metaFree += g.avail.total();
+                }
+            }
+            assertThat(metaFree).as("free metadata kept").isGreaterThanOrEqualTo(Math.max(metaUsed, FsStore.META_LOW));
+            freed = Chunks.unallocated(v.engine()) - unallocatedFull;
+            assertThat(freed).as("the device space of the removed groups (metadata is DUP: two copies each)")
+                    .isGreaterThanOrEqualTo((3 - left) * 2 * (32L << 20));
+            // that space now takes data
+            long big = Fixtures.createFile(s, Fixtures.name("big"));
+            byte[] d = new byte[1 << 20];
+            new Random(5).nextBytes(d);
+            try {
+                while (true) {
+                    s.checkSpace(d.length, 0);
+                    s.write(big, dataWritten, d, 0, d.length);
+                    dataWritten += d.length;
+                }
+            } catch (StoreException e) {
+                assertThat(e.kind()).isEqualTo(StoreException.Kind.NO_SPACE);
+            }
+            v.commit();
+            assertThat(dataWritten).as("data written after the metadata went: more than it freed").isGreaterThan(freed);
+        }
+        checkedByTheKernel(img, 2, name -> true);
+        try (Volume v = Volume.open(img)) {
+            assertThat(metaGroups(v)).isBetween(1L, 2L);
+            assertThat(v.fsTree().read(lookup(v.fsTree(), "big"), dataWritten - 16, 16)).hasSize(16);
+            v.abandon();
+        }
+    }
+
+    private static long usedMetaGroups(Volume v) {
+        return v.engine().groups.values().stream().filter(g -> g.chunk.isMetadata() && !g.chunk.isSystem()
+                && !g.chunk.isData() && g.used.total() > 0).count();
+    }
+
+    private static long metaGroups(Volume v) {
+        return v.engine().groups.values().stream().filter(g -> g.chunk.isMetadata() && !g.chunk.isSystem()
+                && !g.chunk.isData()).count();
+    }
+
     private static long dataGroups(Volume v) {
         return v.engine().groups.values().stream().filter(g -> g.chunk.isData()).count();
     }
