@@ -186,6 +186,78 @@ class SpaceAndFeaturesTest {
         }
     }
 
+    /**
+     * Small files with xattrs come and go in waves (the first 200 stay), with a large file
+     * written and cut between them, so metadata groups are removed and new ones made again
+     * several times, the later ones at new logical addresses, on a device too small to keep them
+     * all. After every wave, btrfs check finds nothing; at the end the kernel lists exactly the
+     * files that stayed.
+     */
+    @Test
+    void metadataGroupsRemovedAndMadeAgainInWavesKeepTheVolumeConsistent() throws Exception {
+        Path img = tmp.resolve("waves.img");
+        Volume.mkfs(img, 512L << 20, MkfsOptions.defaults());
+        byte[] value = new byte[3000];
+        new Random(13).nextBytes(value);
+        byte[] d = new byte[1 << 20];
+        new Random(17).nextBytes(d);
+        Map<Long, String> kept = new LinkedHashMap<>();
+        long removed = 0;
+        for (int wave = 0; wave < 3; wave++) {
+            try (Volume v = Volume.open(img)) {
+                ItemStore s = v.fsTree();
+                long before = metaGroups(v);
+                Map<Long, String> files = new LinkedHashMap<>();
+                for (int i = 0; usedMetaGroups(v) < 3; i++) {
+                    s.checkSpace(0, 4096);
+                    String name = "w" + wave + "-" + i;
+                    long ino = Fixtures.createFile(s, Fixtures.name(name));
+                    Fixtures.setXattr(s, ino, Fixtures.name("user.v"), value);
+                    (wave == 0 && i < 200 ? kept : files).put(ino, name);
+                    if (i % 1000 == 999) {
+                        v.commit();
+                    }
+                }
+                v.commit();
+                long grown = metaGroups(v);
+                for (Map.Entry<Long, String> f : files.entrySet()) {
+                    s.checkSpace(0, -1);
+                    Fixtures.deleteFile(s, f.getKey(), Fixtures.name(f.getValue()));
+                }
+                v.commit();
+                long big = Fixtures.createFile(s, Fixtures.name("big" + wave));
+                for (long at = 0; ; at += d.length) { // takes what the removed groups gave back
+                    try {
+                        s.checkSpace(d.length, 0);
+                    } catch (StoreException e) {
+                        assertThat(e.kind()).isEqualTo(StoreException.Kind.NO_SPACE);
+                        break;
+                    }
+                    s.write(big, at, d, 0, d.length);
+                }
+                v.commit();
+                s.truncate(big, 0);
+                v.commit();
+                Fixtures.deleteFile(s, big, Fixtures.name("big" + wave));
+                v.commit();
+                removed += grown - metaGroups(v);
+                assertThat(metaGroups(v)).as("wave %d: metadata groups before %d, grown to %d", wave, before, grown)
+                        .isLessThan(grown);
+            }
+            if (Fixtures.haveBtrfsTools()) {
+                assertThat(Fixtures.btrfsCheck(img)).as("btrfs check after wave %d", wave).isEmpty();
+            }
+        }
+        assertThat(removed).isGreaterThanOrEqualTo(3);
+        checkedByTheKernel(img, kept.size(), name -> true);
+        try (Volume v = Volume.open(img)) {
+            for (Map.Entry<Long, String> f : kept.entrySet()) {
+                assertThat(lookup(v.fsTree(), f.getValue())).as(f.getValue()).isEqualTo(f.getKey());
+            }
+            v.abandon();
+        }
+    }
+
     private static long usedMetaGroups(Volume v) {
         return v.engine().groups.values().stream().filter(g -> g.chunk.isMetadata() && !g.chunk.isSystem()
                 && !g.chunk.isData() && g.used.total() > 0).count();
