@@ -129,17 +129,7 @@ class SpaceAndFeaturesTest {
         long unallocatedFull, freed, dataWritten = 0;
         try (Volume v = Volume.open(img)) {
             ItemStore s = v.fsTree();
-            for (int i = 0; usedMetaGroups(v) < 3; i++) {
-                s.checkSpace(0, 4096);
-                String name = "m" + i;
-                long ino = Fixtures.createFile(s, Fixtures.name(name));
-                Fixtures.setXattr(s, ino, Fixtures.name("user.v"), value);
-                files.put(ino, name);
-                if (i % 1000 == 999) {
-                    v.commit();
-                }
-            }
-            v.commit();
+            fillMetadata(v, "m", value, 0, files, files);
             unallocatedFull = Chunks.unallocated(v.engine());
             for (Map.Entry<Long, String> f : files.entrySet()) {
                 s.checkSpace(0, -1);
@@ -163,18 +153,9 @@ class SpaceAndFeaturesTest {
             assertThat(freed).as("the device space of the removed groups (metadata is DUP: two copies each)")
                     .isGreaterThanOrEqualTo((3 - left) * 2 * (32L << 20));
             // that space now takes data
-            long big = Fixtures.createFile(s, Fixtures.name("big"));
             byte[] d = new byte[1 << 20];
             new Random(5).nextBytes(d);
-            try {
-                while (true) {
-                    s.checkSpace(d.length, 0);
-                    s.write(big, dataWritten, d, 0, d.length);
-                    dataWritten += d.length;
-                }
-            } catch (StoreException e) {
-                assertThat(e.kind()).isEqualTo(StoreException.Kind.NO_SPACE);
-            }
+            dataWritten = fillWithData(s, Fixtures.createFile(s, Fixtures.name("big")), d);
             v.commit();
             assertThat(dataWritten).as("data written after the metadata went: more than it freed").isGreaterThan(freed);
         }
@@ -208,17 +189,7 @@ class SpaceAndFeaturesTest {
                 ItemStore s = v.fsTree();
                 long before = metaGroups(v);
                 Map<Long, String> files = new LinkedHashMap<>();
-                for (int i = 0; usedMetaGroups(v) < 3; i++) {
-                    s.checkSpace(0, 4096);
-                    String name = "w" + wave + "-" + i;
-                    long ino = Fixtures.createFile(s, Fixtures.name(name));
-                    Fixtures.setXattr(s, ino, Fixtures.name("user.v"), value);
-                    (wave == 0 && i < 200 ? kept : files).put(ino, name);
-                    if (i % 1000 == 999) {
-                        v.commit();
-                    }
-                }
-                v.commit();
+                fillMetadata(v, "w" + wave + "-", value, wave == 0 ? 200 : 0, kept, files);
                 long grown = metaGroups(v);
                 for (Map.Entry<Long, String> f : files.entrySet()) {
                     s.checkSpace(0, -1);
@@ -226,15 +197,7 @@ class SpaceAndFeaturesTest {
                 }
                 v.commit();
                 long big = Fixtures.createFile(s, Fixtures.name("big" + wave));
-                for (long at = 0; ; at += d.length) { // takes what the removed groups gave back
-                    try {
-                        s.checkSpace(d.length, 0);
-                    } catch (StoreException e) {
-                        assertThat(e.kind()).isEqualTo(StoreException.Kind.NO_SPACE);
-                        break;
-                    }
-                    s.write(big, at, d, 0, d.length);
-                }
+                fillWithData(s, big, d); // takes what the removed groups gave back
                 v.commit();
                 s.truncate(big, 0);
                 v.commit();
@@ -255,6 +218,41 @@ class SpaceAndFeaturesTest {
                 assertThat(lookup(v.fsTree(), f.getValue())).as(f.getValue()).isEqualTo(f.getKey());
             }
             v.abandon();
+        }
+    }
+
+    /**
+     * Adds files, each with a 3,000-byte xattr, until three metadata groups hold tree blocks,
+     * then commits; the first {@code keep} go to {@code kept}, the others to {@code others}.
+     */
+    private static void fillMetadata(Volume v, String prefix, byte[] value, int keep, Map<Long, String> kept,
+            Map<Long, String> others) throws Exception {
+        ItemStore s = v.fsTree();
+        for (int i = 0; usedMetaGroups(v) < 3; i++) {
+            s.checkSpace(0, 4096);
+            String name = prefix + i;
+            long ino = Fixtures.createFile(s, Fixtures.name(name));
+            Fixtures.setXattr(s, ino, Fixtures.name("user.v"), value);
+            (i < keep ? kept : others).put(ino, name);
+            if (i % 1000 == 999) {
+                v.commit();
+            }
+        }
+        v.commit();
+    }
+
+    /** Writes {@code d} again and again at the end of file {@code ino} until the volume is full; the bytes written. */
+    private static long fillWithData(ItemStore s, long ino, byte[] d) {
+        long at = 0;
+        while (true) {
+            try {
+                s.checkSpace(d.length, 0);
+            } catch (StoreException e) {
+                assertThat(e.kind()).isEqualTo(StoreException.Kind.NO_SPACE);
+                return at;
+            }
+            s.write(ino, at, d, 0, d.length);
+            at += d.length;
         }
     }
 
