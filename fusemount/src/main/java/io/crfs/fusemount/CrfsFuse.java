@@ -243,6 +243,11 @@ public final class CrfsFuse implements FuseFileSystem {
         Caller c = caller(ctx);
         return call(ctx, () -> {
             io.crfs.posix.Attr a = null;
+            if ((in.valid() & ~(SetAttrIn.FATTR_FH | SetAttrIn.FATTR_LOCKOWNER)) == 0) {
+                // chown(-1, -1): the kernel leaves its kills to us (HANDLE_KILLPRIV_V2) and sends no
+                // ctime without its write-back cache, so the request says nothing else
+                return new AttrOut(attr(fs.setattr(c, ino, SetAttr.chownWithoutIds())), caching.attrTtlNanos());
+            }
             if (in.hasSize()) {
                 a = in.hasFh() ? fs.ftruncate(c, ino, in.size()) : fs.setattr(c, ino, SetAttr.size(in.size()));
             }

@@ -296,6 +296,55 @@ abstract class FilesContract {
     }
 
     /**
+     * chown(2) with -1 for both ids changes no id but has chown's other effects, as on the
+     * kernel's btrfs: a non-directory loses setuid, and setgid where group exec is set (root
+     * keeps setgid without it); ctime moves; and where that clears a bit, only the owner may.
+     */
+    @Test
+    void chownWithoutIdsStillKillsSetuidAndSetgid() throws IOException {
+        String out = python("cw", "chown(-1, -1)", """
+                import os, sys, time
+                d = sys.argv[1]
+                os.chmod(d, 0o777)
+                for name, mode in (("a", 0o2775), ("b", 0o6775), ("c", 0o4755), ("e", 0o2765), ("p", 0o755)):
+                    p = os.path.join(d, name)
+                    os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
+                    os.chmod(p, mode)
+                    before = os.stat(p).st_ctime_ns
+                    time.sleep(0.01)
+                    if name != "c" and name != "p":
+                        os.chown(p, -1, -1)
+                        print(name, oct(os.stat(p).st_mode), os.stat(p).st_ctime_ns > before)
+                os.mkdir(os.path.join(d, "dir"))
+                os.chmod(os.path.join(d, "dir"), 0o2775)
+                os.chown(os.path.join(d, "dir"), -1, -1)
+                print("dir", oct(os.stat(os.path.join(d, "dir")).st_mode))
+                if os.fork() == 0:
+                    os.setgroups([])
+                    os.setresgid(1001, 1001, 1001)
+                    os.setresuid(1001, 1001, 1001)
+                    for name in ("c", "p"):
+                        try:
+                            os.chown(os.path.join(d, name), -1, -1)
+                            print(name, "by 1001: ok")
+                        except OSError as e:
+                            print(name, "by 1001:", e.strerror)
+                    os._exit(0)
+                os.wait()
+                print("c", oct(os.stat(os.path.join(d, "c")).st_mode))
+                """);
+        assertThat(out).isEqualTo("""
+                a 0o100775 True
+                b 0o100775 True
+                e 0o102765 True
+                dir 0o42775
+                c by 1001: Operation not permitted
+                p by 1001: ok
+                c 0o104755
+                """);
+    }
+
+    /**
      * Runs a python3 script (umask 022) with a new directory {@code name} of the file system
      * under test as its first argument; skips where other programs do not see that file system.
      */

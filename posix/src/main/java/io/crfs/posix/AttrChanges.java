@@ -68,21 +68,16 @@ final class AttrChanges {
             }
             changed = true;
         }
-        if (ch.uid() != null || ch.gid() != null) {
+        if (ch.uid() != null || ch.gid() != null || ch.chownNoIds()) {
+            if (!Inodes.isDir(it.mode())) {
+                it.mode(chownMode(c, it));
+                xattrs.killCaps(ino);
+            }
             if (ch.uid() != null) {
                 it.uid(ch.uid());
             }
             if (ch.gid() != null) {
                 it.gid(ch.gid());
-            }
-            if (!Inodes.isDir(it.mode())) {
-                // chown_common kills setuid, and setgid with group exec, even for root.
-                int m = it.mode() & ~Inodes.S_ISUID;
-                if ((m & Inodes.S_IXGRP) != 0) {
-                    m &= ~Inodes.S_ISGID;
-                }
-                it.mode(m);
-                xattrs.killCaps(ino);
             }
             changed = true;
         }
@@ -110,7 +105,25 @@ final class AttrChanges {
         return inodes.attr(ino, it);
     }
 
+    /**
+     * A non-directory's mode after chown (chown_common and setattr_should_drop_sgid), even one
+     * that changes no id: setuid goes, even for root, and setgid with group exec, or without it
+     * when the caller is neither root nor in the file's (old) group.
+     */
+    private static int chownMode(Caller c, InodeItem it) {
+        int m = it.mode() & ~Inodes.S_ISUID;
+        if ((m & Inodes.S_IXGRP) != 0 || !(c.isRoot() || c.inGroup(it.gid()))) {
+            m &= ~Inodes.S_ISGID;
+        }
+        return m;
+    }
+
     private void check(Caller c, long ino, InodeItem it, SetAttr ch, boolean viaWritableHandle) {
+        if (ch.chownNoIds() && !Inodes.isDir(it.mode()) && chownMode(c, it) != it.mode() && !Perms.ownerOrRoot(c, it)) {
+            // the kill becomes a mode change, which only the owner may make
+            throw new PosixException(Errno.EPERM, "uid " + c.uid() + " may not clear setuid/setgid of inode "
+                    + Long.toUnsignedString(ino));
+        }
         if (ch.size() != null) {
             if (Inodes.isDir(it.mode())) {
                 throw new PosixException(Errno.EISDIR, "truncate of directory " + Long.toUnsignedString(ino));
