@@ -244,9 +244,7 @@ public final class CrfsFuse implements FuseFileSystem {
         return call(ctx, () -> {
             io.crfs.posix.Attr a = null;
             if ((in.valid() & ~(SetAttrIn.FATTR_FH | SetAttrIn.FATTR_LOCKOWNER)) == 0) {
-                // chown(-1, -1): the kernel leaves its kills to us (HANDLE_KILLPRIV_V2) and sends no
-                // ctime without its write-back cache, so the request says nothing else
-                return new AttrOut(attr(fs.setattr(c, ino, SetAttr.chownWithoutIds())), caching.attrTtlNanos());
+                return new AttrOut(attr(emptySetattr(c, ino)), caching.attrTtlNanos());
             }
             if (in.hasSize()) {
                 a = in.hasFh() ? fs.ftruncate(c, ino, in.size()) : fs.setattr(c, ino, SetAttr.size(in.size()));
@@ -263,6 +261,21 @@ public final class CrfsFuse implements FuseFileSystem {
             }
             return new AttrOut(attr(a != null ? a : fs.getattr(ino)), caching.attrTtlNanos());
         });
+    }
+
+    /**
+     * A SETATTR that sets nothing. With HANDLE_KILLPRIV_V2 the kernel leaves clearing setuid and
+     * setgid to us and sends what remains: so chown(path, -1, -1) comes as this (without the
+     * write-back cache the kernel sends no ctime either), and so does the kernel's removal of
+     * privileges before a write by someone other than root, whose WRITE then carries the kill
+     * itself. For the owner or root it is taken as chown(-1, -1): the bits go and ctime moves, as
+     * on the kernel's btrfs. For anyone else it changes nothing: their chown(-1, -1) of a
+     * setuid file would be refused on btrfs, but the write of someone allowed to write must not
+     * be.
+     */
+    private io.crfs.posix.Attr emptySetattr(Caller c, long ino) {
+        io.crfs.posix.Attr a = fs.getattr(ino);
+        return c.isRoot() || c.uid() == a.uid() ? fs.setattr(c, ino, SetAttr.chownWithoutIds()) : a;
     }
 
     @Override
