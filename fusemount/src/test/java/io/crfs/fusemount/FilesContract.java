@@ -298,8 +298,9 @@ abstract class FilesContract {
     /**
      * chown(2) with -1 for both ids changes no id but has chown's other effects, as on the
      * kernel's btrfs: a non-directory loses setuid, and setgid where group exec is set (root
-     * keeps setgid without it), and ctime moves. A write by another user who may write clears
-     * setuid too, and succeeds.
+     * keeps setgid without it), and ctime moves, also when another user calls it on a file it
+     * clears nothing of; where it would clear a bit, another user gets EPERM. A write by another
+     * user who may write clears setuid too, and succeeds.
      */
     @Test
     void chownWithoutIdsStillKillsSetuidAndSetgid() throws IOException {
@@ -316,6 +317,9 @@ abstract class FilesContract {
                     if name != "w":
                         os.chown(p, -1, -1)
                         print(name, oct(os.stat(p).st_mode), os.stat(p).st_ctime_ns > before)
+                os.mkfifo(os.path.join(d, "fifo"))
+                os.chmod(os.path.join(d, "fifo"), 0o2775)
+                os.close(os.open(os.path.join(d, "plain"), os.O_CREAT | os.O_WRONLY, 0o644))
                 os.mkdir(os.path.join(d, "dir"))
                 os.chmod(os.path.join(d, "dir"), 0o2775)
                 os.chown(os.path.join(d, "dir"), -1, -1)
@@ -327,8 +331,17 @@ abstract class FilesContract {
                     fd = os.open(os.path.join(d, "w"), os.O_WRONLY)
                     print("w written by 1001:", os.write(fd, b"x"), oct(os.fstat(fd).st_mode))
                     os.close(fd)
+                    for name in ("fifo", "plain"):
+                        try:
+                            before = os.stat(os.path.join(d, name)).st_ctime_ns
+                            time.sleep(0.01)
+                            os.chown(os.path.join(d, name), -1, -1)
+                            print(name, "chown by 1001: ok", os.stat(os.path.join(d, name)).st_ctime_ns > before)
+                        except OSError as e:
+                            print(name, "chown by 1001:", e.strerror)
                     os._exit(0)
                 os.wait()
+                print("fifo", oct(os.stat(os.path.join(d, "fifo")).st_mode))
                 """);
         assertThat(out).isEqualTo("""
                 a 0o100775 True
@@ -336,6 +349,9 @@ abstract class FilesContract {
                 e 0o102765 True
                 dir 0o42775
                 w written by 1001: 1 0o100777
+                fifo chown by 1001: Operation not permitted
+                plain chown by 1001: ok True
+                fifo 0o12775
                 """);
     }
 
