@@ -266,21 +266,23 @@ public final class CrfsFuse implements FuseFileSystem {
     /**
      * A SETATTR that sets nothing. With HANDLE_KILLPRIV_V2 the kernel leaves clearing setuid and
      * setgid to us and sends what remains: so chown(path, -1, -1) comes as this (without the
-     * write-back cache the kernel sends no ctime either). So does the kernel's removal of
-     * privileges before a write to a regular file with setuid, or setgid and group exec, by
-     * someone other than root, whose WRITE then carries the kill itself. That one case is left
-     * alone: the write of someone allowed to write must not be refused, as another user's
-     * chown(-1, -1) of such a file would be on btrfs. Everything else is chown(-1, -1): the bits
-     * go and ctime moves, and a caller other than the owner who would clear a bit gets EPERM.
+     * write-back cache the kernel sends no ctime either), and it is taken as that chown. So does
+     * the kernel's removal of privileges before a write to a regular file by someone other than
+     * root, whose WRITE then carries the kill itself. So where the chown is refused (another
+     * user would clear a bit) and the file is regular, it is left alone: the write of someone
+     * allowed to write must not be refused, as another user's chown(-1, -1) of such a file
+     * would be on btrfs.
      */
     private io.crfs.posix.Attr emptySetattr(Caller c, long ino) {
-        io.crfs.posix.Attr a = fs.getattr(ino);
-        boolean regular = (a.mode() & Attr.S_IFMT) == Attr.S_IFREG;
-        boolean killable = (a.mode() & 04000) != 0 || (a.mode() & 02010) == 02010;
-        if (regular && killable && !c.isRoot() && c.uid() != a.uid()) {
-            return a; // perhaps a write's privilege removal
+        try {
+            return fs.setattr(c, ino, SetAttr.chownWithoutIds());
+        } catch (PosixException e) {
+            io.crfs.posix.Attr a = fs.getattr(ino);
+            if (e.errno() == io.crfs.posix.Errno.EPERM && (a.mode() & Attr.S_IFMT) == Attr.S_IFREG) {
+                return a; // perhaps a write's privilege removal
+            }
+            throw e;
         }
-        return fs.setattr(c, ino, SetAttr.chownWithoutIds());
     }
 
     @Override
