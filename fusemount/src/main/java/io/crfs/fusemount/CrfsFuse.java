@@ -37,11 +37,13 @@ import java.util.function.Supplier;
  */
 public final class CrfsFuse implements FuseFileSystem {
     static final long ROOT_NODE = 1;
-    /** The file handle of a file opened with O_APPEND (others get 0). */
     /** Bit 0 of a file handle: opened with O_APPEND. The rest numbers open files (see {@link #handles}). */
     static final long APPEND_FH = 1;
     private final java.util.concurrent.atomic.AtomicLong nextFh = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.Map<Long, PosixFs.ErrorMark> handles = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Long, OpenFile> handles = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** An open file description: its inode, whether it may write, where it is in lost-edit reports. */
+    private record OpenFile(long ino, boolean writable, PosixFs.ErrorMark mark) {}
     private static final int O_APPEND = 02000;
 
     /**
@@ -267,22 +269,34 @@ public final class CrfsFuse implements FuseFileSystem {
      * A SETATTR that sets nothing. With HANDLE_KILLPRIV_V2 the kernel leaves clearing setuid and
      * setgid to us and sends what remains: so chown(path, -1, -1) comes as this (without the
      * write-back cache the kernel sends no ctime either), and it is taken as that chown. So does
-     * the kernel's removal of privileges before a write to a regular file by someone other than
-     * root, whose WRITE then carries the kill itself. So where the chown is refused (another
-     * user would clear a bit) and the file is regular, it is left alone: the write of someone
-     * allowed to write must not be refused, as another user's chown(-1, -1) of such a file
-     * would be on btrfs.
+     * the kernel's removal of privileges before a write (or fallocate, or copy into the file) by
+     * someone other than root, whose WRITE then carries the kill itself; it carries no file
+     * handle. Such a write needs the file open for writing here, so where the chown is refused
+     * (another user would clear a bit) on a regular file that this mount has open for writing,
+     * it is left alone: the write of someone allowed to write must not be refused. Anywhere
+     * else the refusal stands, as for another user's chown(-1, -1) on btrfs.
      */
     private io.crfs.posix.Attr emptySetattr(Caller c, long ino) {
         try {
             return fs.setattr(c, ino, SetAttr.chownWithoutIds());
         } catch (PosixException e) {
             io.crfs.posix.Attr a = fs.getattr(ino);
-            if (e.errno() == io.crfs.posix.Errno.EPERM && (a.mode() & Attr.S_IFMT) == Attr.S_IFREG) {
+            if (e.errno() == io.crfs.posix.Errno.EPERM && (a.mode() & Attr.S_IFMT) == Attr.S_IFREG
+                    && openForWriting(ino)) {
                 return a; // perhaps a write's privilege removal
             }
             throw e;
         }
+    }
+
+    /** Whether a file description open here may write to {@code ino} (scans them: a rare path). */
+    private boolean openForWriting(long ino) {
+        for (OpenFile f : handles.values()) {
+            if (f.ino() == ino && f.writable()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -352,7 +366,7 @@ public final class CrfsFuse implements FuseFileSystem {
      */
     private OpenOut openOut(long ino, int flags) {
         long fh = nextFh.addAndGet(2);
-        handles.put(fh, fs.errorMark(ino));
+        handles.put(fh, new OpenFile(ino, (flags & 3) != 0, fs.errorMark(ino)));
         if ((flags & O_APPEND) != 0) {
             return new OpenOut(fh | APPEND_FH, OpenOut.FOPEN_DIRECT_IO);
         }
@@ -361,11 +375,11 @@ public final class CrfsFuse implements FuseFileSystem {
 
     /** The open file description a FUSE file handle stands for: where it is in lost-edit reports. */
     private PosixFs.ErrorMark mark(long fh) {
-        PosixFs.ErrorMark m = handles.get(fh & ~APPEND_FH);
-        if (m == null) {
+        OpenFile f = handles.get(fh & ~APPEND_FH);
+        if (f == null) {
             throw new FuseException(io.crfs.fuse.Errno.EBADF, "no open file with handle " + fh);
         }
-        return m;
+        return f.mark();
     }
 
     @Override

@@ -308,13 +308,14 @@ abstract class FilesContract {
                 import os, sys, time
                 d = sys.argv[1]
                 os.chmod(d, 0o777)
-                for name, mode in (("a", 0o2775), ("b", 0o6775), ("e", 0o2765), ("w", 0o4777)):
+                for name, mode in (("a", 0o2775), ("b", 0o6775), ("e", 0o2765), ("w", 0o4777), ("s", 0o4755),
+                                   ("g", 0o2775)):
                     p = os.path.join(d, name)
                     os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
                     os.chmod(p, mode)
                     before = os.stat(p).st_ctime_ns
                     time.sleep(0.01)
-                    if name != "w":
+                    if name not in ("w", "s", "g"):
                         os.chown(p, -1, -1)
                         print(name, oct(os.stat(p).st_mode), os.stat(p).st_ctime_ns > before)
                 os.mkfifo(os.path.join(d, "fifo"))
@@ -331,7 +332,7 @@ abstract class FilesContract {
                     fd = os.open(os.path.join(d, "w"), os.O_WRONLY)
                     print("w written by 1001:", os.write(fd, b"x"), oct(os.fstat(fd).st_mode))
                     os.close(fd)
-                    for name in ("fifo", "plain"):
+                    for name in ("fifo", "plain", "s", "g"):
                         try:
                             before = os.stat(os.path.join(d, name)).st_ctime_ns
                             time.sleep(0.01)
@@ -341,7 +342,8 @@ abstract class FilesContract {
                             print(name, "chown by 1001:", e.strerror)
                     os._exit(0)
                 os.wait()
-                print("fifo", oct(os.stat(os.path.join(d, "fifo")).st_mode))
+                for name in ("fifo", "s", "g"):
+                    print(name, oct(os.stat(os.path.join(d, name)).st_mode))
                 """);
         assertThat(out).isEqualTo("""
                 a 0o100775 True
@@ -351,7 +353,11 @@ abstract class FilesContract {
                 w written by 1001: 1 0o100777
                 fifo chown by 1001: Operation not permitted
                 plain chown by 1001: ok True
+                s chown by 1001: Operation not permitted
+                g chown by 1001: Operation not permitted
                 fifo 0o12775
+                s 0o104755
+                g 0o102775
                 """);
     }
 
