@@ -91,18 +91,15 @@ public final class CrfsFuse implements FuseFileSystem {
      * its calls may move a request off a ring queue's thread ({@link #movable}). Null: a local mount.
      */
     private final io.crfs.client.CrfsClient client;
-    /** Threads that wait for blocking locks (never the common pool: its threads may be the lockers). */
-    private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "crfs-lock-wait");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Record and flock locks through {@link #client}; null on a local mount. */
+    private final ServerLocks locks;
 
     /** {@code client}: the network client ({@link #client}); null: a local mount (locks are local only). */
     public CrfsFuse(PosixFs fs, Caching caching, io.crfs.client.CrfsClient client) {
         this.fs = fs;
         this.caching = caching;
         this.client = client;
+        this.locks = client == null ? null : new ServerLocks(client);
         held.put(PosixFs.ROOT, new Held(Long.MAX_VALUE, true));
     }
 
@@ -414,17 +411,12 @@ public final class CrfsFuse implements FuseFileSystem {
         return call(ctx, () -> fs.write(caller(ctx), ino(ino), offset, buf, 0, n));
     }
 
-    /** (ino, owner, flock) that may hold a lock on the server: only their closes cost a round trip. */
-    private record LockKey(long ino, long owner, boolean flock) {}
-
-    private final java.util.Set<LockKey> lockers = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
     @Override
     public void flush(FuseContext ctx, long ino, long fh, long lockOwner) {
         // write-back edits reach the server on fsync, on revoke and within half a second; a close
         // drops the closing owner's record locks, as close(2) does
-        if (client != null && lockers.remove(new LockKey(ino(ino), lockOwner, false))) {
-            unlock(ino(ino), lockOwner, false);
+        if (locks != null) {
+            locks.closed(ino(ino), lockOwner);
         }
         PosixFs.ErrorMark m = mark(fh);
         run(ctx, () -> fs.checkWritten(ino(ino), m)); // close(2) reports writes lost since (ENOSPC, EIO)
@@ -432,90 +424,28 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public void release(FuseContext ctx, long ino, long fh, int flags, int releaseFlags, long lockOwner) {
-        if (client != null && (releaseFlags & FuseFileSystem.RELEASE_FLOCK_UNLOCK) != 0
-                && lockers.remove(new LockKey(ino(ino), lockOwner, true))) {
-            unlock(ino(ino), lockOwner, true);
+        if (locks != null && (releaseFlags & FuseFileSystem.RELEASE_FLOCK_UNLOCK) != 0) {
+            locks.flockReleased(ino(ino), lockOwner);
         }
         handles.remove(fh & ~APPEND_FH);
         run(ctx, () -> fs.release(ino(ino)));
     }
 
-    private void unlock(long ino, long owner, boolean flock) {
-        unlock(ino, owner, 0, Long.MAX_VALUE, flock);
-    }
-
-    /** Drops the owner's locks in [start, end], and its waits there. */
-    private void unlock(long ino, long owner, long start, long end, boolean flock) {
-        try {
-            client.lock(ino, owner, start, end, io.crfs.fuse.FileLock.F_UNLCK, false, flock);
-        } catch (java.io.IOException e) {
-            throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
-        }
-    }
-
     @Override
     public io.crfs.fuse.FileLock getlk(FuseContext ctx, long ino, long fh, long owner, io.crfs.fuse.FileLock lock) {
-        if (client == null) {
-            throw new FuseException(io.crfs.fuse.Errno.ENOSYS);
+        if (locks == null) {
+            throw new FuseException(io.crfs.fuse.Errno.ENOSYS); // a local mount: the kernel's own locks
         }
-        try {
-            var info = client.testLock(ino(ino), owner, lock.start(), lock.end(), lock.type(), false);
-            if (info.lockType() == io.crfs.fuse.FileLock.F_UNLCK) {
-                return new io.crfs.fuse.FileLock(lock.start(), lock.end(), io.crfs.fuse.FileLock.F_UNLCK, 0);
-            }
-            return new io.crfs.fuse.FileLock(info.start(), info.end(), info.lockType(), 0);
-        } catch (java.io.IOException e) {
-            throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
-        }
+        return locks.test(ino(ino), owner, lock);
     }
 
     @Override
     public void setlk(FuseContext ctx, long ino, long fh, long owner, io.crfs.fuse.FileLock lock, boolean sleep,
                       boolean flock) {
-        if (client == null) {
+        if (locks == null) {
             throw new FuseException(io.crfs.fuse.Errno.ENOSYS);
         }
-        long i = ino(ino);
-        if (!sleep) {
-            lockNow(i, owner, lock, false, flock);
-            return;
-        }
-        // a blocking lock waits on the server; an interrupt (a signal to the caller) cancels it
-        var wait = java.util.concurrent.CompletableFuture.runAsync(() -> lockNow(i, owner, lock, true, flock), WAITERS);
-        while (true) {
-            try {
-                wait.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-                return;
-            } catch (java.util.concurrent.TimeoutException e) {
-                if (ctx.isInterrupted()) { // cancel the wait: only its range, not the owner's other locks
-                    unlock(i, owner, lock.start(), lock.end(), flock);
-                    throw new FuseException(io.crfs.fuse.Errno.EINTR);
-                }
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof FuseException f ? f : new FuseException(io.crfs.fuse.Errno.EIO);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FuseException(io.crfs.fuse.Errno.EINTR);
-            }
-        }
-    }
-
-    private void lockNow(long ino, long owner, io.crfs.fuse.FileLock lock, boolean block, boolean flock) {
-        try {
-            if (lock.type() != io.crfs.fuse.FileLock.F_UNLCK) {
-                lockers.add(new LockKey(ino, owner, flock)); // before: a close racing the grant must still unlock
-            }
-            client.lock(ino, owner, lock.start(), lock.end(), lock.type(), block, flock);
-        } catch (io.crfs.client.RemoteException e) {
-            int errno = switch (e.code()) {
-                case LOCKED -> io.crfs.fuse.Errno.EAGAIN;
-                case INTERRUPTED -> io.crfs.fuse.Errno.EINTR;
-                default -> io.crfs.fuse.Errno.EIO;
-            };
-            throw new FuseException(errno, e.getMessage());
-        } catch (java.io.IOException e) {
-            throw new FuseException(io.crfs.fuse.Errno.EIO, e.getMessage());
-        }
+        locks.set(ctx, ino(ino), owner, lock, sleep, flock);
     }
 
     @Override
