@@ -35,9 +35,17 @@
 #   bench/conformance.sh fsstress-shared FSSTRESS_BIN SEED NOPS NPROC LOGPREFIX DIR_A DIR_B
 #       seeds SEED and SEED+1 at once in the same directory through two mounts, fighting over
 #       the same names; the tree must be the same through both mounts afterwards.
+#   bench/conformance.sh stressng DIR LOGPREFIX [SECONDS]
+#       stress-ng's file system stressors (installed with apt-get if missing), one after
+#       another, 2 instances each for SECONDS (default 4) with --verify, each in its own
+#       directory under DIR; one line per stressor (its exit status and any failure it
+#       reported), and a non-zero exit if any failed. Left out: those that need their own
+#       mounts or kernel features no file system provides here (bind-mount, binderfs, procfs,
+#       verity, fanotify, dnotify, ioprio). FIEMAP skips itself on a FUSE mount (the
+#       kernel's FUSE has no way to pass it on).
 set -u
 py=${PYTHON:-/usr/bin/python3}
-mode=${1:?mode: pjd|fsx|twomount|coherence|alternate|enospc|fsstress|fsstress-shared}; shift
+mode=${1:?mode: pjd|fsx|twomount|coherence|alternate|enospc|fsstress|fsstress-shared|stressng}; shift
 case "$mode" in
 pjd)
     mnt=$1 pjd=$2 log=$3 to=${4:-600}
@@ -313,6 +321,22 @@ PY
         tree "$ref" > "$log-ref.tree"; tree "$A" > "$log-a.tree"
         echo "entries: $(wc -l < "$log-ref.tree")"; same "tree" "$log-ref.tree" "$log-a.tree"
     fi
+    exit $bad
+    ;;
+stressng)
+    dir=$1 log=$2 secs=${3:-4} bad=0
+    command -v stress-ng >/dev/null || apt-get install -y -q stress-ng >/dev/null
+    for s in access chattr chdir chmod chown copy-file dentry dir dirdeep dirmany dup fallocate fcntl fiemap \
+             file-ioctl filename flock fpunch fsize fstat getdent handle hdd inode-flags inotify io iomix lease \
+             link locka lockf lockofd mknod open rename symlink sync-file touch utime xattr; do
+        mkdir -p "$dir/$s"
+        timeout $((secs * 6 + 30)) stress-ng --"$s" 2 -t "${secs}s" --temp-path "$dir/$s" --verify --metrics-brief \
+            > "$log-$s.log" 2>&1
+        rc=$?
+        [ $rc = 0 ] || bad=1
+        echo "$s rc=$rc $(grep -iE 'fail|error' "$log-$s.log" | grep -vE 'passed: |failed: 0' | head -2 | tr '\n' ' ' | cut -c1-200)"
+        rm -rf "${dir:?}/$s"
+    done
     exit $bad
     ;;
 *) echo "unknown mode $mode" >&2; exit 2 ;;
