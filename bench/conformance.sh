@@ -38,7 +38,8 @@
 #   bench/conformance.sh stressng DIR LOGPREFIX [SECONDS]
 #       stress-ng's file system stressors (installed with apt-get if missing), one after
 #       another, 2 instances each for SECONDS (default 4) with --verify, each in its own
-#       directory under DIR; one line per stressor (its exit status and any failure it
+#       directory under DIR (its working directory too; hdd writes 4,093-byte blocks at random
+#       offsets), as StressNgTest does in CI; one line per stressor (its exit status and any failure it
 #       reported), and a non-zero exit if any failed. Left out: those that need their own
 #       mounts or kernel features no file system provides here (bind-mount, binderfs, procfs,
 #       verity, fanotify, dnotify, ioprio). FIEMAP skips itself on a FUSE mount (the
@@ -330,8 +331,9 @@ stressng)
              file-ioctl filename flock fpunch fsize fstat getdent handle hdd inode-flags inotify io iomix lease \
              link locka lockf lockofd mknod open rename symlink sync-file touch utime xattr; do
         mkdir -p "$dir/$s"
-        timeout $((secs * 6 + 30)) stress-ng --"$s" 2 -t "${secs}s" --temp-path "$dir/$s" --verify --metrics-brief \
-            > "$log-$s.log" 2>&1
+        extra=(); [ "$s" != hdd ] || extra=(--hdd-write-size 4093 --hdd-opts wr-rnd,rd-rnd)
+        (cd "$dir/$s" && timeout $((secs * 6 + 30)) stress-ng --"$s" 2 -t "${secs}s" --temp-path "$dir/$s" --verify \
+            --metrics-brief "${extra[@]}") > "$log-$s.log" 2>&1
         rc=$?
         [ $rc = 0 ] || bad=1
         echo "$s rc=$rc $(grep -iE 'fail|error' "$log-$s.log" | grep -vE 'passed: |failed: 0' | head -2 | tr '\n' ' ' | cut -c1-200)"

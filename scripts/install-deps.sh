@@ -5,9 +5,10 @@ set -euo pipefail
 
 # btrfs-progs: mkfs.btrfs and btrfs check (the test oracles); fuse3: fusermount3 for FUSE mounts by non-root users;
 # attr: getfattr/setfattr (xattr fixtures and the TreeSnapshot oracle); acl: setfacl/getfacl (the ACL contract
-# tests); util-linux: losetup, mount;
+# tests); util-linux: losetup, mount, flock; python3: the scripts the FUSE contract and ACL tests run on the
+# mounts; stress-ng: its file system stressors on a mount (StressNgTest);
 # coreutils/findutils: cp -a, truncate, find in the fixtures.
-PACKAGES=(btrfs-progs fuse3 attr acl util-linux mount coreutils findutils)
+PACKAGES=(btrfs-progs fuse3 attr acl util-linux mount python3 stress-ng coreutils findutils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
