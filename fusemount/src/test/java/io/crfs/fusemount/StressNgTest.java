@@ -33,13 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  * list by hand. Needs root, /dev/fuse, btrfs-progs and stress-ng (scripts/install-deps.sh).
  */
 class StressNgTest {
-    static final List<String> STRESSORS = List.of("access", "chattr", "chdir", "chmod", "chown", "copy-file", "dentry",
+    private static final List<String> STRESSORS = List.of("access", "chattr", "chdir", "chmod", "chown", "copy-file", "dentry",
             "dir", "dirdeep", "dirmany", "dup", "fallocate", "fcntl", "fiemap", "file-ioctl", "filename", "flock", "fpunch",
             "fsize", "fstat", "getdent", "handle", "hdd", "inode-flags", "inotify", "io", "iomix", "lease", "link", "locka",
             "lockf", "lockofd", "mknod", "open", "rename", "symlink", "sync-file", "touch", "utime", "xattr");
     /**
-     * Options besides the defaults: the hdd stressor writes odd-sized blocks at random offsets
-     * (so the writes straddle pages and sectors) and verifies what it reads back.
+     * Options besides the defaults: the hdd stressor writes odd-sized blocks at random offsets,
+     * so that its writes straddle pages and sectors.
      */
     private static final java.util.Map<String, List<String>> OPTIONS = java.util.Map.of(
             "hdd", List.of("--hdd-write-size", "4093", "--hdd-opts", "wr-rnd,rd-rnd"));
