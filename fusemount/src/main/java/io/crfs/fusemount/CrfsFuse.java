@@ -45,6 +45,8 @@ public final class CrfsFuse implements FuseFileSystem {
     /** An open file description: its inode, whether it may write, where it is in lost-edit reports. */
     private record OpenFile(long ino, boolean writable, PosixFs.ErrorMark mark) {}
     private static final int O_APPEND = 02000;
+    private static final int O_ACCMODE = 3;
+    private static final int O_RDONLY = 0;
 
     /**
      * How long the kernel may trust what it was told: attributes, names (and "no such name"), in
@@ -269,18 +271,17 @@ public final class CrfsFuse implements FuseFileSystem {
      * the kernel's removal of privileges before a write (or fallocate, or copy into the file) by
      * someone other than root, whose WRITE then carries the kill itself; it carries no file
      * handle. Such a write needs the file open for writing here, so where the chown is refused
-     * (another user would clear a bit) on a regular file that this mount has open for writing,
-     * it is left alone: the write of someone allowed to write must not be refused. Anywhere
-     * else the refusal stands, as for another user's chown(-1, -1) on btrfs.
+     * (another user would clear a bit) on a file that this mount has open for writing, it is
+     * left alone: the write of someone allowed to write must not be refused. Only regular files
+     * are opened through FUSE (FIFOs and devices open in the kernel), so those are the only
+     * ones. Anywhere else the refusal stands, as for another user's chown(-1, -1) on btrfs.
      */
     private io.crfs.posix.Attr emptySetattr(Caller c, long ino) {
         try {
             return fs.setattr(c, ino, SetAttr.chownWithoutIds());
         } catch (PosixException e) {
-            io.crfs.posix.Attr a = fs.getattr(ino);
-            if (e.errno() == io.crfs.posix.Errno.EPERM && (a.mode() & Attr.S_IFMT) == Attr.S_IFREG
-                    && openForWriting(ino)) {
-                return a; // perhaps a write's privilege removal
+            if (e.errno() == io.crfs.posix.Errno.EPERM && openForWriting(ino)) {
+                return fs.getattr(ino); // perhaps a write's privilege removal
             }
             throw e;
         }
@@ -338,7 +339,7 @@ public final class CrfsFuse implements FuseFileSystem {
 
     /** The access an open(2) asks for, as an access(2) mask: the kernel leaves the check to us. */
     static int accessMask(int flags) {
-        int mask = switch (flags & 3) {
+        int mask = switch (flags & O_ACCMODE) {
             case 0 -> PosixFs.R_OK;
             case 1 -> PosixFs.W_OK;
             default -> PosixFs.R_OK | PosixFs.W_OK;
@@ -363,7 +364,7 @@ public final class CrfsFuse implements FuseFileSystem {
      */
     private OpenOut openOut(long ino, int flags) {
         long fh = nextFh.addAndGet(2);
-        handles.put(fh, new OpenFile(ino, (flags & 3) != 0, fs.errorMark(ino)));
+        handles.put(fh, new OpenFile(ino, (flags & O_ACCMODE) != O_RDONLY, fs.errorMark(ino)));
         if ((flags & O_APPEND) != 0) {
             return new OpenOut(fh | APPEND_FH, OpenOut.FOPEN_DIRECT_IO);
         }

@@ -95,12 +95,11 @@ class FuseRequestCountTest {
      * that mark only what a directory change can change (mtime, ctime, size, blocks, nlink) need
      * at most one. Any other number fails.
      */
-    private static int directoryGetattrs(Map<String, Integer> requests, int n) {
+    private static void directoryGetattrs(Map<String, Integer> requests, int n) {
         int g = requests.getOrDefault("FUSE_GETATTR", 0);
         requests.remove("FUSE_GETATTR");
         assertThat(g).as("the directory's GETATTRs for %d changes in it", n)
                 .satisfiesAnyOf(x -> assertThat(x).isBetween(n - 1, n), x -> assertThat(x).isLessThanOrEqualTo(1));
-        return g;
     }
 
     private interface Work {

@@ -29,20 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel's page cache, so it does not see wrong data stored behind it. Left out: the stressors
  * that need mounts or kernel features of their own (bind-mount, binderfs, procfs, verity,
  * fanotify, dnotify, ioprio). FIEMAP skips itself: the kernel's FUSE does not pass it on.
- * {@code -Dcrfs.stressors=a,b} runs a subset; {@code bench/conformance.sh stressng} the same
- * list by hand. Needs root, /dev/fuse, btrfs-progs and stress-ng (scripts/install-deps.sh).
+ * The stressors and their options are listed in the resource {@code stress-ng.list}, which
+ * {@code bench/conformance.sh stressng} reads too; {@code -Dcrfs.stressors=a,b} runs a subset. Needs root, /dev/fuse, btrfs-progs and stress-ng (scripts/install-deps.sh).
  */
 class StressNgTest {
-    private static final List<String> STRESSORS = List.of("access", "chattr", "chdir", "chmod", "chown", "copy-file", "dentry",
-            "dir", "dirdeep", "dirmany", "dup", "fallocate", "fcntl", "fiemap", "file-ioctl", "filename", "flock", "fpunch",
-            "fsize", "fstat", "getdent", "handle", "hdd", "inode-flags", "inotify", "io", "iomix", "lease", "link", "locka",
-            "lockf", "lockofd", "mknod", "open", "rename", "symlink", "sync-file", "touch", "utime", "xattr");
-    /**
-     * Options besides the defaults: the hdd stressor writes odd-sized blocks at random offsets,
-     * so that its writes straddle pages and sectors.
-     */
-    private static final java.util.Map<String, List<String>> OPTIONS = java.util.Map.of(
-            "hdd", List.of("--hdd-write-size", "4093", "--hdd-opts", "wr-rnd,rd-rnd"));
     private static final int SECONDS = 2;
 
     @TempDir
@@ -60,9 +50,13 @@ class StressNgTest {
                 Mounts.Mounted m = Mounts.network("127.0.0.1", server.port(), Files.createDirectory(tmp.resolve("m")))) {
             Path root = Files.createDirectory(m.mountPoint().resolve("sng"));
             String only = System.getProperty("crfs.stressors"); // a comma-separated subset, to replay some
-            for (String s : only == null ? STRESSORS : List.of(only.split(","))) {
+            for (List<String> line : stressors()) {
+                String s = line.getFirst();
+                if (only != null && !List.of(only.split(",")).contains(s)) {
+                    continue;
+                }
                 Path dir = Files.createDirectory(root.resolve(s));
-                String out = stress(s, dir);
+                String out = stress(s, line.subList(1, line.size()), dir);
                 if (out != null) {
                     failed.add(s + ": " + out);
                 }
@@ -79,12 +73,20 @@ class StressNgTest {
         }
     }
 
+    /** The lines of stress-ng.list without comments: a stressor, then its extra options. */
+    private static List<List<String>> stressors() throws java.io.IOException {
+        try (var in = StressNgTest.class.getResourceAsStream("/stress-ng.list")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).map(l -> List.of(l.split("\\s+"))).toList();
+        }
+    }
+
     /** Runs one stressor; null when it exited 0, else its exit status and output. Bounded in time. */
-    private String stress(String stressor, Path dir) throws Exception {
+    private String stress(String stressor, List<String> options, Path dir) throws Exception {
         Path log = tmp.resolve(stressor + ".log");
         List<String> cmd = new ArrayList<>(List.of("stress-ng", "--" + stressor, "2", "-t", SECONDS + "s", "--temp-path",
                 dir.toString(), "--verify", "--metrics-brief"));
-        cmd.addAll(OPTIONS.getOrDefault(stressor, List.of()));
+        cmd.addAll(options);
         // some stressors make files in the working directory: theirs is on the mount too
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
                 .start();
