@@ -30,8 +30,9 @@ bench_crfs() { # PORT DIR...
   "$ROOT/crfs" --version >/dev/null  # builds, outside the timings (CRFS_AOT=0 skipped ./crfs aot, which does)
   "$ROOT/crfs" mkfs "$W/crfs.img" --size 8G >/dev/null
   nohup "$ROOT/crfs" serve "$W/crfs.img" --listen "127.0.0.1:$port" >"$W/serve.log" 2>&1 &
-  for _ in $(seq 1 100); do grep -q serving "$W/serve.log" 2>/dev/null && break; sleep 0.1; done
-  grep -q serving "$W/serve.log" 2>/dev/null || { cat "$W/serve.log" >&2; bench_die "crfsd did not start (its log above)"; }
+  # crfsd says it serves once its warm-up (a few seconds of rehearsed work on a scratch volume) is done
+  for _ in $(seq 1 300); do grep -q "crfsd: serving" "$W/serve.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q "crfsd: serving" "$W/serve.log" 2>/dev/null || { cat "$W/serve.log" >&2; bench_die "crfsd did not start within 30 s (its log above)"; }
   local d
   for d in "$@"; do
     bench_mount "$port" "$d"

@@ -123,14 +123,22 @@ public final class Mounts {
         }
     }
 
+    /** What the kernel may cache, and for how long. */
+    static final CrfsFuse.Caching CACHING = new CrfsFuse.Caching(TTL_NANOS, TTL_NANOS, true);
+
+    /** The FUSE options of every crfs mount. */
+    static FuseMount.Options fuseOptions() {
+        return FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false)
+                .withKernelChecks(true, true, true).withAutoInvalData(true);
+    }
+
     private static Mounted mount(CrfsClient c, Path dir, Crfsd embedded) throws IOException {
         // names may be cached only if the kernel can be told to forget them without a lock
         // (INC_EPOCH); the mount is made first with attributes and pages cached, and names once it
         // is known to work
-        CrfsFuse fs = new CrfsFuse(c.posix(), new CrfsFuse.Caching(TTL_NANOS, TTL_NANOS, true), c);
+        CrfsFuse fs = new CrfsFuse(c.posix(), CACHING, c);
         fs.cacheNames(false);
-        FuseMount m = FuseMount.mount(dir, fs, FuseMount.Options.defaults().withNames("crfs", "crfs").withReaddirplus(false)
-                .withKernelChecks(true, true, true).withAutoInvalData(true));
+        FuseMount m = FuseMount.mount(dir, fs, fuseOptions());
         boolean epochs = m.notifier().notifyIncEpoch();
         fs.cacheNames(epochs);
         if (!epochs) {
