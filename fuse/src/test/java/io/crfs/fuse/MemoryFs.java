@@ -91,13 +91,6 @@ class MemoryFs implements FuseFileSystem {
         return entry(node(ino));
     }
 
-    /** No file here has extended attributes. */
-    @Override
-    public byte[] getxattr(FuseContext ctx, long ino, String name) {
-        node(ino);
-        throw new FuseException(Errno.ENODATA);
-    }
-
     @Override
     public void forget(long ino, long nlookup) {
         forgets.addAndGet(nlookup);
