@@ -31,6 +31,10 @@ final class MountCommand implements Callable<Integer> {
             + " (about 700 bytes of heap each); past that it gives back the least recently used. Default: ${DEFAULT-VALUE}.")
     int cacheObjects = io.crfs.client.CrfsClient.Options.MAX_OBJECTS;
 
+    @Option(names = "--no-warm-up", description = "With --local: serve at once, without first rehearsing common work"
+            + " on a scratch volume (a few seconds at start; without it, the first requests run while the code compiles).")
+    boolean noWarmUp;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) {
@@ -48,7 +52,9 @@ final class MountCommand implements Callable<Integer> {
         }
         io.crfs.client.CrfsClient.Options options = new io.crfs.client.CrfsClient.Options(true, cacheObjects);
         Mounts.Mounted m;
+        String warm = "";
         if (local) {
+            warm = noWarmUp ? "" : Warming.up("crfs mount"); // this JVM is crfsd too
             m = Mounts.local(Path.of(source), dir, options);
         } else {
             HostPort hp = HostPort.parse(source);
@@ -63,7 +69,7 @@ final class MountCommand implements Callable<Integer> {
             }
             done.countDown();
         }, "crfs-unmount"));
-        System.err.println("crfs mount: " + source + " mounted at " + dir + " (crfs umount " + dir + " to stop)");
+        System.err.println("crfs mount: " + source + " mounted at " + dir + " (crfs umount " + dir + " to stop)" + warm);
         // checked often: after a plain umount (mount(8), fstab) the changes not sent yet go to
         // crfsd only once this notices, and a crfsd stopped meanwhile would never get them
         while (m.isMounted()) {

@@ -1,12 +1,8 @@
 package io.crfs.cli;
 
-import io.crfs.fuse.Rehearsal;
-import io.crfs.fusemount.WarmUp;
 import io.crfs.server.Crfsd;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,8 +14,6 @@ import picocli.CommandLine.Parameters;
         footer = {"  crfs serve var/crfs.img --listen 127.0.0.1:7070",
             "  crfs serve /dev/sdb1 --listen 0.0.0.0:7070 --lease 15000 --metrics 127.0.0.1:9470"})
 final class ServeCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
-
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Volume image or block device.")
     Path image;
 
@@ -47,7 +41,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(listen);
         HostPort mp = metrics == null ? null : HostPort.parse(metrics);
-        String warm = noWarmUp ? "" : warmUp();
+        String warm = noWarmUp ? "" : Warming.up("crfsd"); // before the volume is opened
         Crfsd d = Crfsd.start(image, hp.host(), hp.port(), new Crfsd.Options(leaseMillis, commitMillis));
         if (mp != null) {
             int port = d.startMetrics(mp.host(), mp.port());
@@ -64,24 +58,5 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("crfsd: serving " + image + " on " + hp.host() + ":" + d.port() + " (Ctrl-C to stop)" + warm);
         d.awaitShutdown();
         return ExitCodes.OK;
-    }
-
-    /**
-     * Runs {@link WarmUp} before the volume is opened; returns what to add to the ready line. A
-     * warm-up that fails costs only speed: it is logged, and crfsd starts anyway.
-     */
-    private static String warmUp() {
-        try {
-            Rehearsal.Result r = WarmUp.run(WarmUp.FILES, WarmUp.DATA_MIB, WarmUp.BUDGET_NANOS);
-            if (r.failed() > 0) {
-                LOG.warn("crfsd: {} of the warm-up's {} requests failed (a bug: please report it); serving anyway",
-                        r.failed(), r.requests());
-            }
-            LOG.debug("crfsd: warm-up served {} requests in {} ms", r.requests(), r.nanos() / 1_000_000);
-            return String.format("; warmed up in %.1f s", r.nanos() / 1e9);
-        } catch (java.io.IOException | RuntimeException e) {
-            LOG.warn("crfsd: warm-up failed ({}); serving anyway, the first requests run slower", e.toString());
-            return "";
-        }
     }
 }
