@@ -90,33 +90,43 @@ final class EditCodec {
     }
 
     static void batch(Batch m, ByteBuf out) {
-        out.writeIntLE(m.edits().size());
-        for (Edit e : m.edits()) {
-            out.writeByte(e.op());
-            switch (e) {
-                case Edit.Put p -> {
-                    WireWriter.key(out, p.key());
-                    WireWriter.bytes(out, p.value());
-                }
-                case Edit.Delete d -> WireWriter.key(out, d.key());
-                case Edit.Write w -> {
-                    out.writeLongLE(w.ino()).writeLongLE(w.offset());
-                    out.writeIntLE(w.length()).writeBytes(w.data(), w.from(), w.length());
-                }
-                case Edit.Truncate t -> out.writeLongLE(t.ino()).writeLongLE(t.size());
-                case Edit.Punch p -> out.writeLongLE(p.ino()).writeLongLE(p.offset()).writeLongLE(p.length());
-                case Edit.Allocate a -> {
-                    out.writeLongLE(a.ino()).writeLongLE(a.offset()).writeLongLE(a.length());
-                    WireWriter.bool(out, a.keepSize());
-                }
-                case Edit.DropData d -> out.writeLongLE(d.ino());
-                case Edit.Clone c -> out.writeLongLE(c.src()).writeLongLE(c.srcOff()).writeLongLE(c.dst())
-                        .writeLongLE(c.dstOff()).writeLongLE(c.length());
-            }
+        List<Edit> edits = m.edits();
+        int n = edits.size();
+        out.writeIntLE(n);
+        for (int i = 0; i < n; i++) {
+            edit(out, edits.get(i));
         }
         out.writeIntLE(m.opEnds().length);
         for (int end : m.opEnds()) {
             out.writeIntLE(end);
+        }
+    }
+
+    /**
+     * One edit. Kept out of {@link #batch}'s loop: compiled into it, the loop's code was thrown
+     * away and compiled again each time a batch brought a mix of edits its profile had not seen.
+     */
+    private static void edit(ByteBuf out, Edit e) {
+        out.writeByte(e.op());
+        switch (e) {
+            case Edit.Put p -> {
+                WireWriter.key(out, p.key());
+                WireWriter.bytes(out, p.value());
+            }
+            case Edit.Delete d -> WireWriter.key(out, d.key());
+            case Edit.Write w -> {
+                out.writeLongLE(w.ino()).writeLongLE(w.offset());
+                out.writeIntLE(w.length()).writeBytes(w.data(), w.from(), w.length());
+            }
+            case Edit.Truncate t -> out.writeLongLE(t.ino()).writeLongLE(t.size());
+            case Edit.Punch p -> out.writeLongLE(p.ino()).writeLongLE(p.offset()).writeLongLE(p.length());
+            case Edit.Allocate a -> {
+                out.writeLongLE(a.ino()).writeLongLE(a.offset()).writeLongLE(a.length());
+                WireWriter.bool(out, a.keepSize());
+            }
+            case Edit.DropData d -> out.writeLongLE(d.ino());
+            case Edit.Clone c -> out.writeLongLE(c.src()).writeLongLE(c.srcOff()).writeLongLE(c.dst())
+                    .writeLongLE(c.dstOff()).writeLongLE(c.length());
         }
     }
 
