@@ -75,6 +75,7 @@ public final class Rehearsal {
 
     private void files(long dir, int n) {
         long[] inos = new long[n];
+        long[] lookups = new long[n]; // what the kernel would give back in FORGET
         int made = 0;
         for (; made < n && !late(); made++) { // as open(O_CREAT|O_EXCL) + close, and tar xf for every fourth
             String name = "f" + made;
@@ -87,6 +88,7 @@ public final class Rehearsal {
             long ino = out.getLong(Wire.OUT_HEADER_SIZE);
             long fh = out.getLong(Wire.OUT_HEADER_SIZE + Wire.ENTRY_OUT_SIZE);
             inos[made] = ino;
+            lookups[made] = 1;
             request(Wire.GETATTR, dir, b -> b.putInt(0).putInt(0).putLong(0), 0);
             if (tar) {
                 request(Wire.GETXATTR, ino, b -> name(b.putInt(0).putInt(0), "security.capability"), ENODATA);
@@ -104,8 +106,8 @@ public final class Rehearsal {
         for (int i = 0; i < made && !late(); i++) { // stat: a name the kernel dropped, then the attributes
             String name = "f" + i;
             long ino = inos[i];
-            if (ino != 0) {
-                request(Wire.LOOKUP, dir, b -> name(b, name), 0);
+            if (ino != 0 && request(Wire.LOOKUP, dir, b -> name(b, name), 0)) {
+                lookups[i]++;
                 request(Wire.GETATTR, ino, b -> b.putInt(0).putInt(0).putLong(0), 0);
             }
         }
@@ -117,11 +119,13 @@ public final class Rehearsal {
                 request(Wire.GETATTR, dir, b -> b.putInt(0).putInt(0).putLong(0), 0);
             }
         }
-        forget(java.util.Arrays.stream(inos, 0, made).filter(i -> i != 0).toArray());
+        forget(inos, lookups, made);
     }
 
     private void list(long dir) {
-        request(Wire.OPENDIR, dir, b -> b.putInt(0).putInt(0), 0);
+        if (!request(Wire.OPENDIR, dir, b -> b.putInt(0).putInt(0), 0)) {
+            return;
+        }
         long fh = out.getLong(Wire.OUT_HEADER_SIZE);
         long offset = 0;
         while (!late()) {
@@ -176,7 +180,7 @@ public final class Rehearsal {
         request(Wire.FLUSH, ino, b -> b.putLong(fh).putInt(0).putInt(0).putLong(pid), 0);
         request(Wire.RELEASE, ino, b -> b.putLong(fh).putInt(fl).putInt(0).putLong(0), 0);
         request(Wire.UNLINK, dir, b -> name(b, "data"), 0);
-        forget(new long[] {ino});
+        forget(new long[] {ino}, new long[] {1}, 1);
     }
 
     private void init() {
@@ -199,13 +203,25 @@ public final class Rehearsal {
                 .putInt(mode).putInt(0).putInt(0).putInt(0).putInt(0), 0);
     }
 
-    private void forget(long[] inos) {
-        for (int from = 0; from < inos.length; from += 256) {
-            int count = Math.min(256, inos.length - from), start = from;
+    /** BATCH_FORGET of the first {@code n} inodes (0: none) with their lookup counts, 256 to a request. */
+    private void forget(long[] inos, long[] lookups, int n) {
+        int from = 0;
+        while (from < n) {
+            int start = from, count = 0, i = from;
+            for (; i < n && count < 256; i++) {
+                count += inos[i] != 0 ? 1 : 0;
+            }
+            from = i;
+            int entries = count, end = i;
+            if (entries == 0) {
+                continue;
+            }
             request(Wire.BATCH_FORGET, 0, b -> {
-                b.putInt(count).putInt(0);
-                for (int i = start; i < start + count; i++) {
-                    b.putLong(inos[i]).putLong(1);
+                b.putInt(entries).putInt(0);
+                for (int k = start; k < end; k++) {
+                    if (inos[k] != 0) {
+                        b.putLong(inos[k]).putLong(lookups[k]);
+                    }
                 }
             }, 0);
         }
