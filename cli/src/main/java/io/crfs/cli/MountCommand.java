@@ -52,9 +52,7 @@ final class MountCommand implements Callable<Integer> {
         }
         io.crfs.client.CrfsClient.Options options = new io.crfs.client.CrfsClient.Options(true, cacheObjects);
         Mounts.Mounted m;
-        String warm = "";
         if (local) {
-            warm = noWarmUp ? "" : Warming.up("crfs mount"); // this JVM is crfsd too
             m = Mounts.local(Path.of(source), dir, options);
         } else {
             HostPort hp = HostPort.parse(source);
@@ -69,6 +67,8 @@ final class MountCommand implements Callable<Integer> {
             }
             done.countDown();
         }, "crfs-unmount"));
+        // this JVM is crfsd too; after the mount, so that a bad image fails at once
+        String warm = local && !noWarmUp ? Warming.up("crfs mount") : "";
         System.err.println("crfs mount: " + source + " mounted at " + dir + " (crfs umount " + dir + " to stop)" + warm);
         // checked often: after a plain umount (mount(8), fstab) the changes not sent yet go to
         // crfsd only once this notices, and a crfsd stopped meanwhile would never get them

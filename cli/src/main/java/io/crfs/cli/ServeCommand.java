@@ -41,7 +41,6 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(listen);
         HostPort mp = metrics == null ? null : HostPort.parse(metrics);
-        String warm = noWarmUp ? "" : Warming.up("crfsd"); // before the volume is opened
         Crfsd d = Crfsd.start(image, hp.host(), hp.port(), new Crfsd.Options(leaseMillis, commitMillis));
         if (mp != null) {
             int port = d.startMetrics(mp.host(), mp.port());
@@ -55,6 +54,8 @@ final class ServeCommand implements Callable<Integer> {
             }
         }, "crfsd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // after the volume opened, so that a bad image fails at once; clients that come meanwhile are served
+        String warm = noWarmUp ? "" : Warming.up("crfsd");
         System.err.println("crfsd: serving " + image + " on " + hp.host() + ":" + d.port() + " (Ctrl-C to stop)" + warm);
         d.awaitShutdown();
         return ExitCodes.OK;
