@@ -12,14 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Warms up crfsd's JVM before it serves: a crfsd on a scratch image in the temp directory, a
+ * Warms up crfsd's JVM before it says it serves: a crfsd on a scratch image in the temp directory, a
  * client of it, and the {@link CrfsFuse} a mount uses, served a {@link Rehearsal} of common work.
  * crfsd's request paths (batches of creates, writes and deletes, reads, commits) then run as they
  * will for the first clients, and the JIT compiles them here instead of beside those clients'
  * work: on a two-CPU machine a fresh crfsd's compiling halved a fresh mount's first 10,000
  * creates, which this brings to the rate of a mount in use (docs/benchmarks.md, twenty-fifth
- * session). A mount does not warm up this way: its own first requests got no faster from it. The
- * scratch image is deleted afterwards; nothing of the served volume is touched.
+ * session). A network mount does not warm up this way (its own first requests got no faster from
+ * it); a {@code --local} mount, whose JVM is crfsd too, does. The scratch image is deleted
+ * afterwards; nothing of the served volume is touched.
  */
 public final class WarmUp {
     /** Files the rehearsal creates, stats and deletes: enough for the JIT to finish crfsd's paths (20,000 did no better). */
