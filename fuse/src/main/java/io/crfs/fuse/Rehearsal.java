@@ -20,10 +20,6 @@ public final class Rehearsal {
     public record Result(long requests, long failed, long nanos) {}
 
     private static final int O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200;
-    private static final int S_IFREG = 0100000, S_IFDIR = 0040000;
-    private static final int ENOENT = Errno.ENOENT, ENODATA = Errno.ENODATA;
-    /** fuse_setattr_in.valid bits: mode, uid, gid, atime, mtime. */
-    private static final int FATTR_MODE = 1, FATTR_UID = 2, FATTR_GID = 4, FATTR_ATIME = 16, FATTR_MTIME = 32;
     /** Tar's record: the size of each write of a small file being unpacked. */
     private static final int RECORD = 10 << 10;
     private static final int MIB = 1 << 20;
@@ -79,36 +75,35 @@ public final class Rehearsal {
         int made = 0;
         for (; made < n && !late(); made++) { // as open(O_CREAT|O_EXCL) + close, and tar xf for every fourth
             String name = "f" + made;
-            request(Wire.LOOKUP, dir, b -> name(b, name), ENOENT);
+            request(Wire.LOOKUP, dir, b -> name(b, name), Errno.ENOENT);
             boolean tar = made % 4 == 0;
             int fl = O_CREAT | O_EXCL | O_WRONLY;
-            if (!request(Wire.CREATE, dir, b -> name(b.putInt(fl).putInt(S_IFREG | 0644).putInt(022).putInt(0), name), 0)) {
+            if (!create(dir, name, fl)) {
                 continue; // counted; the rest of this file's work would fail for want of it
             }
             long ino = out.getLong(Wire.OUT_HEADER_SIZE);
             long fh = out.getLong(Wire.OUT_HEADER_SIZE + Wire.ENTRY_OUT_SIZE);
             inos[made] = ino;
             lookups[made] = 1;
-            request(Wire.GETATTR, dir, b -> b.putInt(0).putInt(0).putLong(0), 0);
+            getattr(dir);
             if (tar) {
-                request(Wire.GETXATTR, ino, b -> name(b.putInt(0).putInt(0), "security.capability"), ENODATA);
+                request(Wire.GETXATTR, ino, b -> name(b.putInt(0).putInt(0), "security.capability"), Errno.ENODATA);
                 for (int k = 0; k < 2; k++) {
                     long off = (long) k * RECORD;
                     request(Wire.WRITE, ino, b -> write(b, fh, off, RECORD), 0);
                 }
-                setattr(ino, FATTR_UID | FATTR_GID, 0);
-                setattr(ino, FATTR_MODE, S_IFREG | 0644);
-                setattr(ino, FATTR_ATIME | FATTR_MTIME, 0);
+                setattr(ino, SetAttrIn.FATTR_UID | SetAttrIn.FATTR_GID, 0);
+                setattr(ino, SetAttrIn.FATTR_MODE, Attr.S_IFREG | 0644);
+                setattr(ino, SetAttrIn.FATTR_ATIME | SetAttrIn.FATTR_MTIME, 0);
             }
-            request(Wire.FLUSH, ino, b -> b.putLong(fh).putInt(0).putInt(0).putLong(pid), 0);
-            request(Wire.RELEASE, ino, b -> b.putLong(fh).putInt(fl).putInt(0).putLong(0), 0);
+            close(ino, fh, fl);
         }
         for (int i = 0; i < made && !late(); i++) { // stat: a name the kernel dropped, then the attributes
             String name = "f" + i;
             long ino = inos[i];
             if (ino != 0 && request(Wire.LOOKUP, dir, b -> name(b, name), 0)) {
                 lookups[i]++;
-                request(Wire.GETATTR, ino, b -> b.putInt(0).putInt(0).putLong(0), 0);
+                getattr(ino);
             }
         }
         list(dir);
@@ -116,7 +111,7 @@ public final class Rehearsal {
             String name = "f" + i;
             if (inos[i] != 0) {
                 request(Wire.UNLINK, dir, b -> name(b, name), 0);
-                request(Wire.GETATTR, dir, b -> b.putInt(0).putInt(0).putLong(0), 0);
+                getattr(dir);
             }
         }
         forget(inos, lookups, made);
@@ -152,7 +147,7 @@ public final class Rehearsal {
             return;
         }
         int fl = O_CREAT | O_EXCL | O_RDWR;
-        if (!request(Wire.CREATE, dir, b -> name(b.putInt(fl).putInt(S_IFREG | 0644).putInt(022).putInt(0), "data"), 0)) {
+        if (!create(dir, "data", fl)) {
             return;
         }
         long ino = out.getLong(Wire.OUT_HEADER_SIZE);
@@ -177,8 +172,7 @@ public final class Rehearsal {
                 }
             }, 0);
         }
-        request(Wire.FLUSH, ino, b -> b.putLong(fh).putInt(0).putInt(0).putLong(pid), 0);
-        request(Wire.RELEASE, ino, b -> b.putLong(fh).putInt(fl).putInt(0).putLong(0), 0);
+        close(ino, fh, fl);
         request(Wire.UNLINK, dir, b -> name(b, "data"), 0);
         forget(new long[] {ino}, new long[] {1}, 1);
     }
@@ -191,8 +185,23 @@ public final class Rehearsal {
                 .putInt(flags).putInt(0).put(new byte[44]), 0);
     }
 
+    /** CREATE of a regular file (mode 0644, umask 022); true if made, its inode and handle then in the reply. */
+    private boolean create(long dir, String name, int flags) {
+        return request(Wire.CREATE, dir, b -> name(b.putInt(flags).putInt(Attr.S_IFREG | 0644).putInt(022).putInt(0), name), 0);
+    }
+
+    private void getattr(long node) {
+        request(Wire.GETATTR, node, b -> b.putInt(0).putInt(0).putLong(0), 0);
+    }
+
+    /** close(2) of the file's last descriptor: FLUSH, then RELEASE. */
+    private void close(long ino, long fh, int flags) {
+        request(Wire.FLUSH, ino, b -> b.putLong(fh).putInt(0).putInt(0).putLong(pid), 0);
+        request(Wire.RELEASE, ino, b -> b.putLong(fh).putInt(flags).putInt(0).putLong(0), 0);
+    }
+
     private long mkdir(long parent, String name) {
-        request(Wire.MKDIR, parent, b -> name(b.putInt(S_IFDIR | 0755).putInt(022), name), 0);
+        request(Wire.MKDIR, parent, b -> name(b.putInt(Attr.S_IFDIR | 0755).putInt(022), name), 0);
         return out.getInt(4) == 0 ? out.getLong(Wire.OUT_HEADER_SIZE) : 0;
     }
 
@@ -203,25 +212,15 @@ public final class Rehearsal {
                 .putInt(mode).putInt(0).putInt(0).putInt(0).putInt(0), 0);
     }
 
-    /** BATCH_FORGET of the first {@code n} inodes (0: none) with their lookup counts, 256 to a request. */
+    /** BATCH_FORGET, 256 to a request, of the first {@code n} inodes with their lookup counts (0: no inode). */
     private void forget(long[] inos, long[] lookups, int n) {
-        int from = 0;
-        while (from < n) {
-            int start = from, count = 0, i = from;
-            for (; i < n && count < 256; i++) {
-                count += inos[i] != 0 ? 1 : 0;
-            }
-            from = i;
-            int entries = count, end = i;
-            if (entries == 0) {
-                continue;
-            }
+        int[] made = java.util.stream.IntStream.range(0, n).filter(i -> inos[i] != 0).toArray();
+        for (int from = 0; from < made.length; from += 256) {
+            int start = from, end = Math.min(made.length, from + 256);
             request(Wire.BATCH_FORGET, 0, b -> {
-                b.putInt(entries).putInt(0);
+                b.putInt(end - start).putInt(0);
                 for (int k = start; k < end; k++) {
-                    if (inos[k] != 0) {
-                        b.putLong(inos[k]).putLong(lookups[k]);
-                    }
+                    b.putLong(inos[made[k]]).putLong(lookups[made[k]]);
                 }
             }, 0);
         }

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * that need mounts or kernel features of their own (bind-mount, binderfs, procfs, verity,
  * fanotify, dnotify, ioprio). FIEMAP skips itself: the kernel's FUSE does not pass it on.
  * The stressors and their options are listed in the resource {@code stress-ng.list}, which
- * {@code bench/conformance.sh stressng} reads too; {@code -Dcrfs.stressors=a,b} runs a subset. Needs root, /dev/fuse, btrfs-progs and stress-ng (scripts/install-deps.sh).
+ * {@code bench/conformance.sh stressng} reads too; {@code -Dcrfs.stressors=a,b} runs a subset of
+ * them (a name not in the list fails). Needs root, /dev/fuse, btrfs-progs and stress-ng
+ * (scripts/install-deps.sh).
  */
 class StressNgTest {
     private static final int SECONDS = 2;
@@ -49,10 +51,16 @@ class StressNgTest {
         try (Crfsd server = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults());
                 Mounts.Mounted m = Mounts.network("127.0.0.1", server.port(), Files.createDirectory(tmp.resolve("m")))) {
             Path root = Files.createDirectory(m.mountPoint().resolve("sng"));
+            List<List<String>> lines = stressors();
             String only = System.getProperty("crfs.stressors"); // a comma-separated subset, to replay some
-            for (List<String> line : stressors()) {
+            List<String> subset = only == null ? null : List.of(only.split(","));
+            if (subset != null) {
+                assertThat(lines.stream().map(List::getFirst).toList()).as("stressors in stress-ng.list")
+                        .containsAll(subset);
+            }
+            for (List<String> line : lines) {
                 String s = line.getFirst();
-                if (only != null && !List.of(only.split(",")).contains(s)) {
+                if (subset != null && !subset.contains(s)) {
                     continue;
                 }
                 Path dir = Files.createDirectory(root.resolve(s));
