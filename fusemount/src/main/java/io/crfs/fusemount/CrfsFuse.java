@@ -215,14 +215,8 @@ public final class CrfsFuse implements FuseFileSystem {
 
     @Override
     public Entry lookup(FuseContext ctx, long parent, String name) {
-        try {
-            return entry(movable(ctx, () -> fs.lookup(caller(ctx), ino(parent), b(name))));
-        } catch (PosixException e) {
-            if (e.errno() == io.crfs.posix.Errno.ENOENT) {
-                return Entry.negative(entryTtl()); // a create elsewhere invalidates it (Mounts)
-            }
-            throw new FuseException(e.errno().code());
-        }
+        io.crfs.posix.Attr a = call(ctx, () -> fs.find(caller(ctx), ino(parent), b(name)));
+        return a != null ? entry(a) : Entry.negative(entryTtl()); // a create elsewhere invalidates it (Mounts)
     }
 
     /** The kernel dropped its lookups: once none is left it caches nothing of the inode, and revokes need not tell it. */

@@ -138,14 +138,10 @@ final class CrfsFileSystemView {
                 continue;
             }
             long dir = dirs.peek();
-            Attr a;
-            try {
-                a = posix.lookup(caller, dir, n);
-            } catch (PosixException e) {
-                if (e.errno() == Errno.ENOENT && todo.isEmpty() && !mustExist) {
-                    return new Walk(dir, n, null, List.copyOf(physical));
-                }
-                throw e;
+            boolean mayBeNew = todo.isEmpty() && !mustExist;
+            Attr a = mayBeNew ? posix.find(caller, dir, n) : posix.lookup(caller, dir, n);
+            if (a == null) {
+                return new Walk(dir, n, null, List.copyOf(physical));
             }
             boolean last = todo.isEmpty();
             if (a.isSymlink() && (!last || followLast)) {

@@ -52,6 +52,19 @@ final class Namespace {
     }
 
     Attr lookup(Caller c, long dir, byte[] name) {
+        Attr a = find(c, dir, name);
+        if (a == null) {
+            throw notFound(dir, name);
+        }
+        return a;
+    }
+
+    /**
+     * The same as {@link #lookup}, but null where the name is not in the directory: a missing
+     * name is the answer to many lookups (every create asks first, and so does every search of
+     * a path list), so it costs no exception.
+     */
+    Attr find(Caller c, long dir, byte[] name) {
         walk(c, dir);
         Names.check(name);
         if (Names.isDot(name)) {
@@ -60,15 +73,20 @@ final class Namespace {
         if (Names.isDotDot(name)) {
             return inodes.attr(dirs.parentOf(dir));
         }
-        return inodes.attr(require(dir, name).location().objectid());
+        DirEntry e = dirs.find(dir, name);
+        return e == null ? null : inodes.attr(e.location().objectid());
     }
 
     DirEntry require(long dir, byte[] name) {
         DirEntry e = dirs.find(dir, name);
         if (e == null) {
-            throw new PosixException(Errno.ENOENT, Names.show(name) + " not found in directory " + Long.toUnsignedString(dir));
+            throw notFound(dir, name);
         }
         return e;
+    }
+
+    static PosixException notFound(long dir, byte[] name) {
+        return new PosixException(Errno.ENOENT, Names.show(name) + " not found in directory " + Long.toUnsignedString(dir));
     }
 
     /** Common path of every creation: the name must be new, the directory live and writable. */

@@ -155,9 +155,22 @@ public final class PosixFs {
     }
 
     public Attr lookup(Caller c, long dir, byte[] name) {
+        Attr a = find(c, dir, name);
+        if (a == null) {
+            throw Namespace.notFound(dir, name);
+        }
+        return a;
+    }
+
+    /**
+     * {@link #lookup}, but null for a name the directory does not hold (other errors, a
+     * directory that cannot be searched among them, are thrown as by lookup). A negative
+     * answer is common, so it costs no exception.
+     */
+    public Attr find(Caller c, long dir, byte[] name) {
         return op(() -> {
-            Attr a = names.lookup(c, dir, name);
-            if (store.settle(a.ino())) {
+            Attr a = names.find(c, dir, name);
+            if (a != null && store.settle(a.ino())) {
                 return inodes.attr(a.ino());
             }
             return a;

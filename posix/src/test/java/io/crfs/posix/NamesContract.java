@@ -91,6 +91,25 @@ public abstract class NamesContract extends ContractBase {
         assertThat(fs.lookup(ROOTC, d.ino(), b("..")).ino()).isEqualTo(ROOT);
     }
 
+    /** find answers a missing name with null instead of ENOENT; everything else as lookup. */
+    @Test
+    public void find_isLookupWithNullForAMissingName() {
+        Attr f = file(ROOT, "f");
+        Attr d = dir(ROOT, "d");
+        assertThat(fs.find(ROOTC, ROOT, b("nope"))).isNull();
+        assertThat(fs.find(ROOTC, ROOT, b("f"))).isEqualTo(fs.lookup(ROOTC, ROOT, b("f")));
+        assertThat(fs.find(ROOTC, d.ino(), b("..")).ino()).isEqualTo(ROOT);
+        assertThat(fs.find(ROOTC, d.ino(), b(".")).ino()).isEqualTo(d.ino());
+        assertErrno(Errno.ENOTDIR, () -> fs.find(ROOTC, f.ino(), b("x")));
+        assertErrno(Errno.ENAMETOOLONG, () -> fs.find(ROOTC, ROOT, b("n".repeat(256))));
+        fs.setattr(ROOTC, d.ino(), SetAttr.mode(0700));
+        assertErrno(Errno.EACCES, () -> fs.find(ALICE, d.ino(), b("missing"))); // no search permission: not even "absent"
+        fs.unlink(ROOTC, ROOT, b("f"));
+        assertThat(fs.find(ROOTC, ROOT, b("f"))).isNull();
+        fs.rmdir(ROOTC, ROOT, b("d"));
+        assertErrno(Errno.ENOENT, () -> fs.find(ROOTC, d.ino(), b("x"))); // the directory itself is gone
+    }
+
     @Test
     public void create_permissions() {
         Attr d = dir(ROOT, "d");

@@ -398,6 +398,8 @@ public final class PosixRandomOps {
         Attr[] got = new Attr[1];
         expect(c == null ? Errno.ENOENT : null, attempt(() -> got[0] = fs.lookup(ROOT, dir.ino, b(n))));
         PosixModel.check(c == null || got[0].ino() == c.ino, "lookup found the wrong inode");
+        Attr found = fs.find(ROOT, dir.ino, b(n));
+        PosixModel.check(c == null ? found == null : found != null && found.ino() == c.ino, "find disagrees with lookup");
         if (c != null && c.isReg() && c.data.length > 0) {
             int off = rnd.nextInt(c.data.length);
             int len = rnd.nextInt(c.data.length - off + 100);
