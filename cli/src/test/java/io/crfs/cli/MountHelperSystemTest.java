@@ -38,25 +38,37 @@ class MountHelperSystemTest {
         Path helper = helperDir.resolve("mount.fuse.crfs");
         Path saved = Files.exists(helper) ? Files.move(helper, tmp.resolve("saved-helper")) : null;
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        Path log = Path.of("/tmp/crfs-mount-" + mnt.toString().replace('/', '_') + ".log"); // where the helper logs
         try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults())) {
             assertThat(Cli.run("install-mount-helper").exit()).isZero();
             Process p = new ProcessBuilder("mount", "-t", "fuse.crfs", "127.0.0.1:" + d.port(), mnt.toString())
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor()).as(out).isZero();
+            ProcessHandle mountProcess = ProcessHandle.allProcesses()
+                    .filter(h -> h.info().commandLine().orElse("").contains(" mount 127.0.0.1:" + d.port() + " " + mnt))
+                    .findFirst().orElseThrow(() -> new AssertionError("no crfs mount process for " + mnt));
             try {
                 Files.writeString(mnt.resolve("x"), "through mount(8)");
                 assertThat(Files.readString(mnt.resolve("x"))).isEqualTo("through mount(8)");
             } finally {
                 new ProcessBuilder("umount", mnt.toString()).start().waitFor();
+                // the mount sends what it holds once the kernel lets go, then exits
+                mountProcess.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
             }
             assertThat(Files.readAllLines(Path.of("/proc/mounts")).stream().noneMatch(l -> l.contains(mnt.toString())))
                     .isTrue();
+            assertThat(Files.readString(log)).as("the mount's log").doesNotContain("WARN", "ERROR");
         } finally {
+            Files.deleteIfExists(log);
             Files.deleteIfExists(helper);
             if (saved != null) {
                 Files.move(saved, helper);
             }
+        }
+        BtrfsCheck.run(img);
+        try (KernelMount k = KernelMount.readOnly(img)) {
+            assertThat(Files.readString(k.dir().resolve("x"))).isEqualTo("through mount(8)");
         }
     }
 
