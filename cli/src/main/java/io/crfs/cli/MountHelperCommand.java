@@ -44,7 +44,11 @@ final class MountHelperCommand implements Callable<Integer> {
                   esac
                 done
                 log="/tmp/crfs-mount-$(echo "$dir" | tr / _).log"
-                nohup '%s' --enable-native-access=ALL-UNNAMED -cp '%s' io.crfs.cli.Main mount $local "$src" "$dir" >"$log" 2>&1 &
+                # the heap committed and touched at start, as ./crfs does (a quarter of memory at most)
+                kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null); xms=256
+                [ -n "$kb" ] && [ $((kb / 4096)) -lt 256 ] && xms=$((kb / 4096))
+                nohup '%s' --enable-native-access=ALL-UNNAMED -Xms${xms}m -XX:+AlwaysPreTouch -cp '%s' \
+                  io.crfs.cli.Main mount $local "$src" "$dir" >"$log" 2>&1 &
                 pid=$!
                 i=0
                 while [ $i -lt 300 ]; do
