@@ -35,6 +35,12 @@ if [ "${CRFS_AOT:-1}" != 0 ]; then  # the AOT caches and the warm start's class 
       { echo "launcher-smoke: the $role JVM does not start warm (no -Dcrfs.aot.classes)" >&2; exit 1; }
   done
 fi
+if [ "${CRFS_PRETOUCH:-1}" != 0 ]; then  # crfsd and the mount start with their heap touched
+  for role in serve mount; do
+    pgrep -f -- "-XX:\+AlwaysPreTouch .*io\.crfs\.cli\.Main $role .*$W" >/dev/null ||
+      { echo "launcher-smoke: the $role JVM does not touch its heap at start (no -XX:+AlwaysPreTouch)" >&2; exit 1; }
+  done
+fi
 echo "hello from the launcher smoke test" > mnt/hello
 [ "$(cat mnt/hello)" = "hello from the launcher smoke test" ] || { echo "launcher-smoke: read back differs" >&2; exit 1; }
 ./crfs status "$CRFS_LISTEN" | grep -q "fuse:$W/mnt" || { echo "launcher-smoke: ./crfs status does not list the mount's session" >&2; exit 1; }
