@@ -51,18 +51,11 @@ final class Namespace {
         return d;
     }
 
-    Attr lookup(Caller c, long dir, byte[] name) {
-        Attr a = find(c, dir, name);
-        if (a == null) {
-            throw notFound(dir, name);
-        }
-        return a;
-    }
-
     /**
-     * The same as {@link #lookup}, but null where the name is not in the directory: a missing
-     * name is the answer to many lookups (every create asks first, and so does every search of
-     * a path list), so it costs no exception.
+     * The attributes of {@code name} in {@code dir} (".", ".." included), or null where the
+     * directory does not hold it: a missing name is the answer to many lookups (every create asks
+     * first, and so does every search of a path list), so it costs no exception. The caller
+     * must be able to search {@code dir}.
      */
     Attr find(Caller c, long dir, byte[] name) {
         walk(c, dir);
