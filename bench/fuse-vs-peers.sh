@@ -4,7 +4,8 @@
 # and the metadata suite (create/stat/readdir/unlink of N files, tar xf + rm -rf of /usr/include).
 # Needs root. Usage: bench/fuse-vs-peers.sh [N files] ; env SIZE (fio file, default 512M), RUNTIME (s, default 10),
 # ROUNDS (default 2: every file system runs both suites again, labelled NAME-r2; crfs's first round
-# includes its JVMs' warm-up, the JIT compiling the hot paths, the second shows a mount in use).
+# is a fresh crfsd and mount, just ready (each rehearses common work at start, but the JIT is still
+# compiling what the rehearsal did not reach), the second shows a mount in use).
 # FUSE-over-io_uring is turned on first (scripts/fuse-uring.sh), as `crfs up` does.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -19,9 +19,10 @@ bench_mount() { # PORT DIR
   mkdir -p "$d"
   BENCH_MOUNTS+=("$d")
   nohup "$ROOT/crfs" mount "127.0.0.1:$port" "$d" >"$d.log" 2>&1 &
-  for _ in $(seq 1 100); do grep -q " $d fuse" /proc/mounts && return 0; sleep 0.1; done
+  # the mount prints its ready line (" mounted at DIR") once mounted and warmed up
+  for _ in $(seq 1 300); do grep -q " $d fuse" /proc/mounts && grep -q " mounted at $d " "$d.log" && return 0; sleep 0.1; done
   cat "$d.log" >&2
-  bench_die "crfs did not mount at $d within 10 s (its log above)"
+  bench_die "crfs did not mount at $d within 30 s (its log above)"
 }
 
 # Serves a fresh 8 GiB volume W/crfs.img on 127.0.0.1:PORT and mounts it at each DIR.

@@ -44,6 +44,10 @@ fi
 echo "hello from the launcher smoke test" > mnt/hello
 [ "$(cat mnt/hello)" = "hello from the launcher smoke test" ] || { echo "launcher-smoke: read back differs" >&2; exit 1; }
 ./crfs status "$CRFS_LISTEN" | grep -q "fuse:$W/mnt" || { echo "launcher-smoke: ./crfs status does not list the mount's session" >&2; exit 1; }
+# the mount warms up after mounting, serving meanwhile (the file above went through it), and says so
+for _ in $(seq 1 300); do grep -q "mounted at .*; warmed up in" var/mount.log && break; sleep 0.1; done
+grep -q "mounted at .*; warmed up in" var/mount.log ||
+  { cat var/mount.log >&2; echo "launcher-smoke: the mount did not report a finished warm-up within 30 s (log above)" >&2; exit 1; }
 ./crfs down
 # quiet by default: a clean start and stop logs no warning (the warm start's included)
 if grep -E "WARN|ERROR" var/crfsd.log var/mount.log >&2; then

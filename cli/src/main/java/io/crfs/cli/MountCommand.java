@@ -4,7 +4,6 @@ import io.crfs.fusemount.Mounts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,9 +30,13 @@ final class MountCommand implements Callable<Integer> {
             + " (about 700 bytes of heap each); past that it gives back the least recently used. Default: ${DEFAULT-VALUE}.")
     int cacheObjects = io.crfs.client.CrfsClient.Options.MAX_OBJECTS;
 
-    @Option(names = "--no-warm-up", description = "With --local: serve at once, without first rehearsing common work"
-            + " on a scratch volume (a few seconds at start; without it, the first requests run while the code compiles).")
+    @Option(names = "--no-warm-up", description = "Skip the warm-up: once mounted, the mount rehearses common work"
+            + " on a scratch volume for a few seconds (serving meanwhile), so that its code is compiled before the"
+            + " first heavy use; without it, the first requests run while the code compiles.")
     boolean noWarmUp;
+
+    /** How long an unmounted mount waits for a warm-up still running to finish and clean up. */
+    private static final long WARM_UP_GRACE_MILLIS = 15_000;
 
     @Override
     public Integer call() throws Exception {
@@ -58,24 +61,36 @@ final class MountCommand implements Callable<Integer> {
             HostPort hp = HostPort.parse(source);
             m = Mounts.network(hp.host(), hp.port(), dir, options);
         }
-        CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 m.close();
             } catch (Exception e) {
                 System.err.println("crfs mount: unmounting " + dir + " failed: " + e.getMessage());
             }
-            done.countDown();
         }, "crfs-unmount"));
-        // this JVM is crfsd too; after the mount, so that a bad image fails at once
-        String warm = local && !noWarmUp ? Warming.up("crfs mount") : "";
-        System.err.println("crfs mount: " + source + " mounted at " + dir + " (crfs umount " + dir + " to stop)" + warm);
-        // checked often: after a plain umount (mount(8), fstab) the changes not sent yet go to
-        // crfsd only once this notices, and a crfsd stopped meanwhile would never get them
+        String ready = "crfs mount: " + source + " mounted at " + dir + " (crfs umount " + dir + " to stop)";
+        // after the mount, so that a bad image or an unreachable crfsd fails at once; the mount
+        // serves meanwhile (a --local mount's JVM is crfsd too: the rehearsal warms both halves)
+        Thread warming = null;
+        if (noWarmUp) {
+            System.err.println(ready);
+        } else {
+            warming = Thread.ofPlatform().name("crfs-warm-up").start(() -> {
+                String warm = Warming.up("crfs mount");
+                if (m.isMounted()) {
+                    System.err.println(ready + warm);
+                }
+            });
+        }
+        // checked often, warm-up or not: after a plain umount (mount(8), fstab) the changes not
+        // sent yet go to crfsd only once this notices, and a crfsd stopped meanwhile would never get them
         while (m.isMounted()) {
             Thread.sleep(50);
         }
         m.close();
+        if (warming != null) { // let it delete its scratch image (its budget bounds it)
+            warming.join(WARM_UP_GRACE_MILLIS);
+        }
         return ExitCodes.OK;
     }
 }

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {"  crfs install-mount-helper", "  mount -t fuse.crfs 127.0.0.1:7070 /mnt/crfs",
             "  fstab: 127.0.0.1:7070  /mnt/crfs  fuse.crfs  defaults,_netdev  0 0",
-            "  fstab (image served by the mount itself): /srv/v.img  /mnt/crfs  fuse.crfs  local  0 0"})
+            "  fstab (image served by the mount itself): /srv/v.img  /mnt/crfs  fuse.crfs  local  0 0",
+            "  fstab (no warm-up after mounting): 127.0.0.1:7070  /mnt/crfs  fuse.crfs  _netdev,no_warm_up  0 0"})
 final class MountHelperCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -34,21 +35,24 @@ final class MountHelperCommand implements Callable<Integer> {
                 #!/bin/sh
                 # mount(8) helper for crfs, written by `crfs install-mount-helper`.
                 # Called as: mount.fuse.crfs SOURCE DIR [-o OPTIONS]; the option "local" serves the
-                # image SOURCE inside the mount process, anything else is passed over.
+                # image SOURCE inside the mount process, "no_warm_up" skips the warm-up after
+                # mounting (crfs mount --no-warm-up); anything else is passed over.
                 src="$1"; dir="$2"; shift 2
-                local=""
+                local=""; warm=""
                 while [ $# -gt 0 ]; do
                   case "$1" in
-                    -o) case ",$2," in *,local,*) local="--local" ;; esac; shift 2 ;;
+                    -o) case ",$2," in *,local,*) local="--local" ;; esac
+                        case ",$2," in *,no_warm_up,*) warm="--no-warm-up" ;; esac; shift 2 ;;
                     *) shift ;;
                   esac
                 done
                 log="/tmp/crfs-mount-$(echo "$dir" | tr / _).log"
-                # the heap committed and touched at start, as ./crfs does (a quarter of memory at most)
+                # the heap committed and touched at start, and System.gc() a concurrent cycle, as
+                # ./crfs does (a quarter of memory at most)
                 kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null); xms=256
                 [ -n "$kb" ] && [ $((kb / 4096)) -lt 256 ] && xms=$((kb / 4096))
-                nohup '%s' --enable-native-access=ALL-UNNAMED -Xms${xms}m -XX:+AlwaysPreTouch -cp '%s' \
-                  io.crfs.cli.Main mount $local "$src" "$dir" >"$log" 2>&1 &
+                nohup '%s' --enable-native-access=ALL-UNNAMED -Xms${xms}m -XX:+AlwaysPreTouch -XX:+ExplicitGCInvokesConcurrent -cp '%s' \
+                  io.crfs.cli.Main mount $local $warm "$src" "$dir" >"$log" 2>&1 &
                 pid=$!
                 i=0
                 while [ $i -lt 300 ]; do

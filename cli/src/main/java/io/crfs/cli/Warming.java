@@ -2,10 +2,11 @@ package io.crfs.cli;
 
 import io.crfs.fuse.Rehearsal;
 import io.crfs.fusemount.WarmUp;
+import io.crfs.protocol.DataBuffers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** crfsd's warm-up ({@link WarmUp}) as {@code crfs serve} and {@code crfs mount --local} run it. */
+/** The warm-up ({@link WarmUp}) as {@code crfs serve} and {@code crfs mount} run it. */
 final class Warming {
     private static final Logger LOG = LoggerFactory.getLogger(Warming.class);
 
@@ -18,6 +19,12 @@ final class Warming {
     static String up(String who) {
         try {
             Rehearsal.Result r = WarmUp.run(WarmUp.FILES, WarmUp.DATA_MIB, WarmUp.BUDGET_NANOS);
+            // the rehearsal's scratch crfsd, client and data arrays are garbage now, much of it
+            // promoted: collected here, not by a long first young collection under the first real
+            // work (./crfs runs the JVM with -XX:+ExplicitGCInvokesConcurrent: a full collection's
+            // pause would make G1 grow the heap at the next young collection)
+            DataBuffers.clear();
+            System.gc();
             if (r.failed() > 0) {
                 LOG.warn("{}: {} of the warm-up's {} requests failed (a bug: please report it); going on", who,
                         r.failed(), r.requests());

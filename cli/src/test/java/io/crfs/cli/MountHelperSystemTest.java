@@ -14,6 +14,12 @@ import io.crfs.volume.Volume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,41 +40,103 @@ class MountHelperSystemTest {
         assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
         Path img = tmp.resolve("h.img");
         Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
-        Path helperDir = Path.of("/sbin");
-        Path helper = helperDir.resolve("mount.fuse.crfs");
-        Path saved = Files.exists(helper) ? Files.move(helper, tmp.resolve("saved-helper")) : null;
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
-        Path log = Path.of("/tmp/crfs-mount-" + mnt.toString().replace('/', '_') + ".log"); // where the helper logs
+        Path log = helperLog(mnt);
+        Path saved = installHelper();
+        Set<Path> scratchBefore = warmUpDirs();
         try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults())) {
-            assertThat(Cli.run("install-mount-helper").exit()).isZero();
-            Process p = new ProcessBuilder("mount", "-t", "fuse.crfs", "127.0.0.1:" + d.port(), mnt.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as(out).isZero();
-            ProcessHandle mountProcess = ProcessHandle.allProcesses()
-                    .filter(h -> h.info().commandLine().orElse("").contains(" mount 127.0.0.1:" + d.port() + " " + mnt))
-                    .findFirst().orElseThrow(() -> new AssertionError("no crfs mount process for " + mnt));
+            ProcessHandle mountProcess = helperMount(d, mnt);
             try {
+                // the mount is still warming up (seconds): it serves meanwhile
                 Files.writeString(mnt.resolve("x"), "through mount(8)");
                 assertThat(Files.readString(mnt.resolve("x"))).isEqualTo("through mount(8)");
             } finally {
                 new ProcessBuilder("umount", mnt.toString()).start().waitFor();
-                // the mount sends what it holds once the kernel lets go, then exits
-                mountProcess.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                // the mount sends what it holds once the kernel lets go, lets its warm-up clean up, then exits
+                mountProcess.onExit().get(30, TimeUnit.SECONDS);
             }
             assertThat(Files.readAllLines(Path.of("/proc/mounts")).stream().noneMatch(l -> l.contains(mnt.toString())))
                     .isTrue();
             assertThat(Files.readString(log)).as("the mount's log").doesNotContain("WARN", "ERROR");
+            assertThat(warmUpDirs()).as("the warm-up's scratch directories left in /tmp").isSubsetOf(scratchBefore);
         } finally {
             Files.deleteIfExists(log);
-            Files.deleteIfExists(helper);
-            if (saved != null) {
-                Files.move(saved, helper);
-            }
+            restoreHelper(saved);
         }
         BtrfsCheck.run(img);
         try (KernelMount k = KernelMount.readOnly(img)) {
             assertThat(Files.readString(k.dir().resolve("x"))).isEqualTo("through mount(8)");
+        }
+    }
+
+    @Test
+    void theHelpersNoWarmUpOptionSkipsTheWarmUp() throws Exception {
+        SystemTests.assumeRootWithBtrfs();
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        Path img = tmp.resolve("n.img");
+        Volume.mkfs(img, 128L << 20, MkfsOptions.defaults());
+        Path mnt = Files.createDirectory(tmp.resolve("nmnt"));
+        Path log = helperLog(mnt);
+        Path saved = installHelper();
+        try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults())) {
+            ProcessHandle mountProcess = helperMount(d, mnt, "-o", "rw,no_warm_up");
+            try {
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (!Files.readString(log).contains(" mounted at " + mnt) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(Files.readString(log)).as("the mount's log").contains(" mounted at " + mnt)
+                        .doesNotContain("warmed up", "WARN", "ERROR");
+                assertThat(mountProcess.info().commandLine().orElse("")).contains("--no-warm-up");
+            } finally {
+                new ProcessBuilder("umount", mnt.toString()).start().waitFor();
+                mountProcess.onExit().get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            Files.deleteIfExists(log);
+            restoreHelper(saved);
+        }
+    }
+
+    /** Where the helper logs the mount at {@code mnt}. */
+    private static Path helperLog(Path mnt) {
+        return Path.of("/tmp/crfs-mount-" + mnt.toString().replace('/', '_') + ".log");
+    }
+
+    /** Installs the helper in /sbin; returns where a helper already there was moved, or null. */
+    private Path installHelper() throws IOException {
+        Path helper = Path.of("/sbin", "mount.fuse.crfs");
+        Path saved = Files.exists(helper) ? Files.move(helper, tmp.resolve("saved-helper")) : null;
+        assertThat(Cli.run("install-mount-helper").exit()).isZero();
+        return saved;
+    }
+
+    private static void restoreHelper(Path saved) throws IOException {
+        Path helper = Path.of("/sbin", "mount.fuse.crfs");
+        Files.deleteIfExists(helper);
+        if (saved != null) {
+            Files.move(saved, helper);
+        }
+    }
+
+    /** mount -t fuse.crfs of {@code d} at {@code mnt} (extra mount(8) arguments after); the mount's process. */
+    private static ProcessHandle helperMount(Crfsd d, Path mnt, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(
+                List.of("mount", "-t", "fuse.crfs", "127.0.0.1:" + d.port(), mnt.toString()));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().orElse("").contains(" 127.0.0.1:" + d.port() + " " + mnt))
+                .findFirst().orElseThrow(() -> new AssertionError("no crfs mount process for " + mnt));
+    }
+
+    /** The warm-up scratch directories in /tmp, where the helper's JVM makes them. */
+    private static Set<Path> warmUpDirs() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/tmp"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("crfs-warm-up"))
+                    .collect(Collectors.toSet());
         }
     }
 

@@ -21,15 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Warms up crfsd's JVM before it says it serves: a crfsd on a scratch image in the temp directory, a
- * client of it, and the {@link CrfsFuse} a mount uses, served a {@link Rehearsal} of common work.
- * crfsd's request paths (batches of creates, writes and deletes, reads, commits) then run as they
- * will for the first clients, and the JIT compiles them here instead of beside those clients'
- * work: on a two-CPU machine a fresh crfsd's compiling halved a fresh mount's first 10,000
- * creates, which this brings to the rate of a mount in use (docs/benchmarks.md, twenty-fifth
- * session). A network mount does not warm up this way (its own first requests got no faster from
- * it); a {@code --local} mount, whose JVM is crfsd too, does. The scratch image is deleted
- * afterwards; nothing of the served volume is touched.
+ * Warms up a crfsd's or a mount's JVM before it says it is ready: a crfsd on a scratch image in the
+ * temp directory, a client of it, and the {@link CrfsFuse} a mount uses, served a {@link Rehearsal}
+ * of common work. Both halves' request paths (the kernel's requests through the dispatcher, the
+ * client's items and batches, crfsd's batches, commits and reads) then run as they will for the
+ * first real requests, and the JIT compiles them here instead of beside that work: on a two-CPU
+ * machine a fresh crfsd's compiling halved a fresh mount's first 10,000 creates (docs/benchmarks.md,
+ * twenty-fifth session), and a fresh mount's own compiling, once crfsd's was gone, cost them
+ * another 15–20% (twenty-seventh session). The scratch image is deleted afterwards; nothing of the
+ * served volume is touched.
  */
 public final class WarmUp {
     /** Files the rehearsal creates, stats and deletes: enough for the JIT to finish crfsd's paths (20,000 did no better). */

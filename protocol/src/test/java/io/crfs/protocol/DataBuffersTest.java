@@ -36,12 +36,25 @@ class DataBuffersTest {
         }
         many.forEach(DataBuffers::give);
         assertThat(DataBuffers.kept()).isBetween(DataBuffers.KEEP_BYTES - (8 << 20), DataBuffers.KEEP_BYTES);
-        while (DataBuffers.kept() > 0) { // leave the pool empty for the other tests in this JVM
-            DataBuffers.take(8 << 20);
-            for (int c = 0; c <= DataBuffers.MAX_SHIFT - DataBuffers.MIN_SHIFT; c++) {
-                DataBuffers.take(1 << (c + DataBuffers.MIN_SHIFT));
-            }
-        }
+        DataBuffers.clear(); // leave the pool empty for the other tests in this JVM
+        assertThat(DataBuffers.kept()).isZero();
+    }
+
+    @Test
+    void clearLetsEveryKeptArrayGo() {
+        DataBuffers.clear(); // whatever other tests in this JVM left
+        byte[] small = DataBuffers.take(64 << 10);
+        byte[] big = DataBuffers.take(8 << 20);
+        DataBuffers.give(small);
+        DataBuffers.give(big);
+        assertThat(DataBuffers.kept()).isEqualTo((64 << 10) + (8 << 20));
+        DataBuffers.clear();
+        assertThat(DataBuffers.kept()).isZero();
+        assertThat(DataBuffers.take(64 << 10)).isNotSameAs(small).hasSize(64 << 10);
+        assertThat(DataBuffers.take(8 << 20)).isNotSameAs(big).hasSize(8 << 20);
+        DataBuffers.give(small); // kept again afterwards, up to the limit
+        assertThat(DataBuffers.kept()).isEqualTo(64 << 10);
+        DataBuffers.clear();
     }
 
     /** A WRITE of part of a longer array goes on the wire as its bytes alone, and decodes to them. */
