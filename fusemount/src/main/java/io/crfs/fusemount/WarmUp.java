@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * client's items and batches, crfsd's batches, commits and reads) then run as they will for the
  * first real requests, and the JIT compiles them here instead of beside that work: on a two-CPU
  * machine a fresh crfsd's compiling halved a fresh mount's first 10,000 creates (docs/benchmarks.md,
- * twenty-fifth session), and a fresh mount's own compiling, once crfsd's was gone, cost them
- * another 15–20% (twenty-seventh session). The scratch image is deleted afterwards; nothing of the
- * served volume is touched.
+ * twenty-fifth session), and once crfsd's was gone, a fresh mount's own C2 thread still took as
+ * much CPU in them as its ring threads (twenty-seventh session). The scratch image is deleted
+ * afterwards; nothing of the served volume is touched.
  */
 public final class WarmUp {
     /** Files the rehearsal creates, stats and deletes: enough for the JIT to finish crfsd's paths (20,000 did no better). */
