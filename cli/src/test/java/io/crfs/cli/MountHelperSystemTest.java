@@ -36,10 +36,7 @@ class MountHelperSystemTest {
 
     @Test
     void mountTypeFuseCrfsWorksThroughTheHelper() throws Exception {
-        SystemTests.assumeRootWithBtrfs();
-        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
-        Path img = tmp.resolve("h.img");
-        Volume.mkfs(img, 256L << 20, MkfsOptions.defaults());
+        Path img = helperImage("h", 256L << 20);
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
         Path log = helperLog(mnt);
         Path saved = installHelper();
@@ -71,10 +68,7 @@ class MountHelperSystemTest {
 
     @Test
     void theHelpersNoWarmUpOptionSkipsTheWarmUp() throws Exception {
-        SystemTests.assumeRootWithBtrfs();
-        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
-        Path img = tmp.resolve("n.img");
-        Volume.mkfs(img, 128L << 20, MkfsOptions.defaults());
+        Path img = helperImage("n", 128L << 20);
         Path mnt = Files.createDirectory(tmp.resolve("nmnt"));
         Path log = helperLog(mnt);
         Path saved = installHelper();
@@ -96,6 +90,15 @@ class MountHelperSystemTest {
             Files.deleteIfExists(log);
             restoreHelper(saved);
         }
+    }
+
+    /** A fresh image {@code name}.img of {@code size} bytes, for a test that needs root, btrfs and /dev/fuse. */
+    private Path helperImage(String name, long size) throws IOException {
+        SystemTests.assumeRootWithBtrfs();
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        Path img = tmp.resolve(name + ".img");
+        Volume.mkfs(img, size, MkfsOptions.defaults());
+        return img;
     }
 
     /** Where the helper logs the mount at {@code mnt}. */
