@@ -19,12 +19,8 @@ final class Warming {
     static String up(String who) {
         try {
             Rehearsal.Result r = WarmUp.run(WarmUp.FILES, WarmUp.DATA_MIB, WarmUp.BUDGET_NANOS);
-            // the rehearsal's scratch crfsd, client and data arrays are garbage now, much of it
-            // promoted: collected here, not by a long first young collection under the first real
-            // work (./crfs runs the JVM with -XX:+ExplicitGCInvokesConcurrent: a full collection's
-            // pause would make G1 grow the heap at the next young collection)
-            DataBuffers.clear();
-            System.gc();
+            DataBuffers.clear(); // the rehearsal's writes filled it
+            collectIfConcurrent();
             if (r.failed() > 0) {
                 LOG.warn("{}: {} of the warm-up's {} requests failed (a bug: please report it); going on", who,
                         r.failed(), r.requests());
@@ -34,6 +30,26 @@ final class Warming {
         } catch (java.io.IOException | RuntimeException e) {
             LOG.warn("{}: warm-up failed ({}); going on, the first requests run slower", who, e.toString());
             return "";
+        }
+    }
+
+    /**
+     * Collects the rehearsal's garbage (its scratch crfsd and client, much of it promoted) now
+     * rather than in a long first young collection under the first real work, if {@code
+     * System.gc()} is a concurrent cycle here ({@code -XX:+ExplicitGCInvokesConcurrent}, which
+     * {@code ./crfs} and the mount helper pass). Otherwise it is left alone: a full collection's
+     * pause made G1 grow the heap at the next young collection and touch the growth inside it,
+     * which was slower than not collecting (docs/benchmarks.md, twenty-seventh session).
+     */
+    private static void collectIfConcurrent() {
+        try {
+            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (Boolean.parseBoolean(vm.getVMOption("ExplicitGCInvokesConcurrent").getValue())) {
+                System.gc();
+            }
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.debug("not collecting after the warm-up: {}", e.toString()); // a JVM without the option
         }
     }
 }
