@@ -15,8 +15,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -42,20 +44,28 @@ class MountHelperSystemTest {
         Path saved = installHelper();
         Set<Path> scratchBefore = warmUpDirs();
         try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults())) {
+            String addr = "127.0.0.1:" + d.port();
             ProcessHandle mountProcess = helperMount(d, mnt);
             try {
-                // the mount is still warming up (seconds): it serves meanwhile
+                await(() -> !newWarmUpDirs(scratchBefore).isEmpty(), "the mount's warm-up to start");
+                // the mount is warming up (seconds): it serves meanwhile
                 Files.writeString(mnt.resolve("x"), "through mount(8)");
                 assertThat(Files.readString(mnt.resolve("x"))).isEqualTo("through mount(8)");
             } finally {
                 new ProcessBuilder("umount", mnt.toString()).start().waitFor();
-                // the mount sends what it holds once the kernel lets go, lets its warm-up clean up, then exits
-                mountProcess.onExit().get(30, TimeUnit.SECONDS);
             }
+            // the mount notices a plain umount within 50 ms, warm-up or not: it sends what it
+            // holds and leaves crfsd while its warm-up is still running
+            await(() -> !status(addr).contains("fuse:" + mnt), "the mount to leave crfsd");
+            assertThat(newWarmUpDirs(scratchBefore)).as("the warm-up still running when the mount left crfsd")
+                    .isNotEmpty();
+            // then it lets the warm-up finish and clean up, and exits
+            mountProcess.onExit().get(30, TimeUnit.SECONDS);
             assertThat(Files.readAllLines(Path.of("/proc/mounts")).stream().noneMatch(l -> l.contains(mnt.toString())))
                     .isTrue();
-            assertThat(Files.readString(log)).as("the mount's log").doesNotContain("WARN", "ERROR");
-            assertThat(warmUpDirs()).as("the warm-up's scratch directories left in /tmp").isSubsetOf(scratchBefore);
+            assertThat(Files.readString(log)).as("the mount's log (no ready line once unmounted)")
+                    .doesNotContain("WARN", "ERROR", "warmed up");
+            assertThat(newWarmUpDirs(scratchBefore)).as("the warm-up's scratch directories left in /tmp").isEmpty();
         } finally {
             Files.deleteIfExists(log);
             restoreHelper(saved);
@@ -75,10 +85,7 @@ class MountHelperSystemTest {
         try (Crfsd d = Crfsd.start(img, "127.0.0.1", 0, Crfsd.Options.defaults())) {
             ProcessHandle mountProcess = helperMount(d, mnt, "-o", "rw,no_warm_up");
             try {
-                long deadline = System.nanoTime() + 20_000_000_000L;
-                while (!Files.readString(log).contains(" mounted at " + mnt) && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
+                await(() -> Files.readString(log).contains(" mounted at " + mnt), "the mount's ready line");
                 assertThat(Files.readString(log)).as("the mount's log").contains(" mounted at " + mnt)
                         .doesNotContain("warmed up", "WARN", "ERROR");
                 assertThat(mountProcess.info().commandLine().orElse("")).contains("--no-warm-up");
@@ -135,11 +142,29 @@ class MountHelperSystemTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no crfs mount process for " + mnt));
     }
 
+    /** The warm-up scratch directories in /tmp that were not there {@code before}. */
+    private static Set<Path> newWarmUpDirs(Set<Path> before) throws IOException {
+        Set<Path> now = warmUpDirs();
+        now.removeAll(before);
+        return now;
+    }
+
+    /** Waits up to 20 s for {@code done}; fails naming {@code what} if it does not come. */
+    private static void await(Callable<Boolean> done, String what) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!done.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited 20 s for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** The warm-up scratch directories in /tmp, where the helper's JVM makes them. */
     private static Set<Path> warmUpDirs() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/tmp"))) {
             return s.filter(p -> p.getFileName().toString().startsWith("crfs-warm-up"))
-                    .collect(Collectors.toSet());
+                    .collect(Collectors.toCollection(HashSet::new));
         }
     }
 
