@@ -64,9 +64,15 @@ final class Native {
     private static final MethodHandle SETAFFINITY = fn("sched_setaffinity",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
 
+    private static final MethodHandle SETSCHEDULER = fn("sched_setscheduler",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    /** A {@code struct sched_param} of priority 0, the only one the normal policies take. */
+    private static final MemorySegment PRIORITY_0 = Arena.global().allocate(8, 4);
+
     static final long SYS_IO_URING_SETUP = 425, SYS_IO_URING_ENTER = 426;
     static final int PROT_RW = 3, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
     static final int EFD_CLOEXEC = O_CLOEXEC;
+    static final int SCHED_BATCH = 3;
 
     private Native() {
     }
@@ -270,6 +276,16 @@ final class Native {
             MemorySegment mask = a.allocate(128);
             mask.set(JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
             return (int) check((int) SETAFFINITY.invokeExact(s, 0, 128L, mask), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sched_setscheduler(2) of the calling thread to {@code policy} (a normal one: SCHED_OTHER, SCHED_BATCH, SCHED_IDLE). */
+    static int setPolicy(int policy) {
+        MemorySegment s = STATE_SEG.get();
+        try {
+            return (int) check((int) SETSCHEDULER.invokeExact(s, 0, policy, PRIORITY_0), s);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -21,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * answers it. Caller and server then take turns on one CPU instead of waking each other
  * across CPUs, which is most of a small request's cost on a virtual machine.
  *
+ * <p>The thread runs under {@code SCHED_BATCH}: woken by a request, it does not preempt the task
+ * running on its CPU, which is the caller. A caller that waits for its answer gives the CPU up at
+ * once anyway; one that does not (the RELEASE after close(2), a write-back) goes on to its next
+ * system call instead of being switched out and back for each such request, and a caller
+ * switched out there could be moved to the other CPU meanwhile. Its share of the CPU is that of
+ * any other thread (docs/benchmarks.md, twenty-eighth session).
+ *
  * <p>Each ring entry has a header buffer ({@code struct fuse_uring_req_header}: in/out header,
  * the operation's fixed argument, {@code ring_ent_in_out}) and a payload buffer. The request is
  * laid out in front of the payload so that the {@link Dispatcher} sees the same contiguous
@@ -187,6 +194,10 @@ final class RingQueue {
     void run() {
         if (Native.pinToCpu(qid) < 0) {
             log.debug("fuse: ring queue {} not bound to its CPU", qid);
+        }
+        int batch = Native.setPolicy(Native.SCHED_BATCH);
+        if (batch < 0) {
+            log.debug("fuse: ring queue {} keeps the default scheduling policy ({})", qid, Errno.name(-batch));
         }
         try {
             ring.read(eventFd, wakeBuf, 8, WAKE);

@@ -224,6 +224,38 @@ class FuseMountTest {
         }
     }
 
+    /**
+     * Each CPU's ring queue is answered by a thread bound to that CPU, under SCHED_BATCH so that a
+     * request does not switch its caller out (RingQueue), as seen in /proc.
+     */
+    @Test
+    void ringThreadsAreBoundToTheirCpuAndDoNotPreemptTheirCallers() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernelOffersUring(), "the kernel does not offer FUSE-over-io_uring");
+        Path dir = Files.createDirectory(tmp.resolve("r")); // threads "fuse-r-ringN": within comm's 15 characters
+        try (FuseMount m = FuseMount.mount(dir, new MemoryFs(), FuseMount.Options.defaults())) {
+            assertThat(m.usesUring()).isTrue();
+            Files.writeString(dir.resolve("f"), "served");
+            java.util.Map<Integer, String> seen = new java.util.TreeMap<>();
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path t : tasks.toList()) {
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    if (!comm.startsWith("fuse-r-ring")) {
+                        continue;
+                    }
+                    String stat = Files.readString(t.resolve("stat"));
+                    int policy = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[38]);
+                    String cpus = Files.readAllLines(t.resolve("status")).stream()
+                        .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow().split(":")[1].trim();
+                    seen.put(Integer.parseInt(comm.substring("fuse-r-ring".length())), "policy " + policy + ", cpus " + cpus);
+                }
+            }
+            int cpus = Runtime.getRuntime().availableProcessors();
+            assertThat(seen).hasSize(cpus);
+            seen.forEach((qid, what) -> assertThat(what).as("ring queue " + qid).isEqualTo("policy 3, cpus " + qid));
+            assertThat(Files.readString(dir.resolve("f"))).isEqualTo("served");
+        }
+    }
+
     /** A ring queue that stops cannot hand its CPU's requests to another: they fail instead of hanging. */
     @Test
     void shouldEndTheConnectionWhenARingQueueFails() throws Exception {
