@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * this thread, in order, except a blocking lock request (SETLKW) and an fsync, which wait on
  * another thread while a new entry takes their place (so that this CPU's other requests, the
  * unlock a lock may be waiting for among them, still get through), and a large read, copied on
- * another CPU. Forgets, interrupts and notifications keep using /dev/fuse.
+ * a pool thread while this one goes on. Forgets, interrupts and notifications keep using /dev/fuse.
+ * (A pool thread inherits the CPU and policy of the queue thread that started it.)
  */
 final class RingQueue {
     private static final Logger log = LoggerFactory.getLogger(RingQueue.class);
@@ -368,7 +369,7 @@ final class RingQueue {
      * Answers the request on another thread. A lock wait must (the unlock it waits for may come
      * from this CPU); an fsync may wait for the server to write and commit much data, which
      * the other processes on this CPU should not wait for; a large read (read-ahead, which the
-     * caller does not wait for) is better copied on another CPU while this one goes on. A new
+     * caller does not wait for) is copied there while this queue goes on. A new
      * entry replaces one that leaves, so that at least two stay in the kernel's hands.
      */
     private void park(Entry e, ByteBuffer in, ByteBuffer out, ExecutorService on) {
