@@ -210,6 +210,9 @@ final class Session {
             if (dispatcher.uring()) {
                 return; // the ring queues serve requests; /dev/fuse brings only forgets and interrupts
             }
+            if (!initReplied) {
+                continue; // the kernel sends nothing before INIT is answered: a busy first worker is starting or answering it
+            }
             if (idle.get() == 0 && System.nanoTime() - allBusySince > GROW_AFTER_NANOS && !closed.get()) {
                 addWorker(cloneFd());
                 log.debug("fuse: {} workers on {}", workers.size(), mountPoint);

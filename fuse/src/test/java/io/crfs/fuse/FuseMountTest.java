@@ -256,6 +256,14 @@ class FuseMountTest {
         }
     }
 
+    private static String comm(Path task) {
+        try {
+            return Files.readString(task.resolve("comm")).trim();
+        } catch (IOException e) {
+            return ""; // the thread ended meanwhile
+        }
+    }
+
     /** A ring queue that stops cannot hand its CPU's requests to another: they fail instead of hanging. */
     @Test
     void shouldEndTheConnectionWhenARingQueueFails() throws Exception {
@@ -299,6 +307,39 @@ class FuseMountTest {
             assertUnmountedSoon(m, dir);
         } finally {
             m.close();
+        }
+    }
+
+    /**
+     * A ring mount keeps one /dev/fuse worker (it brings only forgets and interrupts). In a fresh
+     * JVM the first worker took long enough to start and answer INIT that the pool grew to a
+     * dozen workers meanwhile, each with 2 MiB of buffers (a warm JVM answers INIT too soon).
+     */
+    @Test
+    void aRingMountInAFreshJvmKeepsOneDevFuseWorker() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernelOffersUring(), "the kernel does not offer FUSE-over-io_uring");
+        Path dir = Files.createDirectory(tmp.resolve("w"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+            System.getProperty("java.class.path"), MountMain.class.getName(), dir.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            assertThat(out.readLine()).isEqualTo("mounted");
+            Files.writeString(dir.resolve("f"), "served");
+            Thread.sleep(200); // longer than the pool waits before it grows
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
+                assertThat(tasks.map(FuseMountTest::comm).filter(c -> c.matches("fuse-w-[0-9]+")).toList())
+                    .as("/dev/fuse workers").containsExactly("fuse-w-0");
+            }
+        } finally {
+            p.destroy(); // SIGTERM: the shutdown hook unmounts
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            if (isMountPoint(dir)) {
+                sh(tmp, "umount -l " + dir);
+            }
         }
     }
 
