@@ -238,7 +238,7 @@ class FuseMountTest {
             java.util.Map<Integer, String> seen = new java.util.TreeMap<>();
             try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
                 for (Path t : tasks.toList()) {
-                    String comm = Files.readString(t.resolve("comm")).trim();
+                    String comm = comm(t);
                     if (!comm.startsWith("fuse-r-ring")) {
                         continue;
                     }
@@ -319,13 +319,8 @@ class FuseMountTest {
     void aRingMountInAFreshJvmKeepsOneDevFuseWorker() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(kernelOffersUring(), "the kernel does not offer FUSE-over-io_uring");
         Path dir = Files.createDirectory(tmp.resolve("w"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-            System.getProperty("java.class.path"), MountMain.class.getName(), dir.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = mountInAnotherJvm(dir);
         try {
-            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
-            assertThat(out.readLine()).isEqualTo("mounted");
             Files.writeString(dir.resolve("f"), "served");
             Thread.sleep(200); // longer than the pool waits before it grows
             try (Stream<Path> tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
@@ -343,16 +338,26 @@ class FuseMountTest {
         }
     }
 
-    @Test
-    void shouldUnmountWhenTheJvmGetsSigterm() throws Exception {
-        Path dir = Files.createDirectory(tmp.resolve("sig"));
+    /** A {@link MountMain} JVM that has mounted a {@link MemoryFs} on {@code dir}. */
+    private static Process mountInAnotherJvm(Path dir) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
             System.getProperty("java.class.path"), MountMain.class.getName(), dir.toString())
             .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        String line = out.readLine();
+        if (!"mounted".equals(line)) {
+            p.destroyForcibly();
+            throw new AssertionError("the mount JVM said " + line + " instead of \"mounted\"");
+        }
+        return p;
+    }
+
+    @Test
+    void shouldUnmountWhenTheJvmGetsSigterm() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("sig"));
+        Process p = mountInAnotherJvm(dir);
         try {
-            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
-            assertThat(out.readLine()).isEqualTo("mounted");
             assertThat(isMountPoint(dir)).isTrue();
             Files.writeString(dir.resolve("f"), "served by another JVM");
             assertThat(Files.readString(dir.resolve("f"))).isEqualTo("served by another JVM");
