@@ -99,6 +99,9 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void write(long position, byte[] src, int offset, int length) throws IOException {
+        if (uncached != null) {
+            uncached.written(position, length); // whichever way it goes, a read-ahead of it is stale
+        }
         if (uncached != null && UncachedIo.suits(position, length) && uncached.write(position, src, offset, length)) {
             return;
         }
@@ -122,6 +125,11 @@ public final class FileBlockDevice implements BlockDevice {
     /** Bytes read past the page cache so far (for tests). */
     long uncachedRead() {
         return uncached == null ? 0 : uncached.bytesRead;
+    }
+
+    /** Bytes reads took from the read-ahead of sequential direct reads (for tests). */
+    long readAhead() {
+        return uncached == null ? 0 : uncached.bytesReadAhead();
     }
 
     /** Bytes written since the last background flush was started. */
@@ -162,6 +170,9 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     public void setSize(long size) throws IOException {
+        if (uncached != null) {
+            uncached.written(0, Long.MAX_VALUE);
+        }
         if (ch.size() < size) {
             ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
         } else if (ch.size() > size) {

@@ -33,6 +33,7 @@ final class UncachedIo implements AutoCloseable {
     private DirectIo io;
     private final Arena arena = Arena.ofShared();
     private MemorySegment bounce;
+    private DirectReadAhead ahead;
     /** Bytes written and read past the page cache so far (for tests). */
     long bytesWritten;
     long bytesRead;
@@ -84,7 +85,8 @@ final class UncachedIo implements AutoCloseable {
         if (!ready()) {
             return false;
         }
-        for (int done = 0; done < len; ) {
+        int fromWindows = ahead.take(position, dst, off, len);
+        for (int done = fromWindows; done < len; ) {
             int n = Math.min(BOUNCE, len - done);
             try {
                 if (io.read(position + done, bounce, 0, n) < n) {
@@ -99,8 +101,21 @@ final class UncachedIo implements AutoCloseable {
             MemorySegment.copy(bounce, 0, dst, off + done, n);
             done += n;
         }
+        ahead.after(position, position + len, fromWindows > 0);
         bytesRead += len;
         return true;
+    }
+
+    /** Tells the read-ahead that {@code [position, position+len)} is being written, by any path. */
+    synchronized void written(long position, long len) {
+        if (ahead != null) {
+            ahead.written(position, len);
+        }
+    }
+
+    /** Bytes reads took from the read-ahead (for tests). */
+    synchronized long bytesReadAhead() {
+        return ahead == null ? 0 : ahead.bytesAhead;
     }
 
     private boolean ready() {
@@ -109,18 +124,28 @@ final class UncachedIo implements AutoCloseable {
         }
         if (bounce == null) {
             bounce = arena.allocate(BOUNCE, ALIGN);
+            ahead = new DirectReadAhead(io);
         }
         return true;
     }
 
+    private void closeReadAhead() {
+        if (ahead != null) {
+            ahead.close();
+            ahead = null;
+        }
+    }
+
     private void refused(IOException why) {
         LOG.debug("{}: direct I/O refused ({}); using the page cache", path, why.getMessage());
+        closeReadAhead();
         io.close();
         io = null;
     }
 
     @Override
     public synchronized void close() {
+        closeReadAhead();
         if (io != null) {
             io.close();
             io = null;

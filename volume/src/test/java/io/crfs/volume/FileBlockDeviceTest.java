@@ -58,4 +58,49 @@ class FileBlockDeviceTest {
             assertThat(all).as("seed %d, reopened", seed).isEqualTo(model);
         }
     }
+
+    /**
+     * Sequential large reads are read ahead on another thread (where the file system has direct
+     * I/O): runs of them from random places, with writes of both kinds landing just ahead of the
+     * reader, where the windows being read ahead are. Every read sees the model, so no window is
+     * used for bytes written after it began; and some bytes did come from the windows. Seeded.
+     */
+    @Test
+    void sequentialReadsAreReadAheadAndNeverSeeAnOldByte() throws Exception {
+        long seed = new Random().nextLong();
+        Random r = new Random(seed);
+        int size = 48 << 20;
+        byte[] model = new byte[size];
+        r.nextBytes(model);
+        try (FileBlockDevice d = FileBlockDevice.open(tmp.resolve("img"), true)) {
+            d.setSize(size);
+            d.write(0, model, 0, size);
+            for (int run = 0; run < 40; run++) {
+                long at = 4096L * r.nextInt(size / 4096 / 2);
+                for (int step = 0; step < 12; step++) {
+                    int n = UncachedIo.MIN + 4096 * r.nextInt(1000);
+                    if (at + n > size) {
+                        break;
+                    }
+                    if (r.nextInt(3) == 0) {
+                        boolean big = r.nextBoolean();
+                        int len = big ? UncachedIo.MIN + 4096 * r.nextInt(300) : 1 + r.nextInt(9000);
+                        long w = Math.min(size - len, at + n + (big ? 4096L * r.nextInt(2000) : r.nextInt(8 << 20)));
+                        byte[] src = new byte[len];
+                        r.nextBytes(src);
+                        d.write(w, src, 0, len);
+                        System.arraycopy(src, 0, model, (int) w, len);
+                    }
+                    byte[] got = new byte[n];
+                    d.read(at, got, 0, n);
+                    assertThat(got).as("seed %d, run %d step %d: read of %d at %d", seed, run, step, n, at)
+                        .isEqualTo(java.util.Arrays.copyOfRange(model, (int) at, (int) at + n));
+                    at += n;
+                }
+            }
+            if (d.uncachedRead() > 0) {
+                assertThat(d.readAhead()).as("sequential direct reads took bytes from the read-ahead").isGreaterThan(0);
+            }
+        }
+    }
 }
