@@ -14,6 +14,12 @@ export LC_ALL=C.UTF-8
 
 scripts/install-deps.sh
 scripts/fuse-uring.sh
+# FuseRequestCountTest counts a mount's requests with the kernel's FUSE tracepoints; a fresh
+# machine may not have tracefs mounted (the test skips itself where it cannot be)
+T=/sys/kernel/tracing
+if [ "$(id -u)" -eq 0 ] && [ -d "$T" ] && [ ! -d "$T/events" ]; then
+  mount -t tracefs nodev "$T" 2>/dev/null || echo "test: could not mount tracefs at $T; FuseRequestCountTest will skip" >&2
+fi
 set +e
 mvn -B -ntp test "$@" 2>&1 | tee target-test.log
 rc=${PIPESTATUS[0]}
