@@ -79,13 +79,13 @@ final class DirectReadAhead implements AutoCloseable {
             if (at < w.position) {
                 break;
             }
+            if (at >= w.position + WINDOW) {
+                shift(); // passed over without waiting for it
+                continue;
+            }
             int n = w.bytes();
             if (at >= w.position + n) {
-                if (at < w.position + WINDOW && n < WINDOW) {
-                    break; // stale, failed or short: the caller reads the rest itself
-                }
-                shift();
-                continue;
+                break; // stale, failed or short: the caller reads the rest itself
             }
             int k = (int) Math.min(len - done, w.position + n - at);
             MemorySegment.copy(w.buffer, at - w.position, dst, off + done, k);
