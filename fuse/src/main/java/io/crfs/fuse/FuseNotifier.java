@@ -115,7 +115,7 @@ public final class FuseNotifier {
      * mounts at a crawl).
      */
     private static final ThreadLocal<ByteBuffer> OUT =
-            ThreadLocal.withInitial(() -> Wire.le(ByteBuffer.allocateDirect(MAX_MESSAGE)));
+            ThreadLocal.withInitial(() -> Wire.direct(MAX_MESSAGE));
 
     private static ByteBuffer header(int bodyLen, int code) {
         int len = Wire.OUT_HEADER_SIZE + bodyLen;

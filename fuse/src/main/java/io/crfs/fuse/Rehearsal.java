@@ -48,7 +48,8 @@ public final class Rehearsal {
      */
     public static Result run(FuseFileSystem fs, FuseMount.Options options, int files, int dataMiB, long budgetNanos) {
         long t0 = System.nanoTime();
-        try (Arena arena = Arena.ofConfined()) {
+        // a shared arena, as the mount's queues and workers use (see Wire.direct)
+        try (Arena arena = Arena.ofShared()) {
             int size = Wire.IN_HEADER_SIZE + 128 + options.maxWrite();
             MemorySegment inSeg = arena.allocate(size, 4096);
             MemorySegment outSeg = arena.allocate(Wire.OUT_HEADER_SIZE + options.maxWrite(), 4096);

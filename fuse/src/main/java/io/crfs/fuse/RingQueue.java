@@ -352,7 +352,8 @@ final class RingQueue {
         park(e, waits, () -> {
             ByteBuffer o = movedOut.get();
             if (o == null) {
-                o = Wire.le(ByteBuffer.allocateDirect(Wire.OUT_HEADER_SIZE + payloadSize));
+                // not allocateDirect: see Wire.direct
+                o = Wire.direct(Wire.OUT_HEADER_SIZE + payloadSize);
                 movedOut.set(o);
             }
             int n = dispatcher.handleMoved(in, o);

@@ -62,6 +62,21 @@ final class Wire {
         return b.order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * A little-endian native buffer of {@code size} bytes owned by no thread, freed once
+     * unreachable. Every native buffer requests and replies go through comes from a shared or
+     * automatic arena, as the ring's and the workers' do, never from {@code allocateDirect}: the
+     * JIT compiles the buffer accesses it inlines for the kind of memory session it has seen,
+     * and one buffer of another kind (allocateDirect has none, a confined arena's checks its
+     * owner thread) throws the compiled dispatcher away. The reply to a moved request, written in
+     * an allocateDirect buffer, did that in every fresh mount (its warm-up had used a confined
+     * arena), and the dispatcher was compiled again under the first real work
+     * (docs/benchmarks.md, twenty-ninth session).
+     */
+    static ByteBuffer direct(int size) {
+        return le(java.lang.foreign.Arena.ofAuto().allocate(size, 8).asByteBuffer());
+    }
+
     static void putOutHeader(ByteBuffer out, int len, int error, long unique) {
         out.putInt(0, len).putInt(4, error).putLong(8, unique);
     }
